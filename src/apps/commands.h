@@ -1,0 +1,22 @@
+// The `vlae` subcommands. Each adds itself to the CLI; its callback throws InputError for bad
+// usage or input (exit 2) and returns normally on success.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace vlae {
+
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_compress_commands(CLI::App& app);
+void add_baselines_command(CLI::App& app);
+
+// Shared flag groups.
+struct DataFlags {
+  std::string data, split, binarize;
+  int64_t limit = -1;
+};
+void add_data_flags(CLI::App& cmd, DataFlags& f, bool with_binarize = true);
+void set_threads(int64_t threads);  // <= 0: the number of cores
+void write_json_file(const std::string& path, const std::string& json);  // atomic; "" = skip
+
+}  // namespace vlae

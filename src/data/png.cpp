@@ -1,0 +1,117 @@
+#include "data/png.h"
+
+#include <png.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+
+#include "util/atomic_file.h"
+#include "util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace vlae {
+
+namespace {
+
+Images decode_png(const std::string& path, const std::string& bytes) {
+  png_image img;
+  std::memset(&img, 0, sizeof img);
+  img.version = PNG_IMAGE_VERSION;
+  if (!png_image_begin_read_from_memory(&img, bytes.data(), bytes.size()))
+    throw InputError(path + ": not a readable PNG (" + img.message + ")");
+  if (img.format & (PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)) {
+    png_image_free(&img);
+    throw InputError(path + ": PNG is not grayscale (vlae models single-channel images)");
+  }
+  if (img.width > 4096 || img.height > 4096) {
+    png_image_free(&img);
+    throw InputError(path + ": PNG larger than 4096x4096");
+  }
+  img.format = PNG_FORMAT_GRAY;
+  Images out;
+  out.count = 1;
+  out.height = img.height;
+  out.width = img.width;
+  out.pixels.resize(PNG_IMAGE_SIZE(img));
+  if (!png_image_finish_read(&img, nullptr, out.pixels.data(), 0, nullptr))
+    throw InputError(path + ": corrupt PNG (" + img.message + ")");
+  return out;
+}
+
+}  // namespace
+
+Images read_png_file(const std::string& path) { return decode_png(path, read_file(path)); }
+
+Images read_png_folder(const std::string& dir) {
+  if (!fs::is_directory(dir)) throw InputError(dir + ": no such directory");
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    std::string ext = e.path().extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+    if (e.is_regular_file() && ext == ".png") files.push_back(e.path().string());
+  }
+  if (files.empty()) throw InputError(dir + ": folder has no .png files");
+  std::sort(files.begin(), files.end());
+  Images out;
+  for (const auto& f : files) {
+    Images one = read_png_file(f);
+    if (out.count == 0) {
+      out.height = one.height;
+      out.width = one.width;
+    } else if (one.height != out.height || one.width != out.width) {
+      throw InputError(f + ": size " + std::to_string(one.width) + "x" + std::to_string(one.height) +
+                       " differs from the folder's first image (" + std::to_string(out.width) + "x" +
+                       std::to_string(out.height) + ")");
+    }
+    out.pixels.insert(out.pixels.end(), one.pixels.begin(), one.pixels.end());
+    ++out.count;
+  }
+  return out;
+}
+
+std::string encode_png_gray(const uint8_t* pixels, int64_t height, int64_t width) {
+  std::string out;
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png_create_info_struct(png);
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_write_struct(&png, &info);
+    throw std::runtime_error("libpng failed to encode an image");
+  }
+  png_set_write_fn(
+      png, &out,
+      [](png_structp p, png_bytep data, png_size_t n) {
+        static_cast<std::string*>(png_get_io_ptr(p))->append(reinterpret_cast<const char*>(data), n);
+      },
+      nullptr);
+  png_set_IHDR(png, info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), 8, PNG_COLOR_TYPE_GRAY,
+               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_compression_level(png, 9);
+  png_write_info(png, info);
+  for (int64_t r = 0; r < height; ++r) png_write_row(png, const_cast<png_bytep>(pixels + r * width));
+  png_write_end(png, nullptr);
+  png_destroy_write_struct(&png, &info);
+  return out;
+}
+
+void write_png_folder(const std::string& dir, const Images& images) {
+  write_dir_atomic(dir, [&](const std::string& tmp) {
+    std::vector<uint8_t> buf(static_cast<size_t>(images.dims()));
+    for (int64_t i = 0; i < images.count; ++i) {
+      const uint8_t* px = images.image(i);
+      for (int64_t j = 0; j < images.dims(); ++j) buf[j] = images.binary ? (px[j] ? 255 : 0) : px[j];
+      char name[32];
+      std::snprintf(name, sizeof name, "%05ld.png", static_cast<long>(i));
+      const std::string bytes = encode_png_gray(buf.data(), images.height, images.width);
+      FILE* f = std::fopen((fs::path(tmp) / name).c_str(), "wb");
+      if (!f || std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size()) {
+        if (f) std::fclose(f);
+        throw InputError(dir + ": cannot write " + name);
+      }
+      std::fclose(f);
+    }
+  });
+}
+
+}  // namespace vlae

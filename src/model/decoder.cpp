@@ -1,0 +1,35 @@
+#include "model/decoder.h"
+
+#include <torch/nn/modules/activation.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+
+#include "model/likelihood.h"
+#include "util/error.h"
+
+namespace vlae {
+
+namespace nn = torch::nn;
+
+DecoderImpl::DecoderImpl(const ModelConfig& c) : config(c) {
+  const int64_t p = likelihood_params(c.likelihood);
+  if (c.arch == "mlp") {
+    net = nn::Sequential(nn::Linear(c.latent_dim, c.hidden), nn::ReLU(), nn::Linear(c.hidden, p * c.dims()));
+  } else if (c.arch == "conv") {
+    const int64_t ch = c.channels, h4 = c.height / 4, w4 = c.width / 4;
+    net = nn::Sequential(nn::Linear(c.latent_dim, 2 * ch * h4 * w4), nn::ReLU(),
+                         nn::Unflatten(nn::UnflattenOptions(1, {2 * ch, h4, w4})),
+                         nn::ConvTranspose2d(nn::ConvTranspose2dOptions(2 * ch, ch, 4).stride(2).padding(1)),
+                         nn::ReLU(), nn::ConvTranspose2d(nn::ConvTranspose2dOptions(ch, p, 4).stride(2).padding(1)));
+  } else {
+    throw InputError("--model: unknown architecture '" + c.arch + "'");
+  }
+  register_module("net", net);
+}
+
+torch::Tensor DecoderImpl::forward(const torch::Tensor& z) {
+  const int64_t p = likelihood_params(config.likelihood);
+  return net->forward(z).reshape({z.size(0), p, config.dims()});
+}
+
+}  // namespace vlae

@@ -1,0 +1,23 @@
+// Observation models p(x|z) on decoder outputs `params` of shape [B, P, D] (P = 1 for Bernoulli
+// logits, 2 for the discretized logistic's mean and log-scale; D = pixels). Values in nats.
+#pragma once
+#include <torch/types.h>
+
+#include "model/config.h"
+
+namespace vlae {
+
+int64_t likelihood_params(Likelihood l);  // P
+
+// log p(x|params) per image, [B] nats. x: [B, D] floats holding 0/1 (Bernoulli) or levels 0..255.
+torch::Tensor log_likelihood(Likelihood l, const torch::Tensor& params, const torch::Tensor& x);
+
+// The decoder mean on the data's scale ([0,1] probabilities or levels 0..255), [B, D].
+torch::Tensor likelihood_mean(Likelihood l, const torch::Tensor& params);
+
+// Discretized logistic on 256 levels, PixelCNN++ convention: level k sits at c_k = 2k/255 - 1 with
+// bin [c_k - 1/255, c_k + 1/255]; the end bins extend to ±infinity. log_scale is clamped at this
+// floor, in training and in coding alike.
+constexpr double kMinLogScale = -7.0;
+
+}  // namespace vlae

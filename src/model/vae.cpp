@@ -1,0 +1,56 @@
+#include "model/vae.h"
+
+#include <nlohmann/json.hpp>
+
+#include "model/likelihood.h"
+#include "util/hash.h"
+
+namespace vlae {
+
+VAEImpl::VAEImpl(const ModelConfig& c) : config(c) {
+  encoder = register_module("encoder", Encoder(c));
+  decoder = register_module("decoder", Decoder(c));
+  prior = register_module("prior", std::make_shared<StandardNormalPriorImpl>());
+}
+
+torch::Tensor VAEImpl::encoder_input(const torch::Tensor& x) const {
+  return config.likelihood == Likelihood::Bernoulli ? x : x * (1.0 / 255.0);
+}
+
+VAETerms VAEImpl::terms(const torch::Tensor& x) {
+  VAETerms t;
+  t.posterior = encode(x);
+  t.z = t.posterior.sample();
+  t.params = decoder->forward(t.z);
+  t.distortion = -log_likelihood(config.likelihood, t.params, x);
+  t.kl_per_dim = prior->analytic_kl(t.posterior);
+  t.rate = t.kl_per_dim.defined() ? t.kl_per_dim.sum(1) : t.posterior.log_prob(t.z) - prior->log_prob(t.z);
+  return t;
+}
+
+torch::Tensor VAEImpl::log_importance_weights(const torch::Tensor& x, const DiagGaussian& q, int64_t samples) {
+  const int64_t b = x.size(0), k = q.mean.size(1);
+  const auto eps = torch::randn({samples, b, k}, q.mean.options());
+  const auto z = q.mean.unsqueeze(0) + q.std().unsqueeze(0) * eps;  // [S, B, K]
+  const auto params = decoder->forward(z.reshape({samples * b, k}));
+  const auto x_rep = x.unsqueeze(0).expand({samples, b, x.size(1)}).reshape({samples * b, x.size(1)});
+  const auto log_px = log_likelihood(config.likelihood, params, x_rep).view({samples, b});
+  return log_px + prior->log_prob(z) - q.log_prob(z);
+}
+
+uint64_t VAEImpl::fingerprint() {
+  const std::string cfg = to_json(config).dump();
+  uint64_t h = fnv1a(cfg.data(), cfg.size());
+  for (const auto& p : named_parameters(true)) {
+    const auto t = p.value().detach().to(torch::kCPU).contiguous();
+    h = fnv1a(p.key().data(), p.key().size(), h);
+    h = fnv1a(t.data_ptr(), static_cast<size_t>(t.numel() * t.element_size()), h);
+  }
+  for (const auto& b : named_buffers(true)) {
+    const auto t = b.value().detach().to(torch::kCPU).contiguous();
+    h = fnv1a(t.data_ptr(), static_cast<size_t>(t.numel() * t.element_size()), h);
+  }
+  return h;
+}
+
+}  // namespace vlae

@@ -1,0 +1,41 @@
+// The VAE as a lossy compressor: encoder q(z|x), decoder p(x|z), prior p(z).
+// distortion = E_q[-log p(x|z)] and rate = KL(q(z|x) || p(z)), both per image in nats.
+#pragma once
+#include <torch/nn/module.h>
+
+#include "model/config.h"
+#include "model/decoder.h"
+#include "model/encoder.h"
+#include "model/prior.h"
+
+namespace vlae {
+
+struct VAETerms {
+  DiagGaussian posterior;
+  torch::Tensor z;           // one sample from q(z|x), [B, K]
+  torch::Tensor params;      // decoder output at z
+  torch::Tensor distortion;  // -log p(x|z), [B] nats (single-sample estimate of E_q)
+  torch::Tensor kl_per_dim;  // [B, K] nats (analytic)
+  torch::Tensor rate;        // KL(q||p), [B] nats: analytic where the prior allows, else one-sample MC
+};
+
+struct VAEImpl : torch::nn::Module {
+  explicit VAEImpl(const ModelConfig& c);
+
+  // x: [B, D] floats holding 0/1 or levels 0..255 (the data's own scale).
+  torch::Tensor encoder_input(const torch::Tensor& x) const;
+  DiagGaussian encode(const torch::Tensor& x) { return encoder->forward(encoder_input(x)); }
+  VAETerms terms(const torch::Tensor& x);
+  // log p(x,z) - log q(z|x) for S samples per image: [S, B] nats (importance weights of IWAE).
+  torch::Tensor log_importance_weights(const torch::Tensor& x, const DiagGaussian& q, int64_t samples);
+  // 64-bit hash of the configuration and every parameter and buffer, in registration order.
+  uint64_t fingerprint();
+
+  ModelConfig config;
+  Encoder encoder{nullptr};
+  Decoder decoder{nullptr};
+  std::shared_ptr<PriorImpl> prior;
+};
+TORCH_MODULE(VAE);
+
+}  // namespace vlae

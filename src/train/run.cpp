@@ -1,0 +1,103 @@
+#include "train/run.h"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "util/atomic_file.h"
+#include "util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace vlae {
+
+void save_run_config(const std::string& dir, const RunConfig& c) {
+  const auto& t = c.train;
+  nlohmann::json j = {
+      {"model", to_json(c.model)},
+      {"objective", to_json(c.objective)},
+      {"train",
+       {{"epochs", t.epochs}, {"batch_size", t.batch_size}, {"lr", t.lr}, {"seed", t.seed}, {"test_limit", t.test_limit}}},
+      {"data", {{"data", t.data.data}, {"limit", t.data.limit}, {"binarize", to_string(t.data.binarize)}}}};
+  write_file_atomic(dir + "/config.json", j.dump(2) + "\n");
+}
+
+RunConfig load_run_config(const std::string& dir) {
+  const std::string path = dir + "/config.json";
+  if (!fs::is_directory(dir)) throw InputError("--run: " + dir + " is not a directory");
+  if (!fs::exists(path)) throw InputError("--run: " + dir + " has no config.json (not a vlae run directory)");
+  try {
+    const auto j = nlohmann::json::parse(read_file(path));
+    RunConfig c;
+    c.model = model_config_from_json(j.at("model"));
+    c.objective = objective_config_from_json(j.at("objective"));
+    const auto& t = j.at("train");
+    c.train.epochs = t.at("epochs").get<int64_t>();
+    c.train.batch_size = t.at("batch_size").get<int64_t>();
+    c.train.lr = t.at("lr").get<double>();
+    c.train.seed = t.at("seed").get<uint64_t>();
+    c.train.test_limit = t.value("test_limit", int64_t(-1));
+    const auto& d = j.at("data");
+    c.train.data.data = d.at("data").get<std::string>();
+    c.train.data.limit = d.at("limit").get<int64_t>();
+    c.train.data.binarize = parse_binarize(d.at("binarize").get<std::string>());
+    return c;
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path + ": malformed (" + e.what() + ")");
+  }
+}
+
+std::string checkpoint_path(const std::string& dir) { return dir + "/checkpoint.pt"; }
+bool has_checkpoint(const std::string& dir) { return fs::exists(checkpoint_path(dir)); }
+
+void save_checkpoint(const std::string& dir, VAE& model, torch::optim::Adam& opt, int64_t epoch, int64_t step) {
+  torch::serialize::OutputArchive ar, opt_ar;
+  model->save(ar);
+  opt.save(opt_ar);
+  ar.write("optimizer", opt_ar);
+  ar.write("epoch", torch::tensor(epoch, torch::kInt64));
+  ar.write("step", torch::tensor(step, torch::kInt64));
+  write_atomic_with(checkpoint_path(dir), [&](const std::string& tmp) { ar.save_to(tmp); });
+}
+
+std::pair<int64_t, int64_t> load_checkpoint(const std::string& dir, VAE& model, torch::optim::Adam* opt) {
+  const std::string path = checkpoint_path(dir);
+  if (!fs::exists(path)) throw InputError("--run: " + dir + " has no checkpoint.pt (train it first)");
+  try {
+    torch::serialize::InputArchive ar;
+    ar.load_from(path);
+    model->load(ar);
+    if (opt) {
+      torch::serialize::InputArchive opt_ar;
+      ar.read("optimizer", opt_ar);
+      opt->load(opt_ar);
+    }
+    torch::Tensor epoch, step;
+    ar.read("epoch", epoch);
+    ar.read("step", step);
+    return {epoch.item<int64_t>(), step.item<int64_t>()};
+  } catch (const c10::Error& e) {
+    std::string msg = e.what_without_backtrace();
+    msg = msg.substr(0, msg.find('\n'));
+    throw InputError(path + ": unreadable or from a different model configuration (" + msg + ")");
+  }
+}
+
+LoadedRun load_run(const std::string& dir, const torch::Device& device) {
+  LoadedRun r;
+  r.config = load_run_config(dir);
+  r.model = VAE(r.config.model);
+  r.epoch = load_checkpoint(dir, r.model, nullptr).first;
+  r.model->to(device);
+  r.model->eval();
+  return r;
+}
+
+DataSpec run_data_spec(const RunConfig& c) {
+  DataSpec s = c.train.data;
+  s.split = "test";
+  s.limit = -1;
+  if (s.binarize == Binarize::Dynamic) s.binarize = Binarize::Static;
+  return s;
+}
+
+}  // namespace vlae

@@ -1,0 +1,52 @@
+// A run directory: config.json (model, objective, training and data settings: all that is needed
+// to rebuild the model), checkpoint.pt (weights, optimizer, epoch, step), metrics.jsonl.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include <torch/optim/adam.h>
+
+#include "data/dataset.h"
+#include "model/vae.h"
+#include "objective/objective.h"
+
+namespace vlae {
+
+struct TrainConfig {
+  DataSpec data;          // split is ignored: training uses train, per-epoch metrics use test
+  int64_t epochs = 10;
+  int64_t batch_size = 128;
+  double lr = 1e-3;
+  uint64_t seed = 1;
+  int64_t test_limit = -1;  // test images scored each epoch (-1: all)
+};
+
+struct RunConfig {
+  ModelConfig model;
+  ObjectiveConfig objective;
+  TrainConfig train;
+};
+
+void save_run_config(const std::string& dir, const RunConfig& c);
+RunConfig load_run_config(const std::string& dir);  // throws InputError
+
+std::string checkpoint_path(const std::string& dir);
+bool has_checkpoint(const std::string& dir);
+// Atomic: a kill at any moment leaves the previous checkpoint or the new one, never a mix.
+void save_checkpoint(const std::string& dir, VAE& model, torch::optim::Adam& opt, int64_t epoch, int64_t step);
+// Loads weights (and the optimizer if given); returns {epoch, step}. Throws InputError if corrupt.
+std::pair<int64_t, int64_t> load_checkpoint(const std::string& dir, VAE& model, torch::optim::Adam* opt);
+
+struct LoadedRun {
+  RunConfig config;
+  VAE model{nullptr};
+  int64_t epoch = 0;
+};
+// Rebuilds the model from config.json and loads its weights, in eval mode on `device`.
+LoadedRun load_run(const std::string& dir, const torch::Device& device = torch::kCPU);
+
+// Default data settings for commands given --run: the training data set, statically binarized
+// when the model is binary.
+DataSpec run_data_spec(const RunConfig& c);
+
+}  // namespace vlae

@@ -1,0 +1,148 @@
+#include "train/trainer.h"
+
+#include <torch/cuda.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "data/tensor.h"
+#include "eval/evaluate.h"
+#include "util/error.h"
+#include "util/progress.h"
+
+namespace fs = std::filesystem;
+
+namespace vlae {
+
+torch::Device parse_device(const std::string& s) {
+  if (s == "cpu") return torch::kCPU;
+  if (s == "cuda") {
+    if (!torch::cuda::is_available())
+      throw InputError("--device cuda: this LibTorch build has no CUDA or no GPU is visible");
+    return torch::kCUDA;
+  }
+  throw InputError("--device: expected cpu or cuda, got '" + s + "'");
+}
+
+namespace {
+uint64_t epoch_seed(uint64_t seed, int64_t epoch) {
+  uint64_t z = seed + 0x9e3779b97f4a7c15ull * static_cast<uint64_t>(epoch + 1);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  return (z ^ (z >> 27)) & 0x7fffffffffffull;
+}
+
+void append_line(const std::string& path, const std::string& line) {
+  std::ofstream out(path, std::ios::app);
+  out << line << "\n";
+}
+}  // namespace
+
+int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
+  const torch::Device device = parse_device(opt.device);
+  const bool existing = has_checkpoint(dir);
+  if (existing && !opt.resume)
+    throw InputError("--out: " + dir + " already holds a trained model (pass --resume to continue it)");
+  if (existing) {
+    // The run's own configuration wins; only the epoch budget may be extended.
+    const int64_t epochs = cfg.train.epochs;
+    cfg = load_run_config(dir);
+    cfg.train.epochs = epochs;
+  }
+  if (cfg.train.batch_size <= 0 || cfg.train.epochs <= 0 || cfg.train.lr <= 0)
+    throw InputError("--batch-size, --epochs and --lr must be positive");
+
+  DataSpec train_spec = cfg.train.data;
+  train_spec.split = "train";
+  const Images train_x = load_images(train_spec);
+  DataSpec test_spec = run_data_spec(cfg);
+  test_spec.limit = cfg.train.test_limit;
+  const Images test_x = load_images(test_spec);
+  const bool binary = cfg.train.data.binarize != Binarize::None;
+  cfg.model.height = train_x.height;
+  cfg.model.width = train_x.width;
+  cfg.model.likelihood = binary ? Likelihood::Bernoulli : Likelihood::Logistic;
+  if (test_x.height != train_x.height || test_x.width != train_x.width)
+    throw InputError("--data: train and test images differ in size");
+
+  fs::create_directories(dir);
+  torch::manual_seed(cfg.train.seed);
+  VAE model(cfg.model);
+  model->to(device);
+  torch::optim::Adam adam(model->parameters(), torch::optim::AdamOptions(cfg.train.lr));
+  int64_t epoch = 0, step = 0;
+  if (existing) {
+    std::tie(epoch, step) = load_checkpoint(dir, model, &adam);
+  } else {
+    save_run_config(dir, cfg);
+  }
+  if (epoch >= cfg.train.epochs) {
+    std::fprintf(stderr, "train: %s already trained for %ld epochs\n", dir.c_str(), static_cast<long>(epoch));
+    return 0;
+  }
+
+  const int64_t n = train_x.count, bs = std::min(cfg.train.batch_size, n);
+  const int64_t steps_per_epoch = n / bs;  // the last partial batch is dropped: every step sees bs images
+  if (steps_per_epoch == 0) throw InputError("--batch-size: larger than the training set");
+  const auto data = to_tensor(train_x).to(device);
+  auto batch = torch::empty({bs, train_x.dims()}, data.options());
+  const double bits = 1.0 / (train_x.dims() * std::log(2.0));
+  const int64_t start_epoch = epoch;
+
+  for (; epoch < cfg.train.epochs; ++epoch) {
+    torch::manual_seed(epoch_seed(cfg.train.seed, epoch));
+    model->train();
+    const auto order = torch::randperm(n, torch::TensorOptions().dtype(torch::kInt64)).to(device);
+    Progress bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(cfg.train.epochs), steps_per_epoch * bs);
+    double sum_d = 0, sum_r = 0, sum_loss = 0;
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int64_t s = 0; s < steps_per_epoch; ++s, ++step) {
+      torch::index_select_out(batch, data, 0, order.slice(0, s * bs, (s + 1) * bs));
+      if (cfg.train.data.binarize == Binarize::Dynamic) batch.mul_(1.0 / 255.0).bernoulli_();
+      const VAETerms t = model->terms(batch);
+      const Loss loss = objective(cfg.objective, t, step);
+      adam.zero_grad();
+      loss.loss.backward();
+      adam.step();
+      sum_d += loss.distortion.sum().item<double>();
+      sum_r += loss.rate.sum().item<double>();
+      sum_loss += loss.loss.item<double>() * bs;
+      if (opt.progress) {
+        const double m = static_cast<double>((s + 1) * bs);
+        char buf[128];
+        std::snprintf(buf, sizeof buf, "rate %.2f distortion %.2f nats -ELBO %.4f bits/dim", sum_r / m, sum_d / m,
+                      (sum_r + sum_d) / m * bits);
+        bar.update((s + 1) * bs, buf);
+      }
+    }
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double m = static_cast<double>(steps_per_epoch * bs);
+    EvalOptions eo;
+    eo.iwae_samples = 0;
+    eo.mi_images = 0;
+    const EvalResult test = evaluate(model, test_x, eo);
+    save_checkpoint(dir, model, adam, epoch + 1, step);
+    nlohmann::json line = {
+        {"epoch", epoch + 1},
+        {"step", step},
+        {"seconds", secs},
+        {"images_per_s", m / secs},
+        {"train",
+         {{"loss", sum_loss / m}, {"rate_nats", sum_r / m}, {"distortion_nats", sum_d / m},
+          {"neg_elbo_bits_per_dim", (sum_r + sum_d) / m * bits}}},
+        {"test",
+         {{"rate_nats", test.rate}, {"distortion_nats", test.distortion},
+          {"neg_elbo_bits_per_dim", test.neg_elbo_bits_per_dim}, {"active_units", test.active_units}}}};
+    append_line(dir + "/metrics.jsonl", line.dump());
+    if (opt.progress) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "test: rate %.2f distortion %.2f nats -ELBO %.4f bits/dim",
+                    test.rate, test.distortion, test.neg_elbo_bits_per_dim);
+      bar.finish(buf);
+    }
+  }
+  return epoch - start_epoch;
+}
+
+}  // namespace vlae

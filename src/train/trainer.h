@@ -1,0 +1,24 @@
+// Training: Adam on distortion + beta * rate, a progress bar, per-epoch metrics (metrics.jsonl),
+// an atomic checkpoint every epoch, and --resume. Randomness for epoch e is seeded from
+// (seed, e), so a resumed run continues exactly as an uninterrupted one would.
+#pragma once
+#include <string>
+
+#include "train/run.h"
+
+namespace vlae {
+
+struct TrainOptions {
+  bool resume = false;
+  bool progress = true;
+  std::string device = "cpu";
+};
+
+// Trains `cfg` in `dir` (created if needed). Model height/width and likelihood come from the data.
+// Returns the number of epochs run in this call (0 when a resumed run was already complete).
+int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt);
+
+// cpu | cuda -> device; throws InputError if CUDA is asked for and absent.
+torch::Device parse_device(const std::string& s);
+
+}  // namespace vlae
