@@ -1,0 +1,42 @@
+#include "coding/codecs.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "model/likelihood.h"
+
+namespace vlae::codec {
+
+Categorical Categorical::from_frequencies(const std::vector<uint32_t>& freq, unsigned prec) {
+  Categorical c;
+  c.prec = prec;
+  c.cdf.assign(1, 0);
+  uint64_t total = 0;
+  for (uint32_t f : freq) {
+    if (f == 0) throw std::invalid_argument("categorical: every frequency must be >= 1");
+    total += f;
+    c.cdf.push_back(static_cast<uint32_t>(total));
+  }
+  if (total != (1ull << prec)) throw std::invalid_argument("categorical: frequencies must sum to 2^prec");
+  return c;
+}
+
+Bernoulli Bernoulli::from_logit(double logit, unsigned prec) {
+  const double p1 = 1.0 / (1.0 + std::exp(-logit));
+  const double scale = static_cast<double>(1u << prec);
+  const double f = std::clamp(std::nearbyint(p1 * scale), 1.0, scale - 1.0);
+  return Bernoulli{static_cast<uint32_t>(f), prec};
+}
+
+DiscretizedLogistic::DiscretizedLogistic(double m, double log_scale, unsigned p)
+    : mean(m), inv_scale(std::exp(-std::max(log_scale, kMinLogScale))), prec(p) {}
+
+uint32_t DiscretizedLogistic::operator()(uint32_t k) const {
+  if (k == 0 || k >= 256) return quantize_cdf(0.0, k, 256, prec);
+  // Lower edge of level k: c_k - 1/255 = (2k - 256) / 255.
+  const double edge = (2.0 * k - 256.0) / 255.0;
+  const double f = 1.0 / (1.0 + std::exp(-(edge - mean) * inv_scale));
+  return quantize_cdf(f, k, 256, prec);
+}
+
+}  // namespace vlae::codec

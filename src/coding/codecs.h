@@ -1,0 +1,94 @@
+// Codecs: push/pop pairs on one rANS message (craystack style). For every codec
+// pop(push(m, s)) returns s and leaves m as it was; bits-back is a composition of these.
+//
+// Most codecs here are a quantized CDF: C(0) = 0 < C(1) < ... < C(n) = 2^prec, symbol k owns
+// [C(k), C(k+1)). A continuous CDF F becomes C(k) = floor(F(k) * (2^prec - n)) + k, which gives
+// every symbol a frequency of at least 1 and is computed in double precision, symbol by symbol,
+// so encoder and decoder agree exactly without building tables.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "coding/rans.h"
+
+namespace vlae::codec {
+
+// Cost in bits of a symbol of frequency f at precision p.
+inline double cost_bits(uint32_t freq, unsigned prec) { return prec - std::log2(static_cast<double>(freq)); }
+
+// Pushes symbol s of a quantized CDF `cdf(k)` over n symbols; returns its cost in bits.
+template <class Cdf>
+double push_cdf(rans::Message& m, const Cdf& cdf, uint32_t s, unsigned prec) {
+  const uint32_t lo = cdf(s), hi = cdf(s + 1);
+  rans::push(m, lo, hi - lo, prec);
+  return cost_bits(hi - lo, prec);
+}
+
+// Pops a symbol of a quantized CDF over n symbols by binary search on the slot; `*bits` gets its cost.
+template <class Cdf>
+uint32_t pop_cdf(rans::Message& m, const Cdf& cdf, uint32_t n, unsigned prec, double* bits = nullptr) {
+  const uint32_t slot = rans::peek(m, prec);
+  uint32_t lo = 0, hi = n;  // invariant: cdf(lo) <= slot < cdf(hi)
+  while (hi - lo > 1) {
+    const uint32_t mid = lo + (hi - lo) / 2;
+    (cdf(mid) <= slot ? lo : hi) = mid;
+  }
+  const uint32_t start = cdf(lo), freq = cdf(lo + 1) - start;
+  rans::pop(m, start, freq, prec);
+  if (bits) *bits = cost_bits(freq, prec);
+  return lo;
+}
+
+// C(k) from a continuous CDF value F in [0, 1] (F(0) = 0 and F(n) = 1 are forced).
+inline uint32_t quantize_cdf(double f, uint32_t k, uint32_t n, unsigned prec) {
+  if (k == 0) return 0;
+  if (k >= n) return 1u << prec;
+  const double scaled = std::floor(std::clamp(f, 0.0, 1.0) * static_cast<double>((1u << prec) - n));
+  return static_cast<uint32_t>(scaled) + k;
+}
+
+// Uniform over 2^bits symbols.
+struct Uniform {
+  unsigned bits;
+  void push(rans::Message& m, uint32_t s) const { rans::push(m, s, 1, bits); }
+  uint32_t pop(rans::Message& m) const {
+    const uint32_t s = rans::peek(m, bits);
+    rans::pop(m, s, 1, bits);
+    return s;
+  }
+};
+
+// Categorical from integer frequencies (each >= 1, summing to 2^prec).
+struct Categorical {
+  std::vector<uint32_t> cdf;  // n + 1 entries, cdf[n] = 2^prec
+  unsigned prec;
+  static Categorical from_frequencies(const std::vector<uint32_t>& freq, unsigned prec);
+  uint32_t operator()(uint32_t k) const { return cdf[k]; }
+  double push(rans::Message& m, uint32_t s) const { return push_cdf(m, *this, s, prec); }
+  uint32_t pop(rans::Message& m) const { return pop_cdf(m, *this, static_cast<uint32_t>(cdf.size() - 1), prec); }
+};
+
+// Bernoulli with P(1) = p, quantized to [1, 2^prec - 1] / 2^prec.
+struct Bernoulli {
+  uint32_t f1;
+  unsigned prec;
+  static Bernoulli from_logit(double logit, unsigned prec);
+  uint32_t operator()(uint32_t k) const { return k == 0 ? 0 : k == 1 ? (1u << prec) - f1 : (1u << prec); }
+  double push(rans::Message& m, uint32_t s) const { return push_cdf(m, *this, s, prec); }
+  uint32_t pop(rans::Message& m, double* bits = nullptr) const { return pop_cdf(m, *this, 2, prec, bits); }
+};
+
+// Discretized logistic over 256 levels (see model/likelihood.h for the bins): mean in [-1, 1]
+// units, log_scale clamped at kMinLogScale exactly as in training.
+struct DiscretizedLogistic {
+  double mean, inv_scale;
+  unsigned prec;
+  DiscretizedLogistic(double mean, double log_scale, unsigned prec);
+  uint32_t operator()(uint32_t k) const;
+  double push(rans::Message& m, uint32_t s) const { return push_cdf(m, *this, s, prec); }
+  uint32_t pop(rans::Message& m, double* bits = nullptr) const { return pop_cdf(m, *this, 256, prec, bits); }
+};
+
+}  // namespace vlae::codec

@@ -1,0 +1,106 @@
+#include "coding/container.h"
+
+#include <cstring>
+
+#include "util/error.h"
+#include "util/hash.h"
+
+namespace vlae {
+
+namespace {
+template <class T>
+void put(std::string& s, T v) {
+  for (size_t i = 0; i < sizeof(T); ++i) s.push_back(static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff));
+}
+
+struct Reader {
+  const std::string& bytes;
+  const std::string& name;
+  size_t pos = 0;
+  template <class T>
+  T get(const char* what) {
+    if (bytes.size() - pos < sizeof(T)) throw InputError(name + ": truncated (ends inside the " + what + ")");
+    uint64_t v = 0;
+    for (size_t i = 0; i < sizeof(T); ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[pos + i])) << (8 * i);
+    pos += sizeof(T);
+    return static_cast<T>(v);
+  }
+};
+}  // namespace
+
+std::string serialize(const CodedFile& f) {
+  std::string s = "VLAE";
+  put<uint16_t>(s, kFormatVersion);
+  put<uint8_t>(s, static_cast<uint8_t>(f.kind));
+  put<uint8_t>(s, f.binary ? 1 : 0);
+  put<uint64_t>(s, f.fingerprint);
+  put<uint32_t>(s, f.count);
+  put<uint32_t>(s, f.height);
+  put<uint32_t>(s, f.width);
+  put<uint8_t>(s, f.latent_bits);
+  put<uint8_t>(s, f.posterior_prec);
+  put<uint8_t>(s, f.obs_prec);
+  put<uint8_t>(s, 0);
+  put<uint64_t>(s, f.data_checksum);
+  put<uint32_t>(s, static_cast<uint32_t>(f.lanes.size()));
+  for (const auto& m : f.lanes) {
+    put<uint64_t>(s, m.state);
+    put<uint32_t>(s, static_cast<uint32_t>(m.words.size()));
+    for (uint32_t w : m.words) put<uint32_t>(s, w);
+  }
+  put<uint64_t>(s, fnv1a(s.data(), s.size()));
+  return s;
+}
+
+CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
+  if (bytes.size() < 4 || std::memcmp(bytes.data(), "VLAE", 4) != 0)
+    throw InputError(name + ": not a vlae compressed file (bad magic)");
+  if (bytes.size() < 12) throw InputError(name + ": truncated header");
+  const uint64_t stored = [&] {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) v |= uint64_t(static_cast<unsigned char>(bytes[bytes.size() - 8 + i])) << (8 * i);
+    return v;
+  }();
+  Reader r{bytes, name, 4};
+  const uint16_t version = r.get<uint16_t>("version");
+  if (version != kFormatVersion)
+    throw InputError(name + ": format version " + std::to_string(version) + " is not supported (this vlae reads " +
+                     std::to_string(kFormatVersion) + ")");
+  if (fnv1a(bytes.data(), bytes.size() - 8) != stored)
+    throw InputError(name + ": checksum mismatch (file truncated or corrupted)");
+  CodedFile f;
+  const uint8_t kind = r.get<uint8_t>("kind");
+  if (kind != 1 && kind != 2) throw InputError(name + ": unknown payload kind " + std::to_string(kind));
+  f.kind = static_cast<CodedKind>(kind);
+  f.binary = r.get<uint8_t>("header") != 0;
+  f.fingerprint = r.get<uint64_t>("header");
+  f.count = r.get<uint32_t>("header");
+  f.height = r.get<uint32_t>("header");
+  f.width = r.get<uint32_t>("header");
+  f.latent_bits = r.get<uint8_t>("header");
+  f.posterior_prec = r.get<uint8_t>("header");
+  f.obs_prec = r.get<uint8_t>("header");
+  r.get<uint8_t>("header");
+  f.data_checksum = r.get<uint64_t>("header");
+  if (f.count == 0 || f.height == 0 || f.width == 0 || f.height > 4096 || f.width > 4096 ||
+      uint64_t(f.count) * f.height * f.width > (uint64_t(1) << 30))
+    throw InputError(name + ": implausible image sizes in header");
+  if (f.latent_bits < 1 || f.latent_bits > 16 || f.posterior_prec <= f.latent_bits ||
+      f.posterior_prec > rans::kMaxPrecision || f.obs_prec < 9 || f.obs_prec > rans::kMaxPrecision)
+    throw InputError(name + ": invalid codec precisions in header");
+  const uint32_t lanes = r.get<uint32_t>("lane count");
+  if (lanes == 0 || lanes > f.count) throw InputError(name + ": invalid lane count " + std::to_string(lanes));
+  f.lanes.resize(lanes);
+  for (auto& m : f.lanes) {
+    m.state = r.get<uint64_t>("lane state");
+    if (m.state < rans::kLower || m.state >= (rans::kLower << 32)) throw InputError(name + ": invalid coder state");
+    const uint32_t n = r.get<uint32_t>("lane length");
+    if ((bytes.size() - 8 - r.pos) / 4 < n) throw InputError(name + ": truncated (lane longer than the file)");
+    m.words.resize(n);
+    for (auto& w : m.words) w = r.get<uint32_t>("lane words");
+  }
+  if (r.pos != bytes.size() - 8) throw InputError(name + ": trailing bytes after the payload");
+  return f;
+}
+
+}  // namespace vlae

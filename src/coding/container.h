@@ -1,0 +1,33 @@
+// The compressed file. Little-endian:
+//   "VLAE" | version u16 | kind u8 (1 lossless bits-back, 2 lossy latent) | binary u8
+//   | model fingerprint u64 | count u32 | height u32 | width u32
+//   | latent_bits u8 | posterior_prec u8 | obs_prec u8 | reserved u8 | checksum of decoded pixels u64
+//   | lanes u32 | per lane: state u64, words u32, words...
+//   | checksum of every preceding byte u64
+// Parsing checks everything it can before any decoding; errors are InputError naming the file.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "coding/rans.h"
+
+namespace vlae {
+
+constexpr uint16_t kFormatVersion = 1;
+enum class CodedKind : uint8_t { Lossless = 1, Lossy = 2 };
+
+struct CodedFile {
+  CodedKind kind = CodedKind::Lossless;
+  bool binary = false;
+  uint64_t fingerprint = 0;
+  uint32_t count = 0, height = 0, width = 0;
+  uint8_t latent_bits = 0, posterior_prec = 0, obs_prec = 0;
+  uint64_t data_checksum = 0;
+  std::vector<rans::Message> lanes;
+};
+
+std::string serialize(const CodedFile& f);
+CodedFile parse_coded_file(const std::string& bytes, const std::string& name);
+
+}  // namespace vlae

@@ -1,0 +1,82 @@
+#include "coding/lossless.h"
+
+#include <chrono>
+
+#include "coding/container.h"
+#include "util/error.h"
+#include "util/hash.h"
+#include "util/progress.h"
+
+namespace vlae {
+
+void check_images_fit_model(const Images& x, const ModelConfig& c, const std::string& what) {
+  if (x.height != c.height || x.width != c.width)
+    throw InputError(what + ": images are " + std::to_string(x.width) + "x" + std::to_string(x.height) +
+                     ", the model expects " + std::to_string(c.width) + "x" + std::to_string(c.height));
+  if (x.binary != (c.likelihood == Likelihood::Bernoulli))
+    throw InputError(what + (x.binary ? ": binary images, but the model is for 8-bit data"
+                                      : ": 8-bit images, but the model is binary (use --binarize static)"));
+}
+
+std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig& cfg, LosslessReport* report,
+                              bool progress) {
+  check_images_fit_model(x, model->config, "compress");
+  const auto t0 = std::chrono::steady_clock::now();
+  Progress bar("compress", x.count);
+  BitsBackStats stats;
+  auto lanes = bits_back_encode(model, x, cfg, &stats, [&](int64_t done) {
+    if (progress) bar.update(done);
+  });
+  if (progress) bar.finish();
+  CodedFile f;
+  f.kind = CodedKind::Lossless;
+  f.binary = x.binary;
+  f.fingerprint = model->fingerprint();
+  f.count = static_cast<uint32_t>(x.count);
+  f.height = static_cast<uint32_t>(x.height);
+  f.width = static_cast<uint32_t>(x.width);
+  f.latent_bits = static_cast<uint8_t>(cfg.latent_bits);
+  f.posterior_prec = static_cast<uint8_t>(cfg.posterior_prec);
+  f.obs_prec = static_cast<uint8_t>(cfg.obs_prec);
+  f.data_checksum = fnv1a(x.pixels.data(), x.pixels.size());
+  f.lanes = std::move(lanes);
+  std::string bytes = serialize(f);
+  if (report) {
+    report->images = x.count;
+    report->dims = x.dims();
+    report->bytes = bytes.size();
+    report->stats = stats;
+    report->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  return bytes;
+}
+
+Images decompress_lossless(VAE& model, const std::string& bytes, const std::string& name, bool progress,
+                           bool verify_fingerprint) {
+  CodedFile f = parse_coded_file(bytes, name);
+  if (f.kind != CodedKind::Lossless) throw InputError(name + ": a lossy file (decode it with the lossy codec)");
+  const auto& c = model->config;
+  if (verify_fingerprint && f.fingerprint != model->fingerprint())
+    throw InputError(name + ": compressed with a different model (fingerprint mismatch); pass the --run that made it");
+  if (f.height != c.height || f.width != c.width || f.binary != (c.likelihood == Likelihood::Bernoulli))
+    throw InputError(name + ": image size or pixel kind does not match the model");
+  BitsBackConfig cfg;
+  cfg.latent_bits = f.latent_bits;
+  cfg.posterior_prec = f.posterior_prec;
+  cfg.obs_prec = f.obs_prec;
+  Progress bar("decompress", f.count);
+  Images out;
+  try {
+    out = bits_back_decode(model, std::move(f.lanes), f.count, cfg, [&](int64_t done) {
+      if (progress) bar.update(done);
+    });
+  } catch (const rans::DecodeError& e) {
+    throw InputError(name + ": " + e.what());
+  }
+  if (progress) bar.finish();
+  if (fnv1a(out.pixels.data(), out.pixels.size()) != f.data_checksum)
+    throw InputError(name + ": decoded data fail the checksum (corrupt stream or different model)");
+  return out;
+}
+
+}  // namespace vlae

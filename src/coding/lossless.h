@@ -1,0 +1,31 @@
+// The lossless codec behind `vlae compress` / `vlae decompress`: bits-back coding into the file
+// format of container.h, with a report of actual and ideal rates.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "coding/bits_back.h"
+#include "data/images.h"
+#include "model/vae.h"
+
+namespace vlae {
+
+struct LosslessReport {
+  int64_t images = 0, dims = 0;
+  uint64_t bytes = 0;
+  BitsBackStats stats;
+  double seconds = 0;
+};
+
+// Returns the file's bytes. The images must match the model's size and likelihood.
+std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig& cfg, LosslessReport* report,
+                              bool progress);
+// Decodes a file produced by compress_lossless with the same model. Throws InputError for a file of
+// another model, a corrupt or truncated stream, or a checksum mismatch after decoding.
+Images decompress_lossless(VAE& model, const std::string& bytes, const std::string& name, bool progress,
+                           bool verify_fingerprint = true);
+
+// Throws InputError unless `x` has the model's image size and the right pixel kind.
+void check_images_fit_model(const Images& x, const ModelConfig& c, const std::string& what);
+
+}  // namespace vlae
