@@ -133,6 +133,5 @@ void add_compress_commands(CLI::App& app) {
   dcmd->callback([d] { run_decompress(*d); });
 }
 
-void add_baselines_command(CLI::App&) {}
 
 }  // namespace vlae

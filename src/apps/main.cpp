@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
+    if (argc > 1 && argv[1][0] != '-' && app.get_subcommands().empty()) {
+      std::fprintf(stderr, "vlae: error: unknown command '%s' (see vlae --help)\n", argv[1]);
+      return 2;
+    }
     std::fprintf(stderr, "vlae: error: %s (see vlae --help)\n", e.what());
     return 2;
   } catch (const vlae::InputError& e) {

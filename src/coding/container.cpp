@@ -13,13 +13,16 @@ void put(std::string& s, T v) {
   for (size_t i = 0; i < sizeof(T); ++i) s.push_back(static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff));
 }
 
+// Reads the payload: bytes [pos, end), end excluding the trailing checksum.
 struct Reader {
   const std::string& bytes;
   const std::string& name;
   size_t pos = 0;
+  size_t end = 0;
+  size_t left() const { return end - pos; }
   template <class T>
   T get(const char* what) {
-    if (bytes.size() - pos < sizeof(T)) throw InputError(name + ": truncated (ends inside the " + what + ")");
+    if (left() < sizeof(T)) throw InputError(name + ": truncated (ends inside the " + what + ")");
     uint64_t v = 0;
     for (size_t i = 0; i < sizeof(T); ++i) v |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[pos + i])) << (8 * i);
     pos += sizeof(T);
@@ -55,13 +58,13 @@ std::string serialize(const CodedFile& f) {
 CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
   if (bytes.size() < 4 || std::memcmp(bytes.data(), "VLAE", 4) != 0)
     throw InputError(name + ": not a vlae compressed file (bad magic)");
-  if (bytes.size() < 12) throw InputError(name + ": truncated header");
+  if (bytes.size() < 14) throw InputError(name + ": truncated header");
   const uint64_t stored = [&] {
     uint64_t v = 0;
     for (int i = 0; i < 8; ++i) v |= uint64_t(static_cast<unsigned char>(bytes[bytes.size() - 8 + i])) << (8 * i);
     return v;
   }();
-  Reader r{bytes, name, 4};
+  Reader r{bytes, name, 4, bytes.size() - 8};
   const uint16_t version = r.get<uint16_t>("version");
   if (version != kFormatVersion)
     throw InputError(name + ": format version " + std::to_string(version) + " is not supported (this vlae reads " +
@@ -89,17 +92,19 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
       f.posterior_prec > rans::kMaxPrecision || f.obs_prec < 9 || f.obs_prec > rans::kMaxPrecision)
     throw InputError(name + ": invalid codec precisions in header");
   const uint32_t lanes = r.get<uint32_t>("lane count");
-  if (lanes == 0 || lanes > f.count) throw InputError(name + ": invalid lane count " + std::to_string(lanes));
+  // Each lane takes at least 12 bytes, so the count is bounded by the file before anything is allocated.
+  if (lanes == 0 || lanes > f.count || lanes > r.left() / 12)
+    throw InputError(name + ": invalid lane count " + std::to_string(lanes));
   f.lanes.resize(lanes);
   for (auto& m : f.lanes) {
     m.state = r.get<uint64_t>("lane state");
     if (m.state < rans::kLower || m.state >= (rans::kLower << 32)) throw InputError(name + ": invalid coder state");
     const uint32_t n = r.get<uint32_t>("lane length");
-    if ((bytes.size() - 8 - r.pos) / 4 < n) throw InputError(name + ": truncated (lane longer than the file)");
+    if (r.left() / 4 < n) throw InputError(name + ": truncated (lane longer than the file)");
     m.words.resize(n);
     for (auto& w : m.words) w = r.get<uint32_t>("lane words");
   }
-  if (r.pos != bytes.size() - 8) throw InputError(name + ": trailing bytes after the payload");
+  if (r.left() != 0) throw InputError(name + ": trailing bytes after the payload");
   return f;
 }
 

@@ -1,0 +1,69 @@
+#include "helpers.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "train/trainer.h"
+
+namespace fs = std::filesystem;
+
+namespace vlae::test {
+
+std::string temp_dir(const std::string& name) {
+  const fs::path p = fs::temp_directory_path() / ("vlae-test-" + std::to_string(::getpid())) / name;
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p.string();
+}
+
+Images fashion(int64_t n, bool binary, const std::string& split) {
+  DataSpec s;
+  s.data = "fashion-mnist";
+  s.split = split;
+  s.limit = n;
+  s.binarize = binary ? Binarize::Static : Binarize::None;
+  return load_images(s);
+}
+
+std::string tiny_run(bool binary, int64_t epochs) {
+  static std::map<std::pair<bool, int64_t>, std::string> made;
+  auto& dir = made[{binary, epochs}];
+  if (!dir.empty()) return dir;
+  dir = temp_dir(std::string("tiny-") + (binary ? "bin" : "8bit") + "-" + std::to_string(epochs));
+  RunConfig cfg;
+  cfg.model.hidden = 64;
+  cfg.model.latent_dim = 8;
+  cfg.train.data.data = "fashion-mnist";
+  cfg.train.data.limit = 1000;
+  cfg.train.data.binarize = binary ? Binarize::Static : Binarize::None;
+  cfg.train.epochs = epochs;
+  cfg.train.batch_size = 50;
+  cfg.train.test_limit = 200;
+  TrainOptions opt;
+  opt.progress = false;
+  train(dir, cfg, opt);
+  return dir;
+}
+
+CliResult run_cli(const std::string& args) {
+  const std::string cmd = std::string(VLAE_BINARY) + " " + args + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  CliResult r{-1, ""};
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  const int status = pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+}  // namespace vlae::test

@@ -1,0 +1,22 @@
+// Test helpers: temporary directories, small real data, tiny trained runs, and running the CLI.
+#pragma once
+#include <string>
+
+#include "data/images.h"
+#include "train/run.h"
+
+namespace vlae::test {
+
+std::string temp_dir(const std::string& name);  // fresh, empty
+Images fashion(int64_t n, bool binary = false, const std::string& split = "test");
+// Trains (once per process and settings) a tiny MLP run on Fashion-MNIST; returns its directory.
+std::string tiny_run(bool binary, int64_t epochs = 1);
+
+struct CliResult {
+  int code;
+  std::string output;  // stdout and stderr
+};
+CliResult run_cli(const std::string& args);
+void write_bytes(const std::string& path, const std::string& bytes);
+
+}  // namespace vlae::test

@@ -1,0 +1,113 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "coding/container.h"
+#include "coding/lossless.h"
+#include "eval/evaluate.h"
+#include "helpers.h"
+#include "train/run.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
+#include "util/hash.h"
+
+using namespace vlae;
+
+namespace {
+void expect_input_error(const std::function<void()>& f, const std::string& fragment) {
+  try {
+    f();
+    FAIL() << "expected InputError containing '" << fragment << "'";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+}  // namespace
+
+class BitsBack : public ::testing::TestWithParam<bool> {};
+
+TEST_P(BitsBack, RoundTripIsExactAndCostsAboutTheElbo) {
+  const bool binary = GetParam();
+  LoadedRun run = load_run(test::tiny_run(binary, 2));
+  const Images x = test::fashion(300, binary);
+  BitsBackConfig cfg;
+  cfg.lanes = 7;  // 300 is not a multiple: the last step codes a partial batch
+  LosslessReport rep;
+  const std::string bytes = compress_lossless(run.model, x, cfg, &rep, false);
+  const Images y = decompress_lossless(run.model, bytes, "mem", false);
+  EXPECT_EQ(y.pixels, x.pixels);
+  EXPECT_EQ(y.binary, binary);
+  // The actual file (initial bits excluded) is the ideal net cost, to within the 64-bit flush per lane.
+  const double actual = 8.0 * rep.bytes - rep.stats.initial_bits;
+  EXPECT_NEAR(actual, rep.stats.net_bits(), 64.0 * cfg.lanes + 8.0 * 64);
+  // ... and the net cost is -ELBO up to the latent discretization and sampling noise.
+  EvalOptions o;
+  o.iwae_samples = 0;
+  const double neg_elbo_bits = -evaluate(run.model, x, o).elbo / std::log(2.0) * x.count;
+  EXPECT_NEAR(rep.stats.net_bits() / neg_elbo_bits, 1.0, 0.02);
+  // Bits back are real: the naive cost (z under the prior, no bits back) is larger.
+  EXPECT_GT(rep.stats.naive_bits(), rep.stats.net_bits() + 1.0 * x.count);
+}
+INSTANTIATE_TEST_SUITE_P(BinaryAnd8Bit, BitsBack, ::testing::Values(true, false));
+
+TEST(BitsBackFile, ErrorsAreInputErrors) {
+  LoadedRun run = load_run(test::tiny_run(false));
+  LoadedRun other = load_run(test::tiny_run(false, 2));
+  const Images x = test::fashion(20);
+  BitsBackConfig cfg;
+  cfg.lanes = 4;
+  const std::string bytes = compress_lossless(run.model, x, cfg, nullptr, false);
+  expect_input_error([&] { decompress_lossless(other.model, bytes, "f", false); }, "different model");
+  expect_input_error([&] { decompress_lossless(run.model, bytes.substr(0, bytes.size() / 2), "f", false); },
+                     "checksum");
+  std::string flipped = bytes;
+  flipped[bytes.size() / 2] ^= 0x10;
+  expect_input_error([&] { decompress_lossless(run.model, flipped, "f", false); }, "checksum");
+  std::string version = bytes;
+  version[4] = 9;
+  expect_input_error([&] { decompress_lossless(run.model, version, "f", false); }, "version 9");
+  expect_input_error([&] { decompress_lossless(run.model, "PK\x03\x04zip", "f", false); }, "bad magic");
+  expect_input_error([&] { decompress_lossless(run.model, "VLAE", "f", false); }, "truncated");
+  // A consistent file whose lanes lost their words: the decoder runs dry instead of reading past the end.
+  CodedFile f = parse_coded_file(bytes, "f");
+  for (auto& m : f.lanes) m.words.resize(m.words.size() / 3);
+  expect_input_error([&] { decompress_lossless(run.model, serialize(f), "f", false); }, "");
+  // Found by the fuzzer: a huge lane count or lane length must fail before anything is allocated.
+  auto with_checksum = [](std::string b) {
+    b.resize(b.size() - 8);
+    const uint64_t h = fnv1a(b.data(), b.size());
+    for (int i = 0; i < 8; ++i) b.push_back(static_cast<char>((h >> (8 * i)) & 0xff));
+    return b;
+  };
+  std::string lanes = bytes;
+  for (int i = 0; i < 4; ++i) lanes[40 + i] = '\xff';  // lane count
+  expect_input_error([&] { decompress_lossless(run.model, with_checksum(lanes), "f", false); }, "lane count");
+  std::string words = bytes.substr(0, 56);  // header, first lane's state, then a huge word count
+  words[40] = 1;  // one lane
+  words[41] = words[42] = words[43] = 0;
+  for (int i = 0; i < 4; ++i) words[52 + i] = '\xff';
+  expect_input_error([&] { decompress_lossless(run.model, with_checksum(words + "12345678"), "f", false); },
+                     "truncated");
+  // Images of the wrong kind for the model.
+  expect_input_error([&] { compress_lossless(run.model, test::fashion(5, true), cfg, nullptr, false); }, "binary");
+}
+
+TEST(BitsBackFile, DeterministicAcrossProcessesAndThreadCounts) {
+  const std::string run = test::tiny_run(false, 2);
+  const std::string dir = test::temp_dir("determinism");
+  auto c = test::run_cli("compress --run " + run + " --limit 150 --lanes 16 --threads 1 -o " + dir + "/a.vlae");
+  ASSERT_EQ(c.code, 0) << c.output;
+  auto d = test::run_cli("decompress --run " + run + " --threads 2 " + dir + "/a.vlae -o " + dir + "/out.idx");
+  ASSERT_EQ(d.code, 0) << d.output;
+  auto c2 = test::run_cli("compress --run " + run + " --limit 150 --lanes 16 --threads 2 -o " + dir + "/b.vlae");
+  ASSERT_EQ(c2.code, 0) << c2.output;
+  EXPECT_EQ(read_file(dir + "/a.vlae"), read_file(dir + "/b.vlae"));
+  DataSpec s;
+  s.data = dir + "/out.idx";
+  EXPECT_EQ(load_images(s).pixels, test::fashion(150).pixels);
+  // To PNGs as well.
+  d = test::run_cli("decompress --run " + run + " " + dir + "/a.vlae -o " + dir + "/pngs");
+  ASSERT_EQ(d.code, 0) << d.output;
+  s.data = dir + "/pngs";
+  EXPECT_EQ(load_images(s).pixels, test::fashion(150).pixels);
+}

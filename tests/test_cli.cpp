@@ -1,0 +1,80 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "helpers.h"
+#include "util/atomic_file.h"
+
+using namespace vlae;
+using test::run_cli;
+
+namespace {
+// Exit code 2, exactly one line of output that names the problem.
+void expect_usage_error(const std::string& args, const std::string& fragment) {
+  const auto r = run_cli(args);
+  EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
+  EXPECT_NE(r.output.find(fragment), std::string::npos) << args << "\n" << r.output;
+  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << args << "\n" << r.output;
+}
+}  // namespace
+
+TEST(Cli, BadUsageExitsTwoWithOneLine) {
+  const std::string dir = test::temp_dir("cli");
+  expect_usage_error("frobnicate", "frobnicate");
+  expect_usage_error("train --out " + dir + "/r --epochs nope", "--epochs");
+  expect_usage_error("train --out " + dir + "/r --data nowhere.idx", "nowhere.idx");
+  expect_usage_error("train --out " + dir + "/r --model transformer", "--model");
+  expect_usage_error("train --out " + dir + "/r --binarize maybe", "--binarize");
+  expect_usage_error("train --out " + dir + "/r --kl-anneal quadratic:5", "--kl-anneal");
+  expect_usage_error("train --out " + dir + "/r --capacity 5", "--capacity");
+  expect_usage_error("train --out " + dir + "/r --device tpu", "--device");
+  expect_usage_error("eval --run " + dir + "/missing", "missing");
+  expect_usage_error("compress --run " + dir + "/missing -o x", "missing");
+  expect_usage_error("decompress --run " + test::tiny_run(false) + " " + dir + "/none.vlae -o " + dir + "/o.idx",
+                     "none.vlae");
+  test::write_bytes(dir + "/junk.vlae", "VLAE\x01\x00garbage");
+  expect_usage_error("decompress --run " + test::tiny_run(false) + " " + dir + "/junk.vlae -o " + dir + "/o.idx",
+                     "junk.vlae");
+  EXPECT_FALSE(std::filesystem::exists(dir + "/o.idx"));  // nothing left behind
+  expect_usage_error("eval --run " + test::tiny_run(false) + " --data mnist --limit 0", "--limit");
+}
+
+TEST(Cli, HelpExitsZero) {
+  EXPECT_EQ(run_cli("--help").code, 0);
+  const auto r = run_cli("train --help");
+  EXPECT_EQ(r.code, 0);
+  EXPECT_NE(r.output.find("--kl-anneal"), std::string::npos);
+}
+
+TEST(Cli, EvalJsonHasTheContractKeys) {
+  const std::string dir = test::temp_dir("evaljson");
+  const auto r = run_cli("eval --run " + test::tiny_run(false) + " --limit 100 --iwae-samples 20 --json " + dir +
+                         "/e.json");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto j = nlohmann::json::parse(read_file(dir + "/e.json"));
+  for (const char* key : {"elbo_nats", "rate_nats", "distortion_nats", "neg_elbo_bits_per_dim", "iwae_nll_nats",
+                          "iwae_samples", "kl_per_dim_nats", "active_units", "mutual_info_nats", "marginal_kl_nats",
+                          "images", "mse", "psnr_db"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_NEAR(j["elbo_nats"].get<double>(), -(j["rate_nats"].get<double>() + j["distortion_nats"].get<double>()), 1e-6);
+  EXPECT_LE(j["iwae_nll_nats"].get<double>(), -j["elbo_nats"].get<double>());
+  EXPECT_EQ(j["images"].get<int>(), 100);
+  EXPECT_EQ(j["kl_per_dim_nats"].size(), 8u);
+  EXPECT_LT(j["neg_elbo_bits_per_dim"].get<double>(), 8.0);
+  EXPECT_GT(j["psnr_db"].get<double>(), 5.0);  // a tiny one-epoch model: only sanity
+}
+
+TEST(Cli, CompressJsonHasTheContractKeys) {
+  const std::string dir = test::temp_dir("compressjson");
+  const auto r = run_cli("compress --run " + test::tiny_run(true) + " --limit 64 -o " + dir + "/f.vlae --json " + dir +
+                         "/c.json");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto j = nlohmann::json::parse(read_file(dir + "/c.json"));
+  for (const char* key : {"images", "bytes", "bits_per_dim", "bits_per_dim_with_initial", "neg_elbo_bits_per_dim",
+                          "naive_bits_per_dim", "bits_back_per_image", "initial_bits", "compress_images_per_s"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["bytes"].get<uint64_t>(), std::filesystem::file_size(dir + "/f.vlae"));
+  EXPECT_LT(j["bits_per_dim"].get<double>(), j["bits_per_dim_with_initial"].get<double>());
+  EXPECT_LT(j["bits_per_dim"].get<double>(), j["naive_bits_per_dim"].get<double>());
+}

@@ -1,0 +1,156 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "data/dataset.h"
+#include "data/idx.h"
+#include "data/png.h"
+#include <png.h>
+#include "helpers.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
+
+using namespace vlae;
+using vlae::test::temp_dir;
+using vlae::test::write_bytes;
+
+namespace {
+std::string idx_header(uint32_t magic, uint32_t n, uint32_t h, uint32_t w) {
+  std::string s;
+  for (uint32_t v : {magic, n, h, w})
+    for (int k = 3; k >= 0; --k) s.push_back(static_cast<char>((v >> (8 * k)) & 0xff));
+  return s;
+}
+void expect_input_error(const std::function<void()>& f, const std::string& fragment) {
+  try {
+    f();
+    FAIL() << "expected InputError containing '" << fragment << "'";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
+}
+}  // namespace
+
+TEST(Data, FashionMnistLoads) {
+  const Images x = test::fashion(100);
+  EXPECT_EQ(x.count, 100);
+  EXPECT_EQ(x.height, 28);
+  EXPECT_EQ(x.width, 28);
+  EXPECT_FALSE(x.binary);
+  DataSpec s;
+  s.split = "train";
+  EXPECT_EQ(load_images(s).count, 60000);
+}
+
+TEST(Data, IdxRoundTripRawAndGzip) {
+  const std::string dir = temp_dir("idx");
+  const Images x = test::fashion(10);
+  write_idx_images(dir + "/a.idx", x);
+  const Images y = read_idx_images(dir + "/a.idx");
+  EXPECT_EQ(y.pixels, x.pixels);
+  EXPECT_EQ(read_idx_images("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz").count, 10000);
+}
+
+TEST(Data, MalformedIdxFilesAreInputErrors) {
+  const std::string dir = temp_dir("bad-idx");
+  write_bytes(dir + "/magic.idx", idx_header(0x801, 1, 2, 2) + "abcd");
+  expect_input_error([&] { read_idx_images(dir + "/magic.idx"); }, "not an IDX image file");
+  write_bytes(dir + "/short.idx", idx_header(0x803, 2, 2, 2) + "abcd");
+  expect_input_error([&] { read_idx_images(dir + "/short.idx"); }, "truncated");
+  write_bytes(dir + "/header.idx", "\0\0\x08");
+  expect_input_error([&] { read_idx_images(dir + "/header.idx"); }, "truncated IDX header");
+  write_bytes(dir + "/trailing.idx", idx_header(0x803, 1, 2, 2) + "abcdXX");
+  expect_input_error([&] { read_idx_images(dir + "/trailing.idx"); }, "trailing data");
+  write_bytes(dir + "/zero.idx", idx_header(0x803, 0, 2, 2));
+  expect_input_error([&] { read_idx_images(dir + "/zero.idx"); }, "implausible");
+  write_bytes(dir + "/bad.gz", std::string("\x1f\x8b\x08\x00garbage-not-deflate", 23));
+  EXPECT_THROW(read_idx_images(dir + "/bad.gz"), InputError);
+  expect_input_error([&] { read_idx_images(dir + "/missing.idx"); }, "no such file");
+}
+
+TEST(Data, PngFolders) {
+  const std::string dir = temp_dir("png");
+  const Images x = test::fashion(3);
+  write_png_folder(dir + "/ok", x);
+  const Images y = read_png_folder(dir + "/ok");
+  EXPECT_EQ(y.count, 3);
+  EXPECT_EQ(y.pixels, x.pixels);
+
+  std::filesystem::create_directories(dir + "/empty");
+  expect_input_error([&] { read_png_folder(dir + "/empty"); }, "no .png files");
+
+  // A different size in the same folder.
+  std::filesystem::create_directories(dir + "/mixed");
+  std::vector<uint8_t> small(4 * 4, 7);
+  write_bytes(dir + "/mixed/a.png", encode_png_gray(x.image(0), 28, 28));
+  write_bytes(dir + "/mixed/b.png", encode_png_gray(small.data(), 4, 4));
+  expect_input_error([&] { read_png_folder(dir + "/mixed"); }, "differs");
+
+  // An RGB PNG.
+  std::filesystem::create_directories(dir + "/rgb");
+  png_image img{};
+  img.version = PNG_IMAGE_VERSION;
+  img.width = img.height = 2;
+  img.format = PNG_FORMAT_RGB;
+  std::vector<uint8_t> rgb(12, 100);
+  png_image_write_to_file(&img, (dir + "/rgb/a.png").c_str(), 0, rgb.data(), 0, nullptr);
+  expect_input_error([&] { read_png_folder(dir + "/rgb"); }, "not grayscale");
+
+  write_bytes(dir + "/junk.png", "not a png");
+  expect_input_error([&] { read_png_file(dir + "/junk.png"); }, "not a readable PNG");
+}
+
+TEST(Data, NamesSplitsAndLimits) {
+  DataSpec s;
+  s.data = "cifar";
+  expect_input_error([&] { load_images(s); }, "neither");
+  s.data = "fashion-mnist";
+  s.split = "valid";
+  expect_input_error([&] { load_images(s); }, "--split");
+  s.split = "test";
+  s.limit = 0;
+  expect_input_error([&] { load_images(s); }, "--limit");
+  EXPECT_THROW(parse_binarize("sometimes"), InputError);
+}
+
+TEST(Data, MnistFromNpmSplits8000And2000) {
+  DataSpec s;
+  s.data = "mnist";
+  s.split = "train";
+  const Images tr = load_images(s);
+  s.split = "test";
+  const Images te = load_images(s);
+  EXPECT_EQ(tr.count, 8000);
+  EXPECT_EQ(te.count, 2000);
+  EXPECT_EQ(te.dims(), 784);
+  int64_t max_level = 0;
+  for (auto v : te.pixels) max_level = std::max<int64_t>(max_level, v);
+  EXPECT_GE(max_level, 250);  // 8-bit levels, not 0/1
+}
+
+TEST(Data, StaticBinarizationIsDeterministicAndFollowsIntensity) {
+  const Images x = test::fashion(200);
+  const Images a = binarize_static(x), b = binarize_static(x.first(50));
+  EXPECT_TRUE(a.binary);
+  for (int64_t i = 0; i < 50 * x.dims(); ++i) ASSERT_EQ(a.pixels[i], b.pixels[i]);  // subset-independent
+  double on_rate = 0, mean_level = 0;
+  for (int64_t i = 0; i < x.count * x.dims(); ++i) {
+    on_rate += a.pixels[i];
+    mean_level += x.pixels[i] / 255.0;
+    if (x.pixels[i] == 0) ASSERT_EQ(a.pixels[i], 0);
+    if (x.pixels[i] == 255) ASSERT_EQ(a.pixels[i], 1);
+  }
+  EXPECT_NEAR(on_rate / mean_level, 1.0, 0.02);
+}
+
+TEST(Data, AtomicWriteLeavesNoPartialFile) {
+  const std::string dir = temp_dir("atomic");
+  write_file_atomic(dir + "/f", "old");
+  EXPECT_THROW(write_atomic_with(dir + "/f", [](const std::string& tmp) {
+                 write_bytes(tmp, "half");
+                 throw InputError("interrupted");
+               }),
+               InputError);
+  EXPECT_EQ(read_file(dir + "/f"), "old");
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1);
+}

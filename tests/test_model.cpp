@@ -1,0 +1,142 @@
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "eval/evaluate.h"
+#include "helpers.h"
+#include "model/likelihood.h"
+#include "model/vae.h"
+#include "objective/objective.h"
+#include "train/run.h"
+
+using namespace vlae;
+
+TEST(Likelihood, DiscretizedLogisticSumsToOneOverLevels) {
+  torch::manual_seed(0);
+  const auto levels = torch::arange(256, torch::kFloat32).unsqueeze(0);  // [1, 256]
+  for (double mean : {-1.2, -0.3, 0.0, 0.7, 1.1})
+    for (double ls : {-9.0, -4.0, -1.0, 0.5}) {
+      auto params = torch::stack({torch::full({1, 256}, mean), torch::full({1, 256}, ls)}, 1);  // [1, 2, 256]
+      // One image whose 256 pixels take every level: p(level k) summed over k.
+      auto per_pixel = torch::zeros({256});
+      for (int k = 0; k < 256; ++k) {
+        auto p1 = params.slice(2, k, k + 1);
+        per_pixel[k] = log_likelihood(Likelihood::Logistic, p1, levels.slice(1, k, k + 1)).exp().item<double>();
+      }
+      EXPECT_NEAR(per_pixel.sum().item<double>(), 1.0, 2e-3) << mean << " " << ls;
+    }
+}
+
+TEST(Likelihood, BernoulliMatchesClosedForm) {
+  const auto logits = torch::tensor({{{0.3f, -2.0f}}});  // [1, 1, 2]
+  const auto x = torch::tensor({{1.0f, 0.0f}});
+  const double expect = std::log(1 / (1 + std::exp(-0.3))) + std::log(1 - 1 / (1 + std::exp(2.0)));
+  EXPECT_NEAR(log_likelihood(Likelihood::Bernoulli, logits, x).item<double>(), expect, 1e-5);
+}
+
+TEST(Rate, AnalyticKlMatchesMonteCarlo) {
+  torch::manual_seed(1);
+  DiagGaussian q{torch::randn({4, 6}), torch::randn({4, 6}) * 0.5};
+  const auto analytic = kl_to_standard_normal(q).sum(1);
+  StandardNormalPriorImpl prior;
+  const int64_t s = 200000;
+  const auto z = q.mean.unsqueeze(0) + q.std().unsqueeze(0) * torch::randn({s, 4, 6});
+  const auto mc = (q.log_prob(z) - prior.log_prob(z)).mean(0);
+  for (int i = 0; i < 4; ++i) EXPECT_NEAR(mc[i].item<double>(), analytic[i].item<double>(), 0.05);
+}
+
+TEST(Eval, IwaeBoundsElboAndFallsWithK) {
+  VAE model = VAE(load_run_config(test::tiny_run(false)).model);
+  load_checkpoint(test::tiny_run(false), model, nullptr);
+  const Images x = test::fashion(100);
+  EvalOptions o;
+  o.mi_images = 0;
+  o.iwae_samples = 1;
+  const auto k1 = evaluate(model, x, o);
+  o.iwae_samples = 50;
+  const auto k50 = evaluate(model, x, o);
+  EXPECT_LE(k50.iwae_nll, -k50.elbo);
+  EXPECT_LT(k50.iwae_nll, k1.iwae_nll);
+  EXPECT_NEAR(k1.iwae_nll, -k1.elbo, 0.05 * -k1.elbo);  // K = 1 is the ELBO (another sample)
+}
+
+TEST(Eval, MutualInformationBounds) {
+  VAE model = VAE(load_run_config(test::tiny_run(false)).model);
+  load_checkpoint(test::tiny_run(false), model, nullptr);
+  model->eval();
+  const Images x = test::fashion(300);
+  EvalOptions o;
+  o.iwae_samples = 0;
+  const auto r = evaluate(model, x, o);
+  EXPECT_LE(r.mutual_info, std::log(300.0) + 1e-9);
+  EXPECT_LE(r.mutual_info, r.rate + 1e-6);
+  EXPECT_GT(r.mutual_info, 0.0);
+  EXPECT_NEAR(r.mutual_info + r.marginal_kl, r.rate, 1e-3 * r.rate);  // Hoffman & Johnson's identity
+  // Identical posteriors carry no information.
+  DiagGaussian same{torch::zeros({50, 4}), torch::zeros({50, 4})};
+  EXPECT_NEAR(mutual_information(same), 0.0, 1e-6);
+  // Far-apart, sharp posteriors reach log N.
+  DiagGaussian apart{torch::arange(50, torch::kFloat32).unsqueeze(1).repeat({1, 4}) * 10, torch::full({50, 4}, -8.0)};
+  EXPECT_NEAR(mutual_information(apart), std::log(50.0), 1e-3);
+}
+
+TEST(Eval, ActiveUnitsOnConstructedModel) {
+  ModelConfig c;
+  c.hidden = 16;
+  c.latent_dim = 4;
+  VAE model(c);
+  torch::NoGradGuard g;
+  // Only latent 1 and 3 depend on x; the others' means are constant.
+  for (auto& p : model->encoder->head->parameters()) p.zero_();
+  for (auto& p : model->encoder->body->parameters()) p.fill_(0.01);
+  model->encoder->head->weight[1].fill_(1.0);
+  model->encoder->head->weight[3].fill_(-2.0);
+  const Images x = test::fashion(200);
+  EvalOptions o;
+  o.iwae_samples = 0;
+  const auto r = evaluate(model, x, o);
+  EXPECT_EQ(r.active_units, 2);
+  EXPECT_EQ(active_units(torch::tensor({{0.0f, 1.0f}, {0.05f, -1.0f}, {0.1f, 0.5f}})), 1);
+}
+
+TEST(Objective, CuresMatchHandComputedValues) {
+  VAETerms t;
+  t.distortion = torch::tensor({10.0f, 20.0f});
+  t.kl_per_dim = torch::tensor({{0.1f, 2.0f}, {0.3f, 4.0f}});  // batch-mean KL per dim: 0.2, 3.0
+  t.rate = t.kl_per_dim.sum(1);                                // 2.1, 4.3: mean 3.2
+  ObjectiveConfig c;
+  c.beta = 2.0;
+  EXPECT_NEAR(objective(c, t, 0).loss.item<double>(), 15.0 + 2.0 * 3.2, 1e-4);
+  c.free_bits = 0.5;  // max(0.5, 0.2) + max(0.5, 3.0) = 3.5
+  EXPECT_NEAR(objective(c, t, 0).loss.item<double>(), 15.0 + 2.0 * 3.5, 1e-4);
+  c.free_bits = 0;
+  c.kl_anneal = "linear:100";
+  EXPECT_NEAR(objective(c, t, 25).loss.item<double>(), 15.0 + 0.25 * 2.0 * 3.2, 1e-4);
+  EXPECT_NEAR(kl_weight(c, 1000), 1.0, 1e-12);
+  c.kl_anneal = "cyclical:100";
+  EXPECT_NEAR(kl_weight(c, 125), 0.5, 1e-12);
+  EXPECT_NEAR(kl_weight(c, 180), 1.0, 1e-12);
+  c.kl_anneal = "sigmoid:100";
+  EXPECT_NEAR(kl_weight(c, 50), 0.5, 1e-12);
+  c.kl_anneal = "";
+  c.capacity = 10.0;
+  c.capacity_steps = 100;
+  c.gamma = 1000.0;  // C(50) = 5: 1000 * |3.2 - 5|
+  EXPECT_NEAR(objective(c, t, 50).loss.item<double>(), 15.0 + 1000.0 * 1.8, 1e-2);
+  // The reported rate is always the plain KL.
+  EXPECT_NEAR(objective(c, t, 50).rate.mean().item<double>(), 3.2, 1e-5);
+}
+
+TEST(Objective, DeltaVaeKlNeverBelowDelta) {
+  ModelConfig c;
+  c.hidden = 16;
+  c.latent_dim = 5;
+  c.delta = 0.1;
+  torch::manual_seed(3);
+  VAE model(c);
+  const auto x = torch::rand({64, 784}) * 255;
+  const auto t = model->terms(x);
+  EXPECT_GE(t.kl_per_dim.min().item<double>(), 0.1 - 1e-5);
+  const double su = delta_vae_max_std(0.1);
+  EXPECT_NEAR(0.5 * (su * su - std::log(su * su) - 1), 0.1, 1e-9);
+}

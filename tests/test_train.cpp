@@ -1,0 +1,68 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "helpers.h"
+#include "train/run.h"
+#include "train/trainer.h"
+#include "util/error.h"
+
+using namespace vlae;
+
+namespace {
+RunConfig small_config(int64_t epochs) {
+  RunConfig cfg;
+  cfg.model.hidden = 32;
+  cfg.model.latent_dim = 4;
+  cfg.train.data.limit = 600;
+  cfg.train.epochs = epochs;
+  cfg.train.batch_size = 50;
+  cfg.train.test_limit = 100;
+  return cfg;
+}
+std::vector<nlohmann::json> metrics(const std::string& dir) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(dir + "/metrics.jsonl");
+  for (std::string line; std::getline(in, line);) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+}  // namespace
+
+TEST(Train, LossFallsAndMetricsAreWritten) {
+  const std::string dir = test::temp_dir("falls");
+  TrainOptions opt;
+  opt.progress = false;
+  train(dir, small_config(3), opt);
+  const auto m = metrics(dir);
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_LT(m[2]["train"]["loss"].get<double>(), m[0]["train"]["loss"].get<double>());
+  EXPECT_LT(m[2]["test"]["neg_elbo_bits_per_dim"].get<double>(), 8.0);  // far below raw 8-bit pixels
+}
+
+TEST(Train, ResumeContinuesExactlyAsUninterrupted) {
+  TrainOptions opt;
+  opt.progress = false;
+  const std::string a = test::temp_dir("straight"), b = test::temp_dir("resumed");
+  train(a, small_config(2), opt);
+  train(b, small_config(1), opt);
+  EXPECT_THROW(train(b, small_config(2), opt), InputError);  // exists: needs --resume
+  opt.resume = true;
+  EXPECT_EQ(train(b, small_config(2), opt), 1);
+  EXPECT_EQ(train(b, small_config(2), opt), 0);  // already complete: nothing to do
+  VAE ma = load_run(a).model, mb = load_run(b).model;
+  auto pa = ma->parameters(), pb = mb->parameters();
+  ASSERT_EQ(pa.size(), pb.size());
+  for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i])) << "parameter " << i;
+  EXPECT_EQ(metrics(a).back()["test"], metrics(b).back()["test"]);
+}
+
+TEST(Train, CorruptCheckpointIsAnInputError) {
+  TrainOptions opt;
+  opt.progress = false;
+  const std::string dir = test::temp_dir("corrupt");
+  train(dir, small_config(1), opt);
+  test::write_bytes(checkpoint_path(dir), "garbage");
+  EXPECT_THROW(load_run(dir), InputError);
+}
