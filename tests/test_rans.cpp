@@ -108,7 +108,10 @@ TEST(Codecs, EachPopInvertsItsPush) {
     Step st{static_cast<int>(rng() % 4), normal(rng), normal(rng), 0};
     if (st.kind == 0) st.s = rng() % 2;
     if (st.kind == 1) st.s = rng() % 256;
-    if (st.kind == 2) st.s = rng() % 1024;
+    if (st.kind == 2) {  // a bucket the posterior can produce
+      const GaussianBuckets g(&buckets, st.a, std::exp(st.b - 2), 18);
+      st.s = g.lo + static_cast<uint32_t>(rng() % g.n);
+    }
     if (st.kind == 3) st.s = rng() % (1u << 12);
     steps.push_back(st);
   }
@@ -116,7 +119,7 @@ TEST(Codecs, EachPopInvertsItsPush) {
     switch (st.kind) {
       case 0: Bernoulli::from_logit(st.a * 5, 24).push(m, st.s); break;
       case 1: DiscretizedLogistic(st.a * 0.5, st.b * 2 - 3, 24).push(m, st.s); break;
-      case 2: GaussianBuckets{&buckets, st.a, std::exp(st.b - 2), 18}.push(m, st.s); break;
+      case 2: GaussianBuckets(&buckets, st.a, std::exp(st.b - 2), 18).push(m, st.s); break;
       default: Uniform{12}.push(m, st.s);
     }
   };
@@ -124,12 +127,24 @@ TEST(Codecs, EachPopInvertsItsPush) {
     switch (st.kind) {
       case 0: return Bernoulli::from_logit(st.a * 5, 24).pop(m);
       case 1: return DiscretizedLogistic(st.a * 0.5, st.b * 2 - 3, 24).pop(m);
-      case 2: return GaussianBuckets{&buckets, st.a, std::exp(st.b - 2), 18}.pop(m);
+      case 2: return GaussianBuckets(&buckets, st.a, std::exp(st.b - 2), 18).pop(m);
       default: return Uniform{12}.pop(m);
     }
   };
   for (const auto& st : steps) push(st);
   for (size_t i = steps.size(); i-- > 0;) ASSERT_EQ(pop(steps[i]), steps[i].s) << i;
+}
+
+TEST(Codecs, PosteriorWindowRejectsFarBuckets) {
+  const LatentBuckets b(12);
+  const GaussianBuckets g(&b, 0.5, 0.01, 20);
+  // ±10σ = 0.2 wide where the prior density is φ(0.5) = 0.352: 0.2 · 0.352 · 4096 ≈ 288 buckets.
+  EXPECT_NEAR(g.n, 289.0, 2.0);
+  rans::Message m;
+  EXPECT_THROW(g.push(m, 0), rans::DecodeError);
+  EXPECT_THROW(g.push(m, 4095), rans::DecodeError);
+  const GaussianBuckets wide(&b, 0.0, 1.0, 20);
+  EXPECT_EQ(wide.n, 4096u);  // the prior itself spans all of them
 }
 
 TEST(Codecs, QuantizedCdfsAreStrictlyIncreasingAndComplete) {
@@ -142,9 +157,11 @@ TEST(Codecs, QuantizedCdfsAreStrictlyIncreasingAndComplete) {
     }
   const LatentBuckets b(8);
   for (double sd : {1e-6, 0.01, 1.0, 50.0}) {
-    const GaussianBuckets g{&b, 0.3, sd, 12};
-    for (uint32_t k = 0; k < 256; ++k) ASSERT_LT(g(k), g(k + 1));
-    ASSERT_EQ(g(256), 1u << 12);
+    const GaussianBuckets g(&b, 0.3, sd, 12);
+    ASSERT_GE(g.n, 1u);
+    ASSERT_LE(g.lo + g.n, 256u);
+    for (uint32_t k = 0; k < g.n; ++k) ASSERT_LT(g(k), g(k + 1));
+    ASSERT_EQ(g(g.n), 1u << 12);
   }
 }
 

@@ -23,7 +23,7 @@ struct CompressFlags {
 
 void run_compress(const CompressFlags& f) {
   set_threads(f.threads);
-  if (f.latent_bits < 1 || f.latent_bits > 16) throw InputError("--latent-bits: expected 1..16");
+  if (f.latent_bits < 1 || f.latent_bits > 20) throw InputError("--latent-bits: expected 1..20");
   if (f.posterior_prec <= f.latent_bits || f.posterior_prec > 24)
     throw InputError("--posterior-prec: expected more than --latent-bits and at most 24");
   if (f.obs_prec < 9 || f.obs_prec > 24) throw InputError("--obs-prec: expected 9..24");

@@ -100,7 +100,7 @@ std::vector<rans::Message> bits_back_encode(VAE& model, const Images& x, const B
     for (int64_t l = 0; l < b; ++l)
       for (int64_t j = 0; j < k; ++j) {
         double bits = 0;
-        z[l * k + j] = codec::GaussianBuckets{&buckets, q.mean[l * k + j], q.std[l * k + j], cfg.posterior_prec}.pop(
+        z[l * k + j] = codec::GaussianBuckets(&buckets, q.mean[l * k + j], q.std[l * k + j], cfg.posterior_prec).pop(
             msgs[l], &bits);
         st.bits_back += bits;
       }
@@ -158,7 +158,7 @@ Images bits_back_decode(VAE& model, std::vector<rans::Message> msgs, int64_t cou
     const Posteriors q = posteriors(model, xb);
     for (int64_t l = 0; l < b; ++l)
       for (int64_t j = k - 1; j >= 0; --j)
-        codec::GaussianBuckets{&buckets, q.mean[l * k + j], q.std[l * k + j], cfg.posterior_prec}.push(msgs[l],
+        codec::GaussianBuckets(&buckets, q.mean[l * k + j], q.std[l * k + j], cfg.posterior_prec).push(msgs[l],
                                                                                                       z[l * k + j]);
     done += b;
     if (on_step) on_step(done);

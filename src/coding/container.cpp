@@ -88,7 +88,7 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
   if (f.count == 0 || f.height == 0 || f.width == 0 || f.height > 4096 || f.width > 4096 ||
       uint64_t(f.count) * f.height * f.width > (uint64_t(1) << 30))
     throw InputError(name + ": implausible image sizes in header");
-  if (f.latent_bits < 1 || f.latent_bits > 16 || f.posterior_prec <= f.latent_bits ||
+  if (f.latent_bits < 1 || f.latent_bits > 20 || f.posterior_prec <= f.latent_bits ||
       f.posterior_prec > rans::kMaxPrecision || f.obs_prec < 9 || f.obs_prec > rans::kMaxPrecision)
     throw InputError(name + ": invalid codec precisions in header");
   const uint32_t lanes = r.get<uint32_t>("lane count");

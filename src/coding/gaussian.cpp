@@ -1,5 +1,6 @@
 #include "coding/gaussian.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -44,6 +45,18 @@ LatentBuckets::LatentBuckets(unsigned b) : bits(b) {
   edges[n] = std::numeric_limits<double>::infinity();
   for (uint32_t k = 1; k < n; ++k) edges[k] = normal_quantile(static_cast<double>(k) / n);
   for (uint32_t k = 0; k < n; ++k) centres[k] = static_cast<float>(normal_quantile((k + 0.5) / n));
+}
+
+GaussianBuckets::GaussianBuckets(const LatentBuckets* b, double m, double sd, unsigned p)
+    : buckets(b), mean(m), std(sd), prec(p) {
+  // Bucket k spans [edges[k], edges[k+1]); the window holds every bucket meeting [m - 10sd, m + 10sd].
+  const auto& e = b->edges;
+  const auto first = std::upper_bound(e.begin() + 1, e.end() - 1, m - kWindow * sd) - e.begin() - 1;
+  const auto last = std::lower_bound(e.begin() + 1, e.end() - 1, m + kWindow * sd) - e.begin() - 1;
+  lo = static_cast<uint32_t>(first);
+  n = static_cast<uint32_t>(last - first + 1);
+  // The codec needs n < 2^prec so every window symbol gets a frequency of at least 1.
+  if (n >= (1u << p)) n = (1u << p) - 1;
 }
 
 }  // namespace vlae::codec

@@ -19,18 +19,29 @@ struct LatentBuckets {
   uint32_t count() const { return 1u << bits; }
 };
 
-// One latent dimension's posterior N(mean, std^2) as a quantized CDF over the buckets.
+// One latent dimension's posterior N(mean, std^2) as a quantized CDF over the buckets within
+// mean ± kWindow·std. Only buckets the posterior can produce need a frequency: giving every one of
+// the 2^p buckets a floor of 1 would spend 2^p / 2^prec of the mass on far-away buckets, and each
+// such pop feeds the decoder a wild latent (measured: +1% file size at p = 12, prec = 20, 32
+// dimensions). Encoder and decoder compute the same window from the same (mean, std).
 struct GaussianBuckets {
+  static constexpr double kWindow = 10.0;  // mass outside: 1.5e-23
+  GaussianBuckets(const LatentBuckets* buckets, double mean, double std, unsigned prec);
+  // Quantized CDF over window-local symbols 0..n.
+  uint32_t operator()(uint32_t i) const {
+    if (i == 0 || i >= n) return quantize_cdf(0.0, i, n, prec);
+    return quantize_cdf(normal_cdf((buckets->edges[lo + i] - mean) / std), i, n, prec);
+  }
+  double push(rans::Message& m, uint32_t bucket) const {
+    if (bucket < lo || bucket >= lo + n) throw rans::DecodeError("latent outside its posterior (corrupt stream)");
+    return push_cdf(m, *this, bucket - lo, prec);
+  }
+  uint32_t pop(rans::Message& m, double* bits = nullptr) const { return lo + pop_cdf(m, *this, n, prec, bits); }
+
   const LatentBuckets* buckets;
   double mean, std;
   unsigned prec;
-  uint32_t operator()(uint32_t k) const {
-    const uint32_t n = buckets->count();
-    if (k == 0 || k >= n) return quantize_cdf(0.0, k, n, prec);
-    return quantize_cdf(normal_cdf((buckets->edges[k] - mean) / std), k, n, prec);
-  }
-  double push(rans::Message& m, uint32_t s) const { return push_cdf(m, *this, s, prec); }
-  uint32_t pop(rans::Message& m, double* bits = nullptr) const { return pop_cdf(m, *this, buckets->count(), prec, bits); }
+  uint32_t lo, n;  // window: buckets lo .. lo + n - 1
 };
 
 }  // namespace vlae::codec
