@@ -41,6 +41,21 @@ TEST(Train, LossFallsAndMetricsAreWritten) {
   EXPECT_LT(m[2]["test"]["neg_elbo_bits_per_dim"].get<double>(), 8.0);  // far below raw 8-bit pixels
 }
 
+TEST(Train, DynamicBinarizationLearnsTheData) {
+  // A model trained on freshly binarized digits must beat 1 bit/pixel (a coin flip per pixel)
+  // by far; it would sit at 1.0 if the binarization ignored the images.
+  const std::string dir = test::temp_dir("dynamic");
+  RunConfig cfg = small_config(3);
+  cfg.train.data.data = "mnist";
+  cfg.train.data.limit = 3000;
+  cfg.model.hidden = 64;
+  cfg.train.data.binarize = Binarize::Dynamic;
+  TrainOptions opt;
+  opt.progress = false;
+  train(dir, cfg, opt);
+  EXPECT_LT(metrics(dir).back()["test"]["neg_elbo_bits_per_dim"].get<double>(), 0.6);
+}
+
 TEST(Train, ResumeContinuesExactlyAsUninterrupted) {
   TrainOptions opt;
   opt.progress = false;

@@ -3,7 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/commands.h"
+#include "coding/container.h"
 #include "coding/lossless.h"
+#include "coding/lossy.h"
 #include "data/idx.h"
 #include "data/png.h"
 #include "eval/evaluate.h"
@@ -17,9 +19,57 @@ namespace {
 struct CompressFlags {
   DataFlags data;
   std::string run, out, json;
-  int64_t threads = 0, lanes = 64;
+  int64_t threads = 0, lanes = 64, calibration = 2000;
   unsigned latent_bits = 12, posterior_prec = 20, obs_prec = 24;
+  bool lossy = false;
+  double grid_scale = 0;  // 0: choose on calibration images
 };
+
+// Lossy: only z is sent; the grid is chosen on training images, never on the images being coded.
+void run_compress_lossy(const CompressFlags& f, LoadedRun& run, const Images& x) {
+  LatentGrid grid;
+  DataSpec cal = run.config.train.data;
+  cal.split = "train";
+  cal.limit = f.calibration;
+  if (cal.binarize == Binarize::Dynamic) cal.binarize = Binarize::Static;
+  const Images calibration = load_images(cal);
+  if (f.grid_scale > 0)
+    grid = make_grid(posterior_widths(run.model, calibration), f.grid_scale);
+  else
+    grid = choose_grid(run.model, calibration);
+  LossyReport r;
+  const std::string bytes = compress_lossy(run.model, x, grid, &r);
+  write_file_atomic(f.out, bytes);
+  const double n = static_cast<double>(r.images), px = n * r.dims;
+  nlohmann::json j = {{"file", f.out},
+                      {"images", r.images},
+                      {"bytes", r.bytes},
+                      {"bits_per_image", r.bits / n},
+                      {"bits_per_pixel", r.bits / px},
+                      {"ideal_bits_per_image", r.ideal_bits / n},
+                      {"kl_bits_per_image", r.kl_bits / n},
+                      {"kl_bits_per_pixel", r.kl_bits / px},
+                      {"actual_over_kl", r.bits / r.kl_bits},
+                      {"nll_at_code_nats", r.nll_at_code_nats / n},
+                      {"model_distortion_nats", r.distortion_nats / n},
+                      {"latent_dims_sent", r.sent_dims},
+                      {"grid_scale", grid.scale},
+                      {"mse", r.mse},
+                      {"psnr_db", r.psnr_db},
+                      {"ssim", r.ssim},
+                      {"compress_images_per_s", n / r.seconds}};
+  std::printf("%-36s %s (%lu bytes, %ld images)\n", "file", f.out.c_str(), static_cast<unsigned long>(r.bytes),
+              static_cast<long>(r.images));
+  std::printf("%-36s %10.2f bits/image %8.4f bits/pixel\n", "actual", r.bits / n, r.bits / px);
+  std::printf("%-36s %10.2f bits/image %8.4f bits/pixel   (actual/KL %.3f)\n", "model rate KL(q||p) (ideal)",
+              r.kl_bits / n, r.kl_bits / px, r.bits / r.kl_bits);
+  std::printf("%-36s %10.2f nats/image   (model E_q[-log p(x|z)] %.2f)\n", "distortion -log p(x|z-hat)",
+              r.nll_at_code_nats / n, r.distortion_nats / n);
+  std::printf("%-36s %10.3f dB   MSE %.2f  SSIM %.4f\n", "PSNR of the decoder mean", r.psnr_db, r.mse, r.ssim);
+  std::printf("%-36s %10ld of %ld (grid scale %.2f x posterior std)\n", "latent dimensions sent",
+              static_cast<long>(r.sent_dims), static_cast<long>(run.config.model.latent_dim), grid.scale);
+  write_json_file(f.json, j.dump(2));
+}
 
 void run_compress(const CompressFlags& f) {
   set_threads(f.threads);
@@ -34,6 +84,7 @@ void run_compress(const CompressFlags& f) {
   if (!f.data.split.empty()) spec.split = f.data.split;
   spec.limit = f.data.limit;
   const Images x = load_images(spec);
+  if (f.lossy) return run_compress_lossy(f, run, x);
   BitsBackConfig cfg;
   cfg.latent_bits = f.latent_bits;
   cfg.posterior_prec = f.posterior_prec;
@@ -91,7 +142,8 @@ void run_decompress(const DecompressFlags& f) {
   LoadedRun run = load_run(f.run);
   const std::string bytes = read_file(f.file);
   const auto t0 = std::chrono::steady_clock::now();
-  const Images x = decompress_lossless(run.model, bytes, f.file, true);
+  const bool lossy = parse_coded_file(bytes, f.file).kind == CodedKind::Lossy;
+  const Images x = lossy ? decompress_lossy(run.model, bytes, f.file) : decompress_lossless(run.model, bytes, f.file, true);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const bool idx = f.out.size() >= 4 && f.out.compare(f.out.size() - 4, 4, ".idx") == 0;
   if (idx)
@@ -111,7 +163,7 @@ void run_decompress(const DecompressFlags& f) {
 
 void add_compress_commands(CLI::App& app) {
   auto c = std::make_shared<CompressFlags>();
-  auto* cmd = app.add_subcommand("compress", "Compress images losslessly with bits-back coding (BB-ANS)");
+  auto* cmd = app.add_subcommand("compress", "Compress images: lossless bits-back coding (BB-ANS), or --lossy latent coding");
   cmd->add_option("--run", c->run, "run directory of the model")->required();
   add_data_flags(*cmd, c->data, false);
   cmd->add_option("-o,--out", c->out, "output file")->required();
@@ -121,6 +173,11 @@ void add_compress_commands(CLI::App& app) {
   cmd->add_option("--latent-bits", c->latent_bits, "p: 2^p equal-mass prior buckets per latent dimension");
   cmd->add_option("--posterior-prec", c->posterior_prec, "q: precision of posterior bucket masses (bits)");
   cmd->add_option("--obs-prec", c->obs_prec, "precision of the pixel codecs (bits)");
+  cmd->add_flag("--lossy", c->lossy, "send only the quantized latent; decompress gives reconstructions");
+  cmd->add_option("--grid-scale", c->grid_scale,
+                  "lossy: grid step in posterior stds (default: the coarsest whose distortion is no worse than "
+                  "the model's E_q[-log p(x|z)] on training images)");
+  cmd->add_option("--calibration", c->calibration, "lossy: training images used to set the grid");
   cmd->callback([c] { run_compress(*c); });
 
   auto d = std::make_shared<DecompressFlags>();

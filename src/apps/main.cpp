@@ -40,6 +40,7 @@ int main(int argc, char** argv) {
   vlae::add_eval_command(app);
   vlae::add_compress_commands(app);
   vlae::add_baselines_command(app);
+  vlae::add_sweep_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -51,6 +51,14 @@ std::string serialize(const CodedFile& f) {
     put<uint32_t>(s, static_cast<uint32_t>(m.words.size()));
     for (uint32_t w : m.words) put<uint32_t>(s, w);
   }
+  if (f.kind == CodedKind::Lossy) {
+    put<uint32_t>(s, static_cast<uint32_t>(f.grid.size()));
+    for (double g : f.grid) {
+      uint64_t bitsof;
+      std::memcpy(&bitsof, &g, 8);
+      put<uint64_t>(s, bitsof);
+    }
+  }
   put<uint64_t>(s, fnv1a(s.data(), s.size()));
   return s;
 }
@@ -88,8 +96,10 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
   if (f.count == 0 || f.height == 0 || f.width == 0 || f.height > 4096 || f.width > 4096 ||
       uint64_t(f.count) * f.height * f.width > (uint64_t(1) << 30))
     throw InputError(name + ": implausible image sizes in header");
-  if (f.latent_bits < 1 || f.latent_bits > 20 || f.posterior_prec <= f.latent_bits ||
-      f.posterior_prec > rans::kMaxPrecision || f.obs_prec < 9 || f.obs_prec > rans::kMaxPrecision)
+  const bool lossless = f.kind == CodedKind::Lossless;
+  if ((lossless && (f.latent_bits < 1 || f.latent_bits > 20 || f.posterior_prec <= f.latent_bits ||
+                    f.posterior_prec > rans::kMaxPrecision)) ||
+      f.obs_prec < 9 || f.obs_prec > rans::kMaxPrecision)
     throw InputError(name + ": invalid codec precisions in header");
   const uint32_t lanes = r.get<uint32_t>("lane count");
   // Each lane takes at least 12 bytes, so the count is bounded by the file before anything is allocated.
@@ -103,6 +113,16 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
     if (r.left() / 4 < n) throw InputError(name + ": truncated (lane longer than the file)");
     m.words.resize(n);
     for (auto& w : m.words) w = r.get<uint32_t>("lane words");
+  }
+  if (f.kind == CodedKind::Lossy) {
+    const uint32_t k = r.get<uint32_t>("latent grid");
+    if (k == 0 || k > 4096 || r.left() / 8 < k) throw InputError(name + ": invalid latent grid");
+    f.grid.resize(k);
+    for (auto& g : f.grid) {
+      const uint64_t bitsof = r.get<uint64_t>("latent grid");
+      std::memcpy(&g, &bitsof, 8);
+      if (!(g == 0.0 || (g >= 1e-5 && g <= 100.0))) throw InputError(name + ": invalid latent grid step");
+    }
   }
   if (r.left() != 0) throw InputError(name + ": trailing bytes after the payload");
   return f;

@@ -3,6 +3,7 @@
 //   | model fingerprint u64 | count u32 | height u32 | width u32
 //   | latent_bits u8 | posterior_prec u8 | obs_prec u8 | reserved u8 | checksum of decoded pixels u64
 //   | lanes u32 | per lane: state u64, words u32, words...
+//   | lossy only: latent dims u32, grid step per dim f64 (0: dimension not sent)
 //   | checksum of every preceding byte u64
 // Parsing checks everything it can before any decoding; errors are InputError naming the file.
 #pragma once
@@ -25,6 +26,7 @@ struct CodedFile {
   uint8_t latent_bits = 0, posterior_prec = 0, obs_prec = 0;
   uint64_t data_checksum = 0;
   std::vector<rans::Message> lanes;
+  std::vector<double> grid;  // lossy: quantization step of each latent dimension
 };
 
 std::string serialize(const CodedFile& f);

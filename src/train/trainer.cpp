@@ -99,7 +99,9 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
     const auto t0 = std::chrono::steady_clock::now();
     for (int64_t s = 0; s < steps_per_epoch; ++s, ++step) {
       torch::index_select_out(batch, data, 0, order.slice(0, s * bs, (s + 1) * bs));
-      if (cfg.train.data.binarize == Binarize::Dynamic) batch.mul_(1.0 / 255.0).bernoulli_();
+      // Dynamic binarization: a fresh Bernoulli(level / 255) draw per pixel. (bernoulli_() without
+      // an argument would draw with p = 0.5 and ignore the data.)
+      if (cfg.train.data.binarize == Binarize::Dynamic) batch.bernoulli_(batch * (1.0 / 255.0));
       const VAETerms t = model->terms(batch);
       const Loss loss = objective(cfg.objective, t, step);
       adam.zero_grad();

@@ -1,0 +1,276 @@
+// vlae sweep: one model per beta, each evaluated and coded with the lossy latent codec, beside JPEG
+// and WebP on the same test images; results.json, results.csv, the figure, and the page's claims
+// checked on the trained models.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "apps/commands.h"
+#include "apps/rd_plot.h"
+#include "baselines/lossy_baselines.h"
+#include "coding/lossy.h"
+#include "eval/evaluate.h"
+#include "train/run.h"
+#include "train/trainer.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace vlae {
+
+namespace {
+struct SweepFlags {
+  DataFlags data;
+  std::string out, betas = "0.1,0.25,0.5,1,2,4,8", model = "mlp", device = "cpu";
+  int64_t latent_dim = 32, hidden = 512, channels = 32, epochs = 10, batch_size = 128, threads = 0;
+  int64_t eval_limit = 2000, iwae_samples = 100, calibration = 2000;
+  double lr = 1e-3;
+  uint64_t seed = 1;
+};
+
+std::vector<double> parse_betas(const std::string& s) {
+  std::vector<double> out;
+  std::stringstream ss(s);
+  for (std::string item; std::getline(ss, item, ',');) {
+    try {
+      size_t used = 0;
+      const double b = std::stod(item, &used);
+      if (used != item.size() || !(b > 0) || !std::isfinite(b)) throw std::invalid_argument("");
+      out.push_back(b);
+    } catch (const std::exception&) {
+      throw InputError("--betas: expected positive numbers separated by commas, got '" + s + "'");
+    }
+  }
+  if (out.empty()) throw InputError("--betas: empty list");
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string beta_name(double b) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "beta-%g", b);
+  return buf;
+}
+
+// PSNR of a baseline curve at `bpp`, by linear interpolation between its qualities; NaN outside.
+double interpolate_psnr(const std::vector<LossyPoint>& pts, const std::string& codec, const std::string& form,
+                        double bpp) {
+  std::vector<std::pair<double, double>> c;
+  for (const auto& p : pts)
+    if (p.codec == codec && p.form == form) c.emplace_back(p.bits_per_pixel, p.psnr_db);
+  std::sort(c.begin(), c.end());
+  for (size_t i = 0; i + 1 < c.size(); ++i)
+    if (c[i].first <= bpp && bpp <= c[i + 1].first) {
+      const double t = (bpp - c[i].first) / std::max(1e-12, c[i + 1].first - c[i].first);
+      return c[i].second + t * (c[i + 1].second - c[i].second);
+    }
+  return std::nan("");
+}
+
+nlohmann::json check(const std::string& claim, bool holds, const std::string& detail) {
+  std::printf("  [%s] %s: %s\n", holds ? "holds" : "FAILS", claim.c_str(), detail.c_str());
+  return {{"claim", claim}, {"holds", holds}, {"detail", detail}};
+}
+
+void run_sweep(const SweepFlags& f) {
+  set_threads(f.threads);
+  const std::vector<double> betas = parse_betas(f.betas);
+  fs::create_directories(f.out);
+  RunConfig base;
+  base.model.arch = f.model;
+  base.model.latent_dim = f.latent_dim;
+  base.model.hidden = f.hidden;
+  base.model.channels = f.channels;
+  base.train.data.data = f.data.data.empty() ? "fashion-mnist" : f.data.data;
+  base.train.data.limit = f.data.limit;
+  base.train.data.binarize = parse_binarize(f.data.binarize.empty() ? "none" : f.data.binarize);
+  base.train.epochs = f.epochs;
+  base.train.batch_size = f.batch_size;
+  base.train.lr = f.lr;
+  base.train.seed = f.seed;
+  base.train.test_limit = f.eval_limit;
+  if (f.model != "mlp" && f.model != "conv") throw InputError("--model: expected mlp or conv");
+
+  DataSpec test_spec = run_data_spec(base);
+  test_spec.limit = f.eval_limit;
+  const Images test = load_images(test_spec);
+  DataSpec cal_spec = test_spec;
+  cal_spec.split = "train";
+  cal_spec.limit = f.calibration;
+  const Images calibration = load_images(cal_spec);
+
+  nlohmann::json models = nlohmann::json::array();
+  for (double beta : betas) {
+    const std::string dir = f.out + "/" + beta_name(beta);
+    std::fprintf(stderr, "sweep: beta = %g -> %s\n", beta, dir.c_str());
+    RunConfig cfg = base;
+    cfg.objective.beta = beta;
+    if (has_checkpoint(dir) && load_run_config(dir).objective.beta != beta)
+      throw InputError(dir + ": holds a run with another beta");
+    TrainOptions topt;
+    topt.resume = true;
+    topt.device = f.device;
+    train(dir, cfg, topt);
+    LoadedRun run = load_run(dir);
+    EvalOptions eo;
+    eo.iwae_samples = f.iwae_samples;
+    const EvalResult ev = evaluate(run.model, test, eo);
+    const LatentGrid grid = choose_grid(run.model, calibration);
+    LossyReport lr;
+    write_file_atomic(dir + "/test.lossy.vlae", compress_lossy(run.model, test, grid, &lr));
+    const double n = static_cast<double>(test.count), px = n * test.dims(), ln2 = std::log(2.0);
+    nlohmann::json m = {{"beta", beta},
+                        {"run", dir},
+                        {"rate_nats", ev.rate},
+                        {"rate_bits", ev.rate / ln2},
+                        {"distortion_nats", ev.distortion},
+                        {"elbo_nats", ev.elbo},
+                        {"neg_elbo_bits_per_dim", ev.neg_elbo_bits_per_dim},
+                        {"iwae_nll_nats", ev.iwae_nll},
+                        {"iwae_samples", ev.iwae_samples},
+                        {"active_units", ev.active_units},
+                        {"mutual_info_nats", ev.mutual_info},
+                        {"marginal_kl_nats", ev.marginal_kl},
+                        {"bits_per_image", lr.bits / n},
+                        {"bits_per_pixel", lr.bits / px},
+                        {"kl_bits_per_pixel", lr.kl_bits / px},
+                        {"actual_over_kl", lr.bits / lr.kl_bits},
+                        {"lossy_nll_nats", lr.nll_at_code_nats / n},
+                        {"lossy_model_distortion_nats", lr.distortion_nats / n},
+                        {"latent_dims_sent", lr.sent_dims},
+                        {"grid_scale", grid.scale},
+                        {"mse", lr.mse},
+                        {"psnr_db", lr.psnr_db},
+                        {"ssim", lr.ssim}};
+    models.push_back(m);
+  }
+
+  // JPEG and WebP on the same test images, computed once per sweep directory and data.
+  const std::string bl_path = f.out + "/baselines_lossy.json";
+  nlohmann::json bl_key = {{"data", test_spec.data}, {"split", test_spec.split}, {"images", test.count},
+                           {"binarize", to_string(test_spec.binarize)}};
+  std::vector<LossyPoint> pts;
+  nlohmann::json bl = nlohmann::json::array();
+  if (fs::exists(bl_path) && nlohmann::json::parse(read_file(bl_path)).value("key", nlohmann::json()) == bl_key) {
+    for (const auto& p : nlohmann::json::parse(read_file(bl_path))["points"])
+      pts.push_back({p["codec"], p["form"], p["quality"], p["bits_per_pixel"], p["mse"], p["psnr_db"], p["ssim"]});
+  } else {
+    pts = lossy_baselines(test, true);
+  }
+  for (const auto& p : pts)
+    bl.push_back({{"codec", p.codec}, {"form", p.form}, {"quality", p.quality}, {"bits_per_pixel", p.bits_per_pixel},
+                  {"mse", p.mse}, {"psnr_db", p.psnr_db}, {"ssim", p.ssim}});
+  write_file_atomic(bl_path, nlohmann::json({{"key", bl_key}, {"points", bl}}).dump(1) + "\n");
+
+  // The page's claims, checked on these models.
+  std::printf("\nchecks on the trained models:\n");
+  nlohmann::json checks = nlohmann::json::array();
+  bool rate_falls = true, dist_rises = true;
+  std::string rates, dists;
+  for (size_t i = 0; i < models.size(); ++i) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s%.2f", i ? ", " : "", models[i]["rate_nats"].get<double>());
+    rates += buf;
+    std::snprintf(buf, sizeof buf, "%s%.1f", i ? ", " : "", models[i]["distortion_nats"].get<double>());
+    dists += buf;
+    if (i > 0) {
+      rate_falls &= models[i]["rate_nats"].get<double>() < models[i - 1]["rate_nats"].get<double>();
+      dist_rises &= models[i]["distortion_nats"].get<double>() > models[i - 1]["distortion_nats"].get<double>();
+    }
+  }
+  checks.push_back(check("rate falls as beta grows", rate_falls, "rate (nats) by beta: " + rates));
+  checks.push_back(check("distortion rises as beta grows", dist_rises, "distortion (nats) by beta: " + dists));
+  for (const auto& m : models) {
+    char buf[200];
+    const double i = m["mutual_info_nats"], kl = m["rate_nats"];
+    std::snprintf(buf, sizeof buf, "beta=%g: I(X;Z) = %.3f <= mean KL = %.3f nats", m["beta"].get<double>(), i, kl);
+    checks.push_back(check("I(X;Z) <= mean KL", i <= kl, buf));
+  }
+  for (const auto& m : models)
+    if (m["beta"].get<double>() == 1.0) {
+      const double gap = m["elbo_nats"].get<double>() + m["distortion_nats"].get<double>() + m["rate_nats"].get<double>();
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "ELBO %.3f, -(distortion + rate) %.3f", m["elbo_nats"].get<double>(),
+                    m["elbo_nats"].get<double>() - gap);
+      checks.push_back(check("at beta = 1, ELBO = -(distortion + rate)", std::abs(gap) < 1e-6 * std::abs(
+                                                                                       m["elbo_nats"].get<double>()),
+                             buf));
+    }
+  for (const auto& m : models) {
+    char buf[240];
+    const double ratio = m["actual_over_kl"], nll = m["lossy_nll_nats"], d = m["lossy_model_distortion_nats"];
+    std::snprintf(buf, sizeof buf, "beta=%g: actual/KL = %.3f, -log p(x|z-hat) %.1f vs E_q %.1f nats",
+                  m["beta"].get<double>(), ratio, nll, d);
+    checks.push_back(check("target: actual bits <= 1.1 x KL at distortion <= model's", ratio <= 1.1 && nll <= d, buf));
+  }
+  for (const auto& m : models) {
+    const double bpp = m["bits_per_pixel"], psnr = m["psnr_db"];
+    if (bpp > 0.5) continue;
+    const double jp = interpolate_psnr(pts, "jpeg", "atlas", bpp), wp = interpolate_psnr(pts, "webp", "atlas", bpp);
+    char buf[240];
+    std::snprintf(buf, sizeof buf, "beta=%g at %.4f bpp: VAE %.2f dB, JPEG atlas %s, WebP atlas %s",
+                  m["beta"].get<double>(), bpp, psnr,
+                  std::isnan(jp) ? "cannot reach this rate" : (std::to_string(jp).substr(0, 5) + " dB").c_str(),
+                  std::isnan(wp) ? "cannot reach this rate" : (std::to_string(wp).substr(0, 5) + " dB").c_str());
+    const bool holds = (std::isnan(jp) || psnr > jp) && (std::isnan(wp) || psnr > wp);
+    checks.push_back(check("target: higher PSNR than JPEG and WebP (atlas) at equal bpp <= 0.5", holds, buf));
+  }
+
+  nlohmann::json results = {{"data", test_spec.data},
+                            {"test_images", test.count},
+                            {"title", "vlae sweep on " + test_spec.data + " (" + std::to_string(test.count) +
+                                          " test images)"},
+                            {"models", models},
+                            {"baselines", bl},
+                            {"checks", checks}};
+  write_file_atomic(f.out + "/results.json", results.dump(2) + "\n");
+  std::ostringstream csv;
+  csv << "beta,rate_nats,rate_bits,distortion_nats,elbo_nats,iwae_nll_nats,bits_per_pixel,kl_bits_per_pixel,"
+         "actual_over_kl,lossy_nll_nats,mse,psnr_db,ssim,active_units,mutual_info_nats\n";
+  for (const auto& m : models)
+    for (const char* k : {"beta", "rate_nats", "rate_bits", "distortion_nats", "elbo_nats", "iwae_nll_nats",
+                          "bits_per_pixel", "kl_bits_per_pixel", "actual_over_kl", "lossy_nll_nats", "mse", "psnr_db",
+                          "ssim", "active_units", "mutual_info_nats"})
+      csv << m[k].dump() << (std::string(k) == "mutual_info_nats" ? "\n" : ",");
+  write_file_atomic(f.out + "/results.csv", csv.str());
+
+  std::printf("\n%6s %9s %11s %10s %9s %8s %8s %7s %6s %7s\n", "beta", "KL nats", "distortion", "IWAE NLL", "bpp",
+              "KL bpp", "act/KL", "PSNR", "SSIM", "active");
+  for (const auto& m : models)
+    std::printf("%6g %9.2f %11.2f %10.2f %9.4f %8.4f %8.3f %7.2f %6.3f %7d\n", m["beta"].get<double>(),
+                m["rate_nats"].get<double>(), m["distortion_nats"].get<double>(), m["iwae_nll_nats"].get<double>(),
+                m["bits_per_pixel"].get<double>(), m["kl_bits_per_pixel"].get<double>(),
+                m["actual_over_kl"].get<double>(), m["psnr_db"].get<double>(), m["ssim"].get<double>(),
+                m["active_units"].get<int>());
+  const std::string png = plot_rate_distortion(f.out, results);
+  std::printf("\nresults: %s/results.json, results.csv; figure: %s (and rd.svg)\n", f.out.c_str(), png.c_str());
+}
+}  // namespace
+
+void add_sweep_command(CLI::App& app) {
+  auto f = std::make_shared<SweepFlags>();
+  auto* cmd = app.add_subcommand("sweep", "Train one model per beta and trace the rate-distortion curve with real bits");
+  add_data_flags(*cmd, f->data);
+  cmd->add_option("--out", f->out, "sweep directory (one run per beta; finished ones are reused)")->required();
+  cmd->add_option("--betas", f->betas, "comma-separated betas");
+  cmd->add_option("--model", f->model, "mlp | conv");
+  cmd->add_option("--latent-dim", f->latent_dim, "latent dimensions");
+  cmd->add_option("--hidden", f->hidden, "MLP hidden width");
+  cmd->add_option("--channels", f->channels, "conv channels");
+  cmd->add_option("--epochs", f->epochs, "epochs per model");
+  cmd->add_option("--batch-size", f->batch_size, "minibatch size");
+  cmd->add_option("--lr", f->lr, "Adam learning rate");
+  cmd->add_option("--seed", f->seed, "random seed");
+  cmd->add_option("--threads", f->threads, "CPU threads (default: all cores)");
+  cmd->add_option("--device", f->device, "cpu | cuda (training)");
+  cmd->add_option("--eval-limit", f->eval_limit, "test images evaluated and coded per model");
+  cmd->add_option("--iwae-samples", f->iwae_samples, "importance samples for the IWAE NLL");
+  cmd->add_option("--calibration", f->calibration, "training images used to choose each lossy grid");
+  cmd->callback([f] { run_sweep(*f); });
+}
+
+}  // namespace vlae

@@ -1,0 +1,174 @@
+#include "baselines/lossy_baselines.h"
+
+#include <ATen/Parallel.h>
+#include <webp/decode.h>
+#include <webp/encode.h>
+
+#include <csetjmp>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+// jpeglib.h needs size_t and FILE declared first.
+#include <jpeglib.h>
+
+#include "eval/image_quality.h"
+#include "util/progress.h"
+
+namespace vlae {
+
+namespace {
+struct JpegError {
+  jpeg_error_mgr mgr;
+  std::jmp_buf jump;
+};
+void jpeg_fail(j_common_ptr c) { std::longjmp(reinterpret_cast<JpegError*>(c->err)->jump, 1); }
+}  // namespace
+
+size_t jpeg_roundtrip(const uint8_t* px, int64_t h, int64_t w, int quality, std::vector<uint8_t>* decoded) {
+  unsigned char* buf = nullptr;
+  unsigned long size = 0;
+  {
+    jpeg_compress_struct c;
+    JpegError err;
+    c.err = jpeg_std_error(&err.mgr);
+    err.mgr.error_exit = jpeg_fail;
+    if (setjmp(err.jump)) {
+      jpeg_destroy_compress(&c);
+      std::free(buf);
+      throw std::runtime_error("libjpeg: encode failed");
+    }
+    jpeg_create_compress(&c);
+    jpeg_mem_dest(&c, &buf, &size);
+    c.image_width = static_cast<JDIMENSION>(w);
+    c.image_height = static_cast<JDIMENSION>(h);
+    c.input_components = 1;
+    c.in_color_space = JCS_GRAYSCALE;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, quality, TRUE);
+    c.optimize_coding = TRUE;
+    jpeg_start_compress(&c, TRUE);
+    while (c.next_scanline < c.image_height) {
+      JSAMPROW row = const_cast<JSAMPROW>(px + c.next_scanline * w);
+      jpeg_write_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+  }
+  jpeg_decompress_struct d;
+  JpegError err;
+  d.err = jpeg_std_error(&err.mgr);
+  err.mgr.error_exit = jpeg_fail;
+  if (setjmp(err.jump)) {
+    jpeg_destroy_decompress(&d);
+    std::free(buf);
+    throw std::runtime_error("libjpeg: decode failed");
+  }
+  jpeg_create_decompress(&d);
+  jpeg_mem_src(&d, buf, size);
+  jpeg_read_header(&d, TRUE);
+  d.out_color_space = JCS_GRAYSCALE;
+  jpeg_start_decompress(&d);
+  decoded->assign(static_cast<size_t>(h * w), 0);
+  while (d.output_scanline < d.output_height) {
+    JSAMPROW row = decoded->data() + d.output_scanline * w;
+    jpeg_read_scanlines(&d, &row, 1);
+  }
+  jpeg_finish_decompress(&d);
+  jpeg_destroy_decompress(&d);
+  std::free(buf);
+  return size;
+}
+
+size_t webp_roundtrip(const uint8_t* px, int64_t h, int64_t w, int quality, std::vector<uint8_t>* decoded) {
+  std::vector<uint8_t> rgb(static_cast<size_t>(h * w * 3));
+  for (int64_t i = 0; i < h * w; ++i) rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = px[i];
+  uint8_t* out = nullptr;
+  const size_t size = WebPEncodeRGB(rgb.data(), static_cast<int>(w), static_cast<int>(h), static_cast<int>(w * 3),
+                                    static_cast<float>(quality), &out);
+  if (size == 0) throw std::runtime_error("libwebp: encode failed");
+  int dw = 0, dh = 0;
+  uint8_t* back = WebPDecodeRGB(out, size, &dw, &dh);
+  WebPFree(out);
+  if (!back || dw != w || dh != h) throw std::runtime_error("libwebp: decode failed");
+  decoded->resize(static_cast<size_t>(h * w));
+  for (int64_t i = 0; i < h * w; ++i)  // luma of the decoded RGB (the input was gray)
+    (*decoded)[i] = static_cast<uint8_t>(
+        std::clamp(std::lround(0.299 * back[3 * i] + 0.587 * back[3 * i + 1] + 0.114 * back[3 * i + 2]), 0L, 255L));
+  WebPFree(back);
+  return size;
+}
+
+std::vector<LossyPoint> lossy_baselines(const Images& src, bool progress) {
+  Images x = src;
+  if (x.binary)
+    for (auto& v : x.pixels) v = v ? 255 : 0;
+  const std::vector<int> jpeg_q = {1, 2, 5, 10, 15, 20, 30, 40, 50, 60, 70, 80, 90, 95};
+  const std::vector<int> webp_q = {0, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100};
+  const int64_t n = x.count, d = x.dims();
+  const int64_t cols = static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n))));
+  const int64_t rows = (n + cols - 1) / cols, ah = rows * x.height, aw = cols * x.width;
+  std::vector<uint8_t> atlas(static_cast<size_t>(ah * aw), 0);
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t r = 0; r < x.height; ++r)
+      std::memcpy(atlas.data() + ((i / cols) * x.height + r) * aw + (i % cols) * x.width, x.image(i) + r * x.width,
+                  static_cast<size_t>(x.width));
+  struct Job {
+    std::string codec;
+    int quality;
+  };
+  std::vector<Job> jobs;
+  for (int q : jpeg_q) jobs.push_back({"jpeg", q});
+  for (int q : webp_q) jobs.push_back({"webp", q});
+  std::vector<LossyPoint> out(2 * jobs.size());
+  Progress bar("jpeg/webp", static_cast<int64_t>(jobs.size()), "quality");
+  for (size_t k = 0; k < jobs.size(); ++k) {
+    const auto& job = jobs[k];
+    auto roundtrip = job.codec == "jpeg" ? jpeg_roundtrip : webp_roundtrip;
+    // One file per image.
+    std::vector<double> bytes(n), sq(n), ss(n);
+    at::parallel_for(0, n, 32, [&](int64_t b, int64_t e) {
+      std::vector<uint8_t> dec;
+      for (int64_t i = b; i < e; ++i) {
+        bytes[i] = static_cast<double>(roundtrip(x.image(i), x.height, x.width, job.quality, &dec));
+        double s = 0;
+        for (int64_t j = 0; j < d; ++j) s += (double(dec[j]) - x.image(i)[j]) * (double(dec[j]) - x.image(i)[j]);
+        sq[i] = s;
+        ss[i] = ssim(x.image(i), dec.data(), x.height, x.width);
+      }
+    });
+    LossyPoint files{job.codec, "files", job.quality};
+    for (int64_t i = 0; i < n; ++i) {
+      files.bits_per_pixel += 8.0 * bytes[i];
+      files.mse += sq[i];
+      files.ssim += ss[i];
+    }
+    files.bits_per_pixel /= static_cast<double>(n * d);
+    files.mse /= static_cast<double>(n * d);
+    files.psnr_db = psnr_db(files.mse);
+    files.ssim /= static_cast<double>(n);
+    // One atlas: only the image cells count towards distortion.
+    std::vector<uint8_t> dec;
+    LossyPoint at{job.codec, "atlas", job.quality};
+    at.bits_per_pixel = 8.0 * static_cast<double>(roundtrip(atlas.data(), ah, aw, job.quality, &dec)) / (n * d);
+    std::vector<uint8_t> cell(static_cast<size_t>(d));
+    for (int64_t i = 0; i < n; ++i) {
+      for (int64_t r = 0; r < x.height; ++r)
+        std::memcpy(cell.data() + r * x.width, dec.data() + ((i / cols) * x.height + r) * aw + (i % cols) * x.width,
+                    static_cast<size_t>(x.width));
+      for (int64_t j = 0; j < d; ++j) at.mse += (double(cell[j]) - x.image(i)[j]) * (double(cell[j]) - x.image(i)[j]);
+      at.ssim += ssim(x.image(i), cell.data(), x.height, x.width);
+    }
+    at.mse /= static_cast<double>(n * d);
+    at.psnr_db = psnr_db(at.mse);
+    at.ssim /= static_cast<double>(n);
+    out[2 * k] = files;
+    out[2 * k + 1] = at;
+    if (progress) bar.update(static_cast<int64_t>(k + 1));
+  }
+  if (progress) bar.finish();
+  return out;
+}
+
+}  // namespace vlae

@@ -1,0 +1,268 @@
+#include "coding/lossy.h"
+
+#include <chrono>
+#include <cstring>
+#include <cmath>
+#include <numeric>
+
+#include "coding/codecs.h"
+#include "coding/container.h"
+#include "coding/gaussian.h"
+#include "coding/lossless.h"
+#include "data/tensor.h"
+#include "eval/image_quality.h"
+#include "model/likelihood.h"
+#include "util/error.h"
+#include "util/hash.h"
+
+namespace vlae {
+
+namespace {
+
+// The prior N(0,1) discretized on the grid {(i - M) * step}: cell i spans
+// [(i - M - 1/2) step, (i - M + 1/2) step), the end cells reach to infinity.
+struct GridPrior {
+  double step;
+  uint32_t m, n;
+  explicit GridPrior(double s) : step(s), m(static_cast<uint32_t>(std::ceil(kLossyRange / s))), n(2 * m + 1) {}
+  uint32_t operator()(uint32_t i) const {
+    if (i == 0 || i >= n) return codec::quantize_cdf(0.0, i, n, kLossyPrec);
+    return codec::quantize_cdf(codec::normal_cdf((static_cast<double>(i) - m - 0.5) * step), i, n, kLossyPrec);
+  }
+  uint32_t index(double mean) const {
+    const double i = std::nearbyint(mean / step) + m;
+    return static_cast<uint32_t>(std::clamp(i, 0.0, static_cast<double>(n - 1)));
+  }
+  double value(uint32_t i) const { return (static_cast<double>(i) - m) * step; }
+};
+
+constexpr int64_t kBatch = 250;
+
+// z-hat for images [from, from + b) given their indices (unsent dimensions at the prior mean 0).
+torch::Tensor dequantize(const std::vector<GridPrior>& cells, const std::vector<uint32_t>& idx, int64_t from,
+                         int64_t b) {
+  const int64_t k = static_cast<int64_t>(cells.size());
+  auto z = torch::zeros({b, k});
+  float* zp = z.data_ptr<float>();
+  for (int64_t i = 0; i < b; ++i)
+    for (int64_t j = 0; j < k; ++j)
+      if (cells[j].step > 0) zp[i * k + j] = static_cast<float>(cells[j].value(idx[(from + i) * k + j]));
+  return z;
+}
+
+std::vector<GridPrior> grid_priors(const LatentGrid& grid) {
+  std::vector<GridPrior> out;
+  for (double s : grid.step) out.emplace_back(s > 0 ? s : 1.0);
+  for (size_t j = 0; j < grid.step.size(); ++j)
+    if (grid.step[j] == 0) out[j].step = 0;
+  return out;
+}
+
+// Quantizes every image's posterior mean and measures what the code costs and achieves.
+std::vector<uint32_t> quantize(VAE& model, const Images& x, const LatentGrid& grid, LossyReport* r) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  const int64_t k = model->config.latent_dim;
+  const auto cells = grid_priors(grid);
+  std::vector<uint32_t> idx(static_cast<size_t>(x.count * k), 0);
+  *r = LossyReport{};
+  r->images = x.count;
+  r->dims = x.dims();
+  for (double s : grid.step) r->sent_dims += s > 0;
+  double sq = 0;
+  for (int64_t s = 0; s < x.count; s += kBatch) {
+    const int64_t b = std::min(kBatch, x.count - s);
+    const auto xb = to_tensor(x, s, b);
+    const VAETerms t = model->terms(xb);
+    r->kl_bits += t.rate.sum().item<double>() / std::log(2.0);
+    r->distortion_nats += t.distortion.sum().item<double>();
+    const auto mean = t.posterior.mean.to(torch::kFloat64).contiguous();
+    const double* mp = mean.data_ptr<double>();
+    for (int64_t i = 0; i < b; ++i)
+      for (int64_t j = 0; j < k; ++j) {
+        if (cells[j].step == 0) continue;
+        const uint32_t q = cells[j].index(mp[i * k + j]);
+        idx[(s + i) * k + j] = q;
+        r->ideal_bits += codec::cost_bits(cells[j](q + 1) - cells[j](q), kLossyPrec);
+      }
+    const auto params = model->decoder->forward(dequantize(cells, idx, s, b));
+    r->nll_at_code_nats += -log_likelihood(model->config.likelihood, params, xb).sum().item<double>();
+    auto recon = likelihood_mean(model->config.likelihood, params);
+    auto target = xb;
+    if (x.binary) {
+      recon = recon * 255.0;
+      target = xb * 255.0;
+    }
+    recon = recon.round().clamp(0, 255);
+    sq += (recon - target).pow(2).sum().item<double>();
+    const auto r8 = recon.to(torch::kUInt8).contiguous(), t8 = target.to(torch::kUInt8).contiguous();
+    for (int64_t i = 0; i < b; ++i)
+      r->ssim += ssim(t8.data_ptr<uint8_t>() + i * x.dims(), r8.data_ptr<uint8_t>() + i * x.dims(), x.height, x.width);
+  }
+  r->mse = sq / static_cast<double>(x.count * x.dims());
+  r->psnr_db = psnr_db(r->mse);
+  r->ssim /= static_cast<double>(x.count);
+  return idx;
+}
+
+}  // namespace
+
+PosteriorWidths posterior_widths(VAE& model, const Images& calibration) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  const int64_t k = model->config.latent_dim;
+  auto log_sigma = torch::zeros({k}, torch::kFloat64), kl = torch::zeros({k}, torch::kFloat64);
+  for (int64_t s = 0; s < calibration.count; s += kBatch) {
+    const int64_t b = std::min(kBatch, calibration.count - s);
+    const DiagGaussian q = model->encode(to_tensor(calibration, s, b));
+    log_sigma += (0.5 * q.log_var).sum(0).to(torch::kFloat64);
+    kl += kl_to_standard_normal(q).sum(0).to(torch::kFloat64);
+  }
+  PosteriorWidths w;
+  for (int64_t j = 0; j < k; ++j) {
+    w.sigma.push_back(std::exp(log_sigma[j].item<double>() / calibration.count));
+    w.kl_nats.push_back(kl[j].item<double>() / calibration.count);
+  }
+  return w;
+}
+
+LatentGrid make_grid(const PosteriorWidths& w, double scale, double min_kl_nats) {
+  LatentGrid g;
+  g.scale = scale;
+  for (size_t j = 0; j < w.sigma.size(); ++j)
+    g.step.push_back(w.kl_nats[j] < min_kl_nats ? 0.0 : std::clamp(scale * w.sigma[j], 1e-5, 100.0));
+  return g;
+}
+
+LossyReport measure_grid(VAE& model, const Images& x, const LatentGrid& grid) {
+  LossyReport r;
+  quantize(model, x, grid, &r);
+  return r;
+}
+
+LatentGrid choose_grid(VAE& model, const Images& calibration) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  const PosteriorWidths w = posterior_widths(model, calibration);
+  const int64_t k = model->config.latent_dim;
+  // Posterior means and the model's own distortion E_q[-log p(x|z)] (the budget), computed once.
+  // The budget averages 4 posterior samples so the comparison is not decided by sampling noise.
+  const auto x = to_tensor(calibration);
+  const DiagGaussian q = model->encode(x);
+  const auto mean = q.mean.to(torch::kFloat64).contiguous();
+  double budget = 0;
+  for (int s = 0; s < 4; ++s)
+    budget += -log_likelihood(model->config.likelihood, model->decoder->forward(q.sample()), x).sum().item<double>() / 4;
+  const auto nll_at = [&](const std::vector<double>& step) {
+    auto z = torch::zeros_like(q.mean);
+    float* zp = z.data_ptr<float>();
+    const double* mp = mean.data_ptr<double>();
+    for (int64_t i = 0; i < calibration.count; ++i)
+      for (int64_t j = 0; j < k; ++j)
+        if (step[j] > 0) {
+          const GridPrior g(step[j]);
+          zp[i * k + j] = static_cast<float>(g.value(g.index(mp[i * k + j])));
+        }
+    return -log_likelihood(model->config.likelihood, model->decoder->forward(z), x).sum().item<double>();
+  };
+  // 1. The coarsest common scale within the budget.
+  const std::vector<double> ladder = {0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0, 5.6, 8.0};
+  size_t common = 0;
+  for (size_t l = 1; l < ladder.size() && nll_at(make_grid(w, ladder[l]).step) <= budget; ++l) common = l;
+  LatentGrid grid = make_grid(w, ladder[common]);
+  std::vector<size_t> level(k, common);
+  // 2. Coarsen dimension by dimension, least informative first, while the budget holds; a
+  //    dimension coarsened past the ladder's end is not sent at all.
+  std::vector<int64_t> order(k);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return w.kl_nats[a] < w.kl_nats[b]; });
+  for (int64_t j : order) {
+    if (grid.step[j] == 0) continue;
+    while (true) {
+      std::vector<double> trial = grid.step;
+      trial[j] = level[j] + 1 < ladder.size() ? std::clamp(ladder[level[j] + 1] * w.sigma[j], 1e-5, 100.0) : 0.0;
+      if (nll_at(trial) > budget) break;
+      grid.step = trial;
+      if (trial[j] == 0) break;
+      ++level[j];
+    }
+  }
+  grid.scale = ladder[common];
+  return grid;
+}
+
+std::string compress_lossy(VAE& model, const Images& x, const LatentGrid& grid, LossyReport* report) {
+  check_images_fit_model(x, model->config, "compress --lossy");
+  if (static_cast<int64_t>(grid.step.size()) != model->config.latent_dim)
+    throw InputError("compress --lossy: grid does not match the model's latent size");
+  const auto t0 = std::chrono::steady_clock::now();
+  LossyReport r;
+  const std::vector<uint32_t> idx = quantize(model, x, grid, &r);
+  const auto cells = grid_priors(grid);
+  const int64_t k = model->config.latent_dim;
+  rans::Message m;
+  // Stack order: push the last image's last dimension first so decoding pops in reading order.
+  for (int64_t i = x.count - 1; i >= 0; --i)
+    for (int64_t j = k - 1; j >= 0; --j)
+      if (cells[j].step > 0) codec::push_cdf(m, cells[j], idx[i * k + j], kLossyPrec);
+  CodedFile f;
+  f.kind = CodedKind::Lossy;
+  f.binary = x.binary;
+  f.fingerprint = model->fingerprint();
+  f.count = static_cast<uint32_t>(x.count);
+  f.height = static_cast<uint32_t>(x.height);
+  f.width = static_cast<uint32_t>(x.width);
+  f.obs_prec = kLossyPrec;
+  f.data_checksum = fnv1a(idx.data(), idx.size() * sizeof(uint32_t));
+  f.lanes.push_back(std::move(m));
+  f.grid = grid.step;
+  std::string bytes = serialize(f);
+  r.bytes = bytes.size();
+  r.bits = 8.0 * bytes.size();
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (report) *report = r;
+  return bytes;
+}
+
+Images decompress_lossy(VAE& model, const std::string& bytes, const std::string& name, bool verify_fingerprint) {
+  CodedFile f = parse_coded_file(bytes, name);
+  if (f.kind != CodedKind::Lossy) throw InputError(name + ": a lossless file, not a lossy one");
+  const auto& c = model->config;
+  if (verify_fingerprint && f.fingerprint != model->fingerprint())
+    throw InputError(name + ": compressed with a different model (fingerprint mismatch); pass the --run that made it");
+  if (f.height != c.height || f.width != c.width || static_cast<int64_t>(f.grid.size()) != c.latent_dim ||
+      f.lanes.size() != 1)
+    throw InputError(name + ": image size or latent size does not match the model");
+  LatentGrid grid;
+  grid.step = f.grid;
+  const auto cells = grid_priors(grid);
+  const int64_t k = c.latent_dim, n = f.count;
+  std::vector<uint32_t> idx(static_cast<size_t>(n * k), 0);
+  rans::Message& m = f.lanes[0];
+  try {
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t j = 0; j < k; ++j)
+        if (cells[j].step > 0) idx[i * k + j] = codec::pop_cdf(m, cells[j], cells[j].n, kLossyPrec);
+  } catch (const rans::DecodeError& e) {
+    throw InputError(name + ": " + e.what());
+  }
+  if (fnv1a(idx.data(), idx.size() * sizeof(uint32_t)) != f.data_checksum)
+    throw InputError(name + ": decoded latents fail the checksum (corrupt stream or different model)");
+  torch::NoGradGuard no_grad;
+  model->eval();
+  Images out;
+  out.count = n;
+  out.height = c.height;
+  out.width = c.width;
+  out.pixels.resize(static_cast<size_t>(n * c.dims()));
+  for (int64_t s = 0; s < n; s += kBatch) {
+    const int64_t b = std::min(kBatch, n - s);
+    auto recon = likelihood_mean(c.likelihood, model->decoder->forward(dequantize(cells, idx, s, b)));
+    if (c.likelihood == Likelihood::Bernoulli) recon = recon * 255.0;
+    const auto r8 = recon.round().clamp(0, 255).to(torch::kUInt8).contiguous();
+    std::memcpy(out.image(s), r8.data_ptr<uint8_t>(), static_cast<size_t>(b * c.dims()));
+  }
+  return out;
+}
+
+}  // namespace vlae

@@ -1,0 +1,55 @@
+// The lossy latent codec behind `vlae compress --lossy`: only z is sent. Each latent dimension j
+// is quantized on a uniform grid of step scale * sigma_j, where sigma_j is the geometric-mean
+// posterior std of that dimension on calibration images; the posterior mean snaps to the nearest
+// grid point, and the index is entropy-coded with rANS under the prior N(0,1) discretized on that
+// grid. A dimension whose mean KL is below a threshold carries no information: it is not sent and
+// decodes to the prior mean, costing nothing. The receiver decodes x-hat = decoder mean at z-hat.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "data/images.h"
+#include "model/vae.h"
+
+namespace vlae {
+
+constexpr unsigned kLossyPrec = 24;
+constexpr double kLossyRange = 8.0;  // grid covers the prior's ±8 sd; posterior means beyond are clamped
+
+struct LatentGrid {
+  std::vector<double> step;  // per dimension; 0: not sent
+  double scale = 1.0;
+};
+
+// Per-dimension posterior widths and mean KL on calibration images.
+struct PosteriorWidths {
+  std::vector<double> sigma, kl_nats;
+};
+PosteriorWidths posterior_widths(VAE& model, const Images& calibration);
+LatentGrid make_grid(const PosteriorWidths& w, double scale, double min_kl_nats = 0.01);
+
+struct LossyReport {
+  int64_t images = 0, dims = 0, sent_dims = 0;
+  uint64_t bytes = 0;
+  double bits = 0;              // actual: 8 * bytes
+  double ideal_bits = 0;        // sum of the codec's ideal costs (no header, no flush)
+  double kl_bits = 0;           // the model's rate KL(q||p) on the same images, summed
+  double nll_at_code_nats = 0;  // -log p(x | z-hat), summed: the distortion this code achieves
+  double distortion_nats = 0;   // the model's E_q[-log p(x|z)] on the same images, summed (one sample)
+  double mse = 0, psnr_db = 0, ssim = 0;  // decoder mean vs x, 0..255 scale
+  double seconds = 0;
+};
+
+// Ideal cost and distortion of a grid without writing a file (for choosing the grid).
+LossyReport measure_grid(VAE& model, const Images& x, const LatentGrid& grid);
+// The coarsest grid scale (fewest bits) from a fixed ladder whose -log p(x|z-hat) on the
+// calibration images is no worse than the model's own E_q[-log p(x|z)] there.
+LatentGrid choose_grid(VAE& model, const Images& calibration);
+
+std::string compress_lossy(VAE& model, const Images& x, const LatentGrid& grid, LossyReport* report);
+// Reconstructions (decoder mean, 8-bit levels; binary models give probabilities * 255).
+Images decompress_lossy(VAE& model, const std::string& bytes, const std::string& name,
+                        bool verify_fingerprint = true);
+
+}  // namespace vlae
