@@ -19,8 +19,8 @@ namespace {
 struct CompressFlags {
   DataFlags data;
   std::string run, out, json;
-  int64_t threads = 0, lanes = 64, calibration = 2000;
-  unsigned latent_bits = 12, posterior_prec = 20, obs_prec = 24;
+  int64_t threads = 0, lanes = 0, calibration = 2000;
+  unsigned latent_bits = 14, posterior_prec = 24, obs_prec = 24;
   bool lossy = false;
   double grid_scale = 0;  // 0: choose on calibration images
 };
@@ -77,7 +77,7 @@ void run_compress(const CompressFlags& f) {
   if (f.posterior_prec <= f.latent_bits || f.posterior_prec > 24)
     throw InputError("--posterior-prec: expected more than --latent-bits and at most 24");
   if (f.obs_prec < 9 || f.obs_prec > 24) throw InputError("--obs-prec: expected 9..24");
-  if (f.lanes < 1) throw InputError("--lanes: must be positive");
+  if (f.lanes < 0) throw InputError("--lanes: must be positive (0: automatic)");
   LoadedRun run = load_run(f.run);
   DataSpec spec = run_data_spec(run.config);
   if (!f.data.data.empty()) spec.data = f.data.data;
@@ -89,13 +89,15 @@ void run_compress(const CompressFlags& f) {
   cfg.latent_bits = f.latent_bits;
   cfg.posterior_prec = f.posterior_prec;
   cfg.obs_prec = f.obs_prec;
-  cfg.lanes = f.lanes;
+  // Each lane ends with a 64-bit state flush, so lanes should be long: about 256 images each.
+  cfg.lanes = f.lanes > 0 ? f.lanes : std::clamp<int64_t>(x.count / 256, 1, 64);
   LosslessReport rep;
   const std::string bytes = compress_lossless(run.model, x, cfg, &rep, true);
   write_file_atomic(f.out, bytes);
 
   EvalOptions eo;
   eo.iwae_samples = 0;
+  eo.elbo_samples = 8;  // the reference -ELBO, averaged over 8 posterior samples per image
   const EvalResult ev = evaluate(run.model, x, eo);
   const double dims = static_cast<double>(rep.images * rep.dims);
   const double total_bits = 8.0 * rep.bytes;
@@ -169,7 +171,7 @@ void add_compress_commands(CLI::App& app) {
   cmd->add_option("-o,--out", c->out, "output file")->required();
   cmd->add_option("--json", c->json, "write the report as JSON");
   cmd->add_option("--threads", c->threads, "CPU threads (default: all cores)");
-  cmd->add_option("--lanes", c->lanes, "independent rANS messages coded side by side");
+  cmd->add_option("--lanes", c->lanes, "independent rANS messages coded side by side (0: one per 256 images, at most 64)");
   cmd->add_option("--latent-bits", c->latent_bits, "p: 2^p equal-mass prior buckets per latent dimension");
   cmd->add_option("--posterior-prec", c->posterior_prec, "q: precision of posterior bucket masses (bits)");
   cmd->add_option("--obs-prec", c->obs_prec, "precision of the pixel codecs (bits)");

@@ -56,8 +56,13 @@ EvalResult evaluate(VAE& model, const Images& x, const EvalOptions& opt) {
     const int64_t b = std::min(opt.batch, x.count - s);
     const auto xb = to_tensor(x, s, b).to(device);
     const auto t = model->terms(xb);
-    r.distortion += t.distortion.sum().item<double>();
-    r.rate += t.rate.sum().item<double>();
+    r.distortion += t.distortion.sum().item<double>() / opt.elbo_samples;
+    r.rate += t.rate.sum().item<double>() / opt.elbo_samples;
+    for (int64_t e = 1; e < opt.elbo_samples; ++e) {
+      const auto extra = model->terms(xb);
+      r.distortion += extra.distortion.sum().item<double>() / opt.elbo_samples;
+      r.rate += extra.rate.sum().item<double>() / opt.elbo_samples;
+    }
     if (t.kl_per_dim.defined()) kl_sum += t.kl_per_dim.sum(0).to(torch::kCPU, torch::kFloat64);
     means.push_back(t.posterior.mean.cpu());
     log_vars.push_back(t.posterior.log_var.cpu());

@@ -14,6 +14,7 @@ namespace vlae {
 
 struct EvalOptions {
   int64_t iwae_samples = 1000;  // 0: skip IWAE
+  int64_t elbo_samples = 1;     // posterior samples averaged in the distortion (and MC rate) estimate
   int64_t batch = 250;
   int64_t mi_images = 10000;    // images used for I(X;Z) (cost grows as N^2)
   bool progress = false;

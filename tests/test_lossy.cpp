@@ -1,0 +1,116 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "baselines/lossy_baselines.h"
+#include "coding/container.h"
+#include "coding/lossless.h"
+#include "coding/lossy.h"
+#include "eval/image_quality.h"
+#include "helpers.h"
+#include "train/run.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
+
+using namespace vlae;
+
+TEST(Lossy, RoundTripDecodesTheReportedReconstructions) {
+  LoadedRun run = load_run(test::tiny_run(false, 2));
+  const Images x = test::fashion(120);
+  const LatentGrid grid = choose_grid(run.model, test::fashion(300, false, "train"));
+  LossyReport r;
+  const std::string bytes = compress_lossy(run.model, x, grid, &r);
+  EXPECT_EQ(r.bytes, bytes.size());
+  const Images y = decompress_lossy(run.model, bytes, "mem");
+  ASSERT_EQ(y.count, x.count);
+  double sq = 0;
+  for (size_t i = 0; i < x.pixels.size(); ++i) sq += (double(x.pixels[i]) - y.pixels[i]) * (double(x.pixels[i]) - y.pixels[i]);
+  EXPECT_NEAR(sq / x.pixels.size(), r.mse, 1e-6 * r.mse + 1e-9);  // the decoder sees exactly what the report measured
+  EXPECT_GT(r.psnr_db, 10.0);
+  EXPECT_GT(r.ssim, 0.05);  // a tiny two-epoch model: sanity only
+  // The file costs what the codec says, plus a header and the flushed state.
+  EXPECT_NEAR(r.bits, r.ideal_bits, 8.0 * (120 + 8 * run.config.model.latent_dim) + 64);
+}
+
+TEST(Lossy, DeadDimensionsCostNothingAndCoarserGridsCostLess) {
+  LoadedRun run = load_run(test::tiny_run(false, 2));
+  const Images x = test::fashion(100);
+  PosteriorWidths w = posterior_widths(run.model, test::fashion(200, false, "train"));
+  w.kl_nats[0] = 0.0;  // pretend dimension 0 carries nothing
+  const LatentGrid fine = make_grid(w, 0.5), coarse = make_grid(w, 2.0);
+  EXPECT_EQ(fine.step[0], 0.0);
+  const LossyReport a = measure_grid(run.model, x, fine), b = measure_grid(run.model, x, coarse);
+  EXPECT_EQ(a.sent_dims, run.config.model.latent_dim - 1);
+  EXPECT_GT(a.ideal_bits, b.ideal_bits);
+  EXPECT_LE(a.nll_at_code_nats, b.nll_at_code_nats * 1.01);
+  LatentGrid none = fine;
+  std::fill(none.step.begin(), none.step.end(), 0.0);
+  EXPECT_EQ(measure_grid(run.model, x, none).ideal_bits, 0.0);
+}
+
+TEST(Lossy, FileErrors) {
+  LoadedRun run = load_run(test::tiny_run(false));
+  LoadedRun other = load_run(test::tiny_run(false, 2));
+  const Images x = test::fashion(10);
+  const LatentGrid grid = make_grid(posterior_widths(run.model, x), 1.0);
+  const std::string bytes = compress_lossy(run.model, x, grid, nullptr);
+  EXPECT_THROW(decompress_lossy(other.model, bytes, "f"), InputError);
+  EXPECT_THROW(decompress_lossy(run.model, bytes.substr(0, bytes.size() - 3), "f"), InputError);
+  std::string flipped = bytes;
+  flipped[60] ^= 1;
+  EXPECT_THROW(decompress_lossy(run.model, flipped, "f"), InputError);
+  BitsBackConfig cfg;
+  EXPECT_THROW(decompress_lossy(run.model, compress_lossless(run.model, x, cfg, nullptr, false), "f"), InputError);
+}
+
+TEST(Lossy, ImageQualityMetrics) {
+  std::vector<uint8_t> a(28 * 28), b(28 * 28);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = b[i] = static_cast<uint8_t>((i * 7) % 256);
+  EXPECT_NEAR(ssim(a.data(), b.data(), 28, 28), 1.0, 1e-12);
+  for (auto& v : b) v = static_cast<uint8_t>(255 - v);
+  EXPECT_LT(ssim(a.data(), b.data(), 28, 28), 0.0);
+  EXPECT_NEAR(psnr_db(255.0 * 255.0 / 100.0), 20.0, 1e-9);
+}
+
+TEST(Lossy, JpegAndWebpBaselinesTradeRateForDistortion) {
+  const Images x = test::fashion(16);
+  std::vector<uint8_t> dec;
+  const size_t lo = jpeg_roundtrip(x.image(0), 28, 28, 10, &dec), hi = jpeg_roundtrip(x.image(0), 28, 28, 90, &dec);
+  EXPECT_LT(lo, hi);
+  const auto pts = lossy_baselines(x, false);
+  ASSERT_EQ(pts.size(), 2u * (14 + 12));
+  // Higher quality: more bits and higher PSNR, for both codecs in atlas form.
+  for (const char* codec : {"jpeg", "webp"}) {
+    std::vector<LossyPoint> c;
+    for (const auto& p : pts)
+      if (p.codec == codec && p.form == "atlas") c.push_back(p);
+    EXPECT_GT(c.back().bits_per_pixel, c.front().bits_per_pixel) << codec;
+    EXPECT_GT(c.back().psnr_db, c.front().psnr_db + 5) << codec;
+  }
+}
+
+TEST(Sweep, ResultsFigureAndChecks) {
+  const std::string dir = test::temp_dir("sweep");
+  const auto r = test::run_cli("sweep --data fashion-mnist --limit 1000 --out " + dir +
+                               " --betas 0.5,4 --epochs 1 --hidden 32 --latent-dim 4 --batch-size 50"
+                               " --eval-limit 100 --calibration 100 --iwae-samples 5");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto j = nlohmann::json::parse(read_file(dir + "/results.json"));
+  ASSERT_EQ(j["models"].size(), 2u);
+  for (const char* key : {"beta", "rate_nats", "distortion_nats", "bits_per_pixel", "psnr_db", "active_units",
+                          "mutual_info_nats", "iwae_nll_nats", "kl_bits_per_pixel", "actual_over_kl"})
+    EXPECT_TRUE(j["models"][0].contains(key)) << key;
+  EXPECT_GT(j["models"][0]["rate_nats"].get<double>(), j["models"][1]["rate_nats"].get<double>());  // beta 0.5 vs 4
+  EXPECT_FALSE(j["checks"].empty());
+  EXPECT_GT(std::filesystem::file_size(dir + "/rd.png"), 1000u);
+  EXPECT_GT(std::filesystem::file_size(dir + "/rd.svg"), 1000u);
+  EXPECT_TRUE(std::filesystem::exists(dir + "/results.csv"));
+  // A second call reuses the trained models.
+  const auto again = test::run_cli("sweep --data fashion-mnist --limit 1000 --out " + dir +
+                                   " --betas 0.5,4 --epochs 1 --hidden 32 --latent-dim 4 --batch-size 50"
+                                   " --eval-limit 100 --calibration 100 --iwae-samples 5");
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_NE(again.output.find("already trained"), std::string::npos);
+  EXPECT_EQ(test::run_cli("sweep --out " + dir + " --betas 1,abc").code, 2);
+}
