@@ -50,6 +50,42 @@ torch::Tensor dequantize(const std::vector<GridPrior>& cells, const std::vector<
   return z;
 }
 
+// Encoder-side search ("analysis by synthesis"): the encoder knows x, so for each sent dimension
+// it tries the neighbouring grid points and keeps one wherever -log p(x|z-hat) falls. Coordinate
+// descent, one pass over the dimensions, two decoder runs per dimension for the whole batch.
+// idx holds the batch's indices [b, k]; returns -log p(x|z-hat) per image.
+torch::Tensor refine(VAE& model, const torch::Tensor& xb, const std::vector<GridPrior>& cells, uint32_t* idx,
+                     int64_t b) {
+  const int64_t k = static_cast<int64_t>(cells.size());
+  const auto lik = model->config.likelihood;
+  std::vector<uint32_t> all(idx, idx + b * k);
+  auto z = dequantize(cells, all, 0, b);
+  auto best = -log_likelihood(lik, model->decoder->forward(z), xb);
+  for (int64_t j = 0; j < k; ++j) {
+    if (cells[j].step == 0) continue;
+    for (int delta : {-1, 1}) {
+      auto cand = z.clone();
+      auto col = cand.select(1, j);
+      std::vector<uint32_t> moved(b);
+      for (int64_t i = 0; i < b; ++i) {
+        const int64_t q = static_cast<int64_t>(idx[i * k + j]) + delta;
+        moved[i] = static_cast<uint32_t>(std::clamp<int64_t>(q, 0, cells[j].n - 1));
+        col[i] = static_cast<float>(cells[j].value(moved[i]));
+      }
+      const auto nll = -log_likelihood(lik, model->decoder->forward(cand), xb);
+      const auto better = (nll < best).contiguous();
+      const bool* bp = better.data_ptr<bool>();
+      for (int64_t i = 0; i < b; ++i)
+        if (bp[i]) {
+          idx[i * k + j] = moved[i];
+          z[i][j] = cand[i][j];
+        }
+      best = torch::where(better, nll, best);
+    }
+  }
+  return best;
+}
+
 std::vector<GridPrior> grid_priors(const LatentGrid& grid) {
   std::vector<GridPrior> out;
   for (double s : grid.step) out.emplace_back(s > 0 ? s : 1.0);
@@ -75,16 +111,26 @@ std::vector<uint32_t> quantize(VAE& model, const Images& x, const LatentGrid& gr
     const auto xb = to_tensor(x, s, b);
     const VAETerms t = model->terms(xb);
     r->kl_bits += t.rate.sum().item<double>() / std::log(2.0);
-    r->distortion_nats += t.distortion.sum().item<double>();
+    // The model's E_q[-log p(x|z)], averaged over 4 posterior samples so that comparisons with the
+    // code's distortion are not decided by sampling noise.
+    double d = t.distortion.sum().item<double>();
+    for (int e = 1; e < 4; ++e)
+      d += -log_likelihood(model->config.likelihood, model->decoder->forward(t.posterior.sample()), xb).sum().item<double>();
+    r->distortion_nats += d / 4;
     const auto mean = t.posterior.mean.to(torch::kFloat64).contiguous();
     const double* mp = mean.data_ptr<double>();
     for (int64_t i = 0; i < b; ++i)
       for (int64_t j = 0; j < k; ++j) {
         if (cells[j].step == 0) continue;
-        const uint32_t q = cells[j].index(mp[i * k + j]);
-        idx[(s + i) * k + j] = q;
-        r->ideal_bits += codec::cost_bits(cells[j](q + 1) - cells[j](q), kLossyPrec);
+        idx[(s + i) * k + j] = cells[j].index(mp[i * k + j]);
       }
+    if (grid.search) refine(model, xb, cells, idx.data() + s * k, b);
+    for (int64_t i = 0; i < b; ++i)
+      for (int64_t j = 0; j < k; ++j)
+        if (cells[j].step > 0) {
+          const uint32_t q = idx[(s + i) * k + j];
+          r->ideal_bits += codec::cost_bits(cells[j](q + 1) - cells[j](q), kLossyPrec);
+        }
     const auto params = model->decoder->forward(dequantize(cells, idx, s, b));
     r->nll_at_code_nats += -log_likelihood(model->config.likelihood, params, xb).sum().item<double>();
     auto recon = likelihood_mean(model->config.likelihood, params);
@@ -150,10 +196,14 @@ LatentGrid choose_grid(VAE& model, const Images& calibration) {
   const auto x = to_tensor(calibration);
   const DiagGaussian q = model->encode(x);
   const auto mean = q.mean.to(torch::kFloat64).contiguous();
-  double budget = 0;
-  for (int s = 0; s < 4; ++s)
-    budget += -log_likelihood(model->config.likelihood, model->decoder->forward(q.sample()), x).sum().item<double>() / 4;
-  const auto nll_at = [&](const std::vector<double>& step) {
+  const int64_t sub = std::min<int64_t>(500, calibration.count);
+  double budget = 0, budget_sub = 0;
+  for (int s = 0; s < 4; ++s) {
+    const auto nll = -log_likelihood(model->config.likelihood, model->decoder->forward(q.sample()), x);
+    budget += nll.sum().item<double>() / 4;
+    budget_sub += nll.slice(0, 0, sub).sum().item<double>() / 4;
+  }
+  const auto nll_at = [&](const std::vector<double>& step, bool search) {
     auto z = torch::zeros_like(q.mean);
     float* zp = z.data_ptr<float>();
     const double* mp = mean.data_ptr<double>();
@@ -163,13 +213,23 @@ LatentGrid choose_grid(VAE& model, const Images& calibration) {
           const GridPrior g(step[j]);
           zp[i * k + j] = static_cast<float>(g.value(g.index(mp[i * k + j])));
         }
+    if (search) {  // on the first `sub` images only: the search costs two decoder runs per dimension
+      const auto cells = grid_priors(LatentGrid{step, 1.0, true});
+      std::vector<uint32_t> idx(static_cast<size_t>(sub * k), 0);
+      for (int64_t i = 0; i < sub; ++i)
+        for (int64_t j = 0; j < k; ++j)
+          if (step[j] > 0) idx[i * k + j] = cells[j].index(mp[i * k + j]);
+      return refine(model, x.slice(0, 0, sub), cells, idx.data(), sub).sum().item<double>();
+    }
     return -log_likelihood(model->config.likelihood, model->decoder->forward(z), x).sum().item<double>();
   };
-  // 1. The coarsest common scale within the budget.
+  // 1. The coarsest common scale whose searched code stays within the budget.
   const std::vector<double> ladder = {0.25, 0.35, 0.5, 0.7, 1.0, 1.4, 2.0, 2.8, 4.0, 5.6, 8.0};
   size_t common = 0;
-  for (size_t l = 1; l < ladder.size() && nll_at(make_grid(w, ladder[l]).step) <= budget; ++l) common = l;
+  for (size_t l = 1; l < ladder.size() && nll_at(make_grid(w, ladder[l]).step, true) <= budget_sub; ++l) common = l;
   LatentGrid grid = make_grid(w, ladder[common]);
+  // 2's budget: the nearest-point distortion of the common grid, which the search then improves on.
+  const double nearest_budget = std::max(budget, nll_at(grid.step, false));
   std::vector<size_t> level(k, common);
   // 2. Coarsen dimension by dimension, least informative first, while the budget holds; a
   //    dimension coarsened past the ladder's end is not sent at all.
@@ -181,7 +241,7 @@ LatentGrid choose_grid(VAE& model, const Images& calibration) {
     while (true) {
       std::vector<double> trial = grid.step;
       trial[j] = level[j] + 1 < ladder.size() ? std::clamp(ladder[level[j] + 1] * w.sigma[j], 1e-5, 100.0) : 0.0;
-      if (nll_at(trial) > budget) break;
+      if (nll_at(trial, false) > nearest_budget) break;
       grid.step = trial;
       if (trial[j] == 0) break;
       ++level[j];

@@ -20,6 +20,7 @@ constexpr double kLossyRange = 8.0;  // grid covers the prior's ±8 sd; posterio
 struct LatentGrid {
   std::vector<double> step;  // per dimension; 0: not sent
   double scale = 1.0;
+  bool search = true;        // encoder-side search of neighbouring grid points (the decoder needs no change)
 };
 
 // Per-dimension posterior widths and mean KL on calibration images.
