@@ -8,7 +8,10 @@
 #include <fstream>
 #include <map>
 
+#include <gtest/gtest.h>
+
 #include "train/trainer.h"
+#include "util/error.h"
 
 namespace fs = std::filesystem;
 
@@ -64,6 +67,15 @@ CliResult run_cli(const std::string& args) {
 
 void write_bytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+void expect_input_error(const std::function<void()>& f, const std::string& fragment) {
+  try {
+    f();
+    ADD_FAILURE() << "expected InputError containing '" << fragment << "'";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace vlae::test

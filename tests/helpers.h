@@ -1,5 +1,6 @@
 // Test helpers: temporary directories, small real data, tiny trained runs, and running the CLI.
 #pragma once
+#include <functional>
 #include <string>
 
 #include "data/images.h"
@@ -18,5 +19,7 @@ struct CliResult {
 };
 CliResult run_cli(const std::string& args);
 void write_bytes(const std::string& path, const std::string& bytes);
+// Runs f and expects an InputError whose message contains `fragment`.
+void expect_input_error(const std::function<void()>& f, const std::string& fragment);
 
 }  // namespace vlae::test

@@ -12,16 +12,9 @@
 #include "util/hash.h"
 
 using namespace vlae;
+using vlae::test::expect_input_error;
 
 namespace {
-void expect_input_error(const std::function<void()>& f, const std::string& fragment) {
-  try {
-    f();
-    FAIL() << "expected InputError containing '" << fragment << "'";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
-}
 }  // namespace
 
 class BitsBack : public ::testing::TestWithParam<bool> {};

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -77,4 +80,25 @@ TEST(Cli, CompressJsonHasTheContractKeys) {
   EXPECT_EQ(j["bytes"].get<uint64_t>(), std::filesystem::file_size(dir + "/f.vlae"));
   EXPECT_LT(j["bits_per_dim"].get<double>(), j["bits_per_dim_with_initial"].get<double>());
   EXPECT_LT(j["bits_per_dim"].get<double>(), j["naive_bits_per_dim"].get<double>());
+}
+
+TEST(Cli, KilledTrainingLeavesAUsableCheckpoint) {
+  const std::string dir = test::temp_dir("killed");
+  const std::string run = dir + "/run";
+  // Many epochs of a small model in the background; kill it (SIGKILL: no chance to clean up) once
+  // the first checkpoint exists, while later epochs are being written.
+  const std::string cmd = std::string(VLAE_BINARY) + " train --data fashion-mnist --limit 2000 --hidden 32 --latent-dim 4" +
+                          " --epochs 1000 --batch-size 50 --test-limit 50 --out " + run + " >/dev/null 2>&1 & echo $!";
+  FILE* p = popen(cmd.c_str(), "r");
+  long pid = 0;
+  ASSERT_EQ(std::fscanf(p, "%ld", &pid), 1);
+  pclose(p);
+  for (int i = 0; i < 600 && !std::filesystem::exists(run + "/checkpoint.pt"); ++i) usleep(50000);
+  usleep(700000);
+  ASSERT_EQ(::kill(static_cast<pid_t>(pid), SIGKILL), 0);
+  usleep(200000);
+  const auto e = run_cli("eval --run " + run + " --limit 50 --iwae-samples 0");
+  EXPECT_EQ(e.code, 0) << e.output;
+  const auto r = run_cli("train --out " + run + " --epochs 1 --resume");
+  EXPECT_EQ(r.code, 0) << r.output;  // already past epoch 1: nothing to do, but the checkpoint loads
 }

@@ -11,6 +11,7 @@
 #include "util/error.h"
 
 using namespace vlae;
+using vlae::test::expect_input_error;
 using vlae::test::temp_dir;
 using vlae::test::write_bytes;
 
@@ -20,14 +21,6 @@ std::string idx_header(uint32_t magic, uint32_t n, uint32_t h, uint32_t w) {
   for (uint32_t v : {magic, n, h, w})
     for (int k = 3; k >= 0; --k) s.push_back(static_cast<char>((v >> (8 * k)) & 0xff));
   return s;
-}
-void expect_input_error(const std::function<void()>& f, const std::string& fragment) {
-  try {
-    f();
-    FAIL() << "expected InputError containing '" << fragment << "'";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
 }
 }  // namespace
 

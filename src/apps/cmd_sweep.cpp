@@ -155,9 +155,11 @@ void run_sweep(const SweepFlags& f) {
                            {"binarize", to_string(test_spec.binarize)}};
   std::vector<LossyPoint> pts;
   nlohmann::json bl = nlohmann::json::array();
-  if (fs::exists(bl_path) && nlohmann::json::parse(read_file(bl_path)).value("key", nlohmann::json()) == bl_key) {
-    for (const auto& p : nlohmann::json::parse(read_file(bl_path))["points"])
-      pts.push_back({p["codec"], p["form"], p["quality"], p["bits_per_pixel"], p["mse"], p["psnr_db"], p["ssim"]});
+  const nlohmann::json cached = fs::exists(bl_path) ? nlohmann::json::parse(read_file(bl_path)) : nlohmann::json();
+  if (cached.is_object() && cached.value("key", nlohmann::json()) == bl_key && !cached.value("points", nlohmann::json()).empty()) {
+    for (const auto& p : cached.at("points"))
+      pts.push_back({p.at("codec"), p.at("form"), p.at("quality"), p.at("bits_per_pixel"), p.at("mse"),
+                     p.at("psnr_db"), p.at("ssim")});
   } else {
     pts = lossy_baselines(test, true);
   }
@@ -210,14 +212,32 @@ void run_sweep(const SweepFlags& f) {
   for (const auto& m : models) {
     const double bpp = m["bits_per_pixel"], psnr = m["psnr_db"];
     if (bpp > 0.5) continue;
-    const double jp = interpolate_psnr(pts, "jpeg", "atlas", bpp), wp = interpolate_psnr(pts, "webp", "atlas", bpp);
-    char buf[240];
-    std::snprintf(buf, sizeof buf, "beta=%g at %.4f bpp: VAE %.2f dB, JPEG atlas %s, WebP atlas %s",
-                  m["beta"].get<double>(), bpp, psnr,
-                  std::isnan(jp) ? "cannot reach this rate" : (std::to_string(jp).substr(0, 5) + " dB").c_str(),
-                  std::isnan(wp) ? "cannot reach this rate" : (std::to_string(wp).substr(0, 5) + " dB").c_str());
-    const bool holds = (std::isnan(jp) || psnr > jp) && (std::isnan(wp) || psnr > wp);
-    checks.push_back(check("target: higher PSNR than JPEG and WebP (atlas) at equal bpp <= 0.5", holds, buf));
+    // At the VAE's rate, each codec's PSNR by interpolation. Below a codec's smallest file the
+    // comparison holds only by dominance: the VAE is smaller *and* no worse than that file.
+    bool holds = true;
+    std::string detail;
+    char buf[200];
+    std::snprintf(buf, sizeof buf, "beta=%g at %.4f bpp: VAE %.2f dB", m["beta"].get<double>(), bpp, psnr);
+    detail = buf;
+    for (const char* codec : {"jpeg", "webp"}) {
+      const double at = interpolate_psnr(pts, codec, "atlas", bpp);
+      if (!std::isnan(at)) {
+        holds &= psnr > at;
+        std::snprintf(buf, sizeof buf, "; %s atlas %.2f dB", codec, at);
+      } else {
+        const LossyPoint* lowest = nullptr;
+        for (const auto& p : pts)
+          if (p.codec == codec && p.form == "atlas" && (!lowest || p.bits_per_pixel < lowest->bits_per_pixel))
+            lowest = &p;
+        const bool dominates = lowest && lowest->bits_per_pixel > bpp && lowest->psnr_db <= psnr;
+        holds &= dominates;
+        std::snprintf(buf, sizeof buf, "; %s atlas cannot go this low (smallest: %.3f bpp at %.2f dB, %s)", codec,
+                      lowest ? lowest->bits_per_pixel : 0.0, lowest ? lowest->psnr_db : 0.0,
+                      dominates ? "the VAE dominates it" : "not comparable");
+      }
+      detail += buf;
+    }
+    checks.push_back(check("target: higher PSNR than JPEG and WebP (atlas) at equal bpp <= 0.5", holds, detail));
   }
 
   nlohmann::json results = {{"data", test_spec.data},

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "data/png.h"
 #include "util/progress.h"
 
 namespace vlae {
@@ -60,45 +61,6 @@ std::string pack_bits(const uint8_t* px, int64_t n) {
 }
 
 namespace {
-struct PngOut {
-  std::string bytes;
-};
-
-std::string png_with_filter(const uint8_t* px, int64_t h, int64_t w, bool binary, int filter) {
-  std::string out;
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-  png_infop info = png_create_info_struct(png);
-  std::vector<uint8_t> row(static_cast<size_t>(binary ? (w + 7) / 8 : w));
-  if (setjmp(png_jmpbuf(png))) {
-    png_destroy_write_struct(&png, &info);
-    throw std::runtime_error("libpng");
-  }
-  png_set_write_fn(
-      png, &out,
-      [](png_structp p, png_bytep d, png_size_t n) {
-        static_cast<std::string*>(png_get_io_ptr(p))->append(reinterpret_cast<const char*>(d), n);
-      },
-      nullptr);
-  png_set_IHDR(png, info, static_cast<png_uint_32>(w), static_cast<png_uint_32>(h), binary ? 1 : 8,
-               PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-  png_set_compression_level(png, 9);
-  png_set_compression_mem_level(png, 9);
-  png_set_filter(png, 0, filter);
-  png_write_info(png, info);
-  for (int64_t r = 0; r < h; ++r) {
-    if (binary) {
-      const std::string packed = pack_bits(px + r * w, w);
-      std::memcpy(row.data(), packed.data(), packed.size());
-    } else {
-      std::memcpy(row.data(), px + r * w, static_cast<size_t>(w));
-    }
-    png_write_row(png, row.data());
-  }
-  png_write_end(png, nullptr);
-  png_destroy_write_struct(&png, &info);
-  return out;
-}
-
 uint64_t idat_payload(const std::string& png) {
   uint64_t total = 0;
   for (size_t pos = 8; pos + 12 <= png.size();) {
@@ -115,7 +77,7 @@ std::string png_best(const uint8_t* px, int64_t h, int64_t w, bool binary, uint6
   // Best compression: level 9 with each filter choice, keep the smallest file.
   std::string best;
   for (int f : {PNG_FILTER_NONE, PNG_FILTER_SUB, PNG_FILTER_UP, PNG_FILTER_AVG, PNG_FILTER_PAETH, PNG_ALL_FILTERS}) {
-    std::string s = png_with_filter(px, h, w, binary, f);
+    std::string s = encode_png_gray(px, h, w, binary, f);
     if (best.empty() || s.size() < best.size()) best = std::move(s);
   }
   if (idat_bytes) *idat_bytes = idat_payload(best);

@@ -31,6 +31,18 @@ struct Reader {
 };
 }  // namespace
 
+CodedFile coded_file_header(CodedKind kind, bool binary, uint64_t fingerprint, int64_t count, int64_t height,
+                            int64_t width) {
+  CodedFile f;
+  f.kind = kind;
+  f.binary = binary;
+  f.fingerprint = fingerprint;
+  f.count = static_cast<uint32_t>(count);
+  f.height = static_cast<uint32_t>(height);
+  f.width = static_cast<uint32_t>(width);
+  return f;
+}
+
 std::string serialize(const CodedFile& f) {
   std::string s = "VLAE";
   put<uint16_t>(s, kFormatVersion);

@@ -29,6 +29,9 @@ struct CodedFile {
   std::vector<double> grid;  // lossy: quantization step of each latent dimension
 };
 
+// A file header for `count` images of height x width coded with the model of `fingerprint`.
+CodedFile coded_file_header(CodedKind kind, bool binary, uint64_t fingerprint, int64_t count, int64_t height,
+                            int64_t width);
 std::string serialize(const CodedFile& f);
 CodedFile parse_coded_file(const std::string& bytes, const std::string& name);
 

@@ -28,13 +28,7 @@ std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig&
     if (progress) bar.update(done);
   });
   if (progress) bar.finish();
-  CodedFile f;
-  f.kind = CodedKind::Lossless;
-  f.binary = x.binary;
-  f.fingerprint = model->fingerprint();
-  f.count = static_cast<uint32_t>(x.count);
-  f.height = static_cast<uint32_t>(x.height);
-  f.width = static_cast<uint32_t>(x.width);
+  CodedFile f = coded_file_header(CodedKind::Lossless, x.binary, model->fingerprint(), x.count, x.height, x.width);
   f.latent_bits = static_cast<uint8_t>(cfg.latent_bits);
   f.posterior_prec = static_cast<uint8_t>(cfg.posterior_prec);
   f.obs_prec = static_cast<uint8_t>(cfg.obs_prec);

@@ -265,13 +265,7 @@ std::string compress_lossy(VAE& model, const Images& x, const LatentGrid& grid, 
   for (int64_t i = x.count - 1; i >= 0; --i)
     for (int64_t j = k - 1; j >= 0; --j)
       if (cells[j].step > 0) codec::push_cdf(m, cells[j], idx[i * k + j], kLossyPrec);
-  CodedFile f;
-  f.kind = CodedKind::Lossy;
-  f.binary = x.binary;
-  f.fingerprint = model->fingerprint();
-  f.count = static_cast<uint32_t>(x.count);
-  f.height = static_cast<uint32_t>(x.height);
-  f.width = static_cast<uint32_t>(x.width);
+  CodedFile f = coded_file_header(CodedKind::Lossy, x.binary, model->fingerprint(), x.count, x.height, x.width);
   f.obs_prec = kLossyPrec;
   f.data_checksum = fnv1a(idx.data(), idx.size() * sizeof(uint32_t));
   f.lanes.push_back(std::move(m));

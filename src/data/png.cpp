@@ -71,10 +71,11 @@ Images read_png_folder(const std::string& dir) {
   return out;
 }
 
-std::string encode_png_gray(const uint8_t* pixels, int64_t height, int64_t width) {
+std::string encode_png_gray(const uint8_t* pixels, int64_t height, int64_t width, bool one_bit, int filter) {
   std::string out;
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
   png_infop info = png_create_info_struct(png);
+  std::vector<uint8_t> row(static_cast<size_t>(one_bit ? (width + 7) / 8 : width));
   if (setjmp(png_jmpbuf(png))) {
     png_destroy_write_struct(&png, &info);
     throw std::runtime_error("libpng failed to encode an image");
@@ -85,11 +86,23 @@ std::string encode_png_gray(const uint8_t* pixels, int64_t height, int64_t width
         static_cast<std::string*>(png_get_io_ptr(p))->append(reinterpret_cast<const char*>(data), n);
       },
       nullptr);
-  png_set_IHDR(png, info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), 8, PNG_COLOR_TYPE_GRAY,
-               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_IHDR(png, info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), one_bit ? 1 : 8,
+               PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_set_compression_level(png, 9);
+  png_set_compression_mem_level(png, 9);
+  if (filter >= 0) png_set_filter(png, 0, filter);
   png_write_info(png, info);
-  for (int64_t r = 0; r < height; ++r) png_write_row(png, const_cast<png_bytep>(pixels + r * width));
+  for (int64_t r = 0; r < height; ++r) {
+    const uint8_t* src = pixels + r * width;
+    if (one_bit) {
+      std::fill(row.begin(), row.end(), 0);
+      for (int64_t i = 0; i < width; ++i)
+        if (src[i]) row[i / 8] = static_cast<uint8_t>(row[i / 8] | (0x80 >> (i % 8)));
+    } else {
+      std::copy(src, src + width, row.begin());
+    }
+    png_write_row(png, row.data());
+  }
   png_write_end(png, nullptr);
   png_destroy_write_struct(&png, &info);
   return out;

@@ -13,8 +13,10 @@ namespace vlae {
 Images read_png_folder(const std::string& dir);
 // One grayscale PNG image; throws InputError naming the file.
 Images read_png_file(const std::string& path);
-// Encodes one 8-bit grayscale image as PNG bytes (compression level 9).
-std::string encode_png_gray(const uint8_t* pixels, int64_t height, int64_t width);
+// Encodes one grayscale image as PNG bytes at compression level 9: 8-bit levels, or with
+// `one_bit` 0/1 pixels at bit depth 1. `filter`: a PNG_FILTER_* mask; -1 leaves libpng's choice.
+std::string encode_png_gray(const uint8_t* pixels, int64_t height, int64_t width, bool one_bit = false,
+                            int filter = -1);
 // Writes every image as dir/NNNNN.png (binary images as 0/255), replacing dir atomically.
 void write_png_folder(const std::string& dir, const Images& images);
 
