@@ -1,14 +1,15 @@
-// libFuzzer target: `vlae decompress` on arbitrary bytes, under ASan/UBSan.
+// libFuzzer target: `vlae decompress` (lossless and lossy files) on arbitrary bytes, under ASan/UBSan.
 // The input is a file without its trailing checksum; the harness appends the right one and skips
 // the model-fingerprint check, so mutations reach the header parser and the rANS decoder instead
 // of stopping at the checksum. Every input must end in success or InputError: never a crash.
-// With VLAE_FUZZ_WRITE_SEED=PATH set, it first writes a valid seed input to PATH.
+// With VLAE_FUZZ_WRITE_SEED=PATH set, it first writes valid seed inputs to PATH and PATH.lossy.
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <string>
 
 #include "coding/lossless.h"
+#include "coding/lossy.h"
 #include "util/error.h"
 #include "util/hash.h"
 
@@ -38,6 +39,10 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     cfg.lanes = 2;
     const std::string bytes = vlae::compress_lossless(model(), x, cfg, nullptr, false);
     std::ofstream(seed, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size() - 8));
+    const auto grid = vlae::make_grid(vlae::posterior_widths(model(), x), 0.5, 0.0);
+    const std::string lossy = vlae::compress_lossy(model(), x, grid, nullptr);
+    std::ofstream(std::string(seed) + ".lossy", std::ios::binary)
+        .write(lossy.data(), static_cast<std::streamsize>(lossy.size() - 8));
   }
   return 0;
 }
@@ -47,7 +52,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint64_t sum = vlae::fnv1a(bytes.data(), bytes.size());
   for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>((sum >> (8 * i)) & 0xff));
   try {
-    vlae::decompress_lossless(model(), bytes, "fuzz", false, /*verify_fingerprint=*/false);
+    // Byte 6 is the payload kind (container.h): 2 is a lossy file.
+    if (bytes.size() > 6 && bytes[6] == 2)
+      vlae::decompress_lossy(model(), bytes, "fuzz", /*verify_fingerprint=*/false);
+    else
+      vlae::decompress_lossless(model(), bytes, "fuzz", false, /*verify_fingerprint=*/false);
   } catch (const vlae::InputError&) {
   }
   return 0;

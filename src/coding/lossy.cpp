@@ -291,6 +291,7 @@ Images decompress_lossy(VAE& model, const std::string& bytes, const std::string&
   grid.step = f.grid;
   const auto cells = grid_priors(grid);
   const int64_t k = c.latent_dim, n = f.count;
+  if (n * k > (int64_t(1) << 28)) throw InputError(name + ": too many images for one file");
   std::vector<uint32_t> idx(static_cast<size_t>(n * k), 0);
   rans::Message& m = f.lanes[0];
   try {
