@@ -10,6 +10,7 @@
 
 #include "apps/commands.h"
 #include "apps/rd_plot.h"
+#include "apps/train_flags.h"
 #include "baselines/lossy_baselines.h"
 #include "coding/lossy.h"
 #include "eval/evaluate.h"
@@ -24,12 +25,9 @@ namespace vlae {
 
 namespace {
 struct SweepFlags {
-  DataFlags data;
-  std::string out, betas = "0.1,0.25,0.5,1,2,4,8", model = "mlp", device = "cpu";
-  int64_t latent_dim = 32, hidden = 512, channels = 32, epochs = 10, batch_size = 128, threads = 0;
+  TrainingFlags run;
+  std::string out, betas = "0.1,0.25,0.5,1,2,4,8";
   int64_t eval_limit = 2000, iwae_samples = 100, calibration = 2000;
-  double lr = 1e-3;
-  uint64_t seed = 1;
 };
 
 std::vector<double> parse_betas(const std::string& s) {
@@ -77,23 +75,12 @@ nlohmann::json check(const std::string& claim, bool holds, const std::string& de
 }
 
 void run_sweep(const SweepFlags& f) {
-  set_threads(f.threads);
+  set_threads(f.run.threads);
   const std::vector<double> betas = parse_betas(f.betas);
-  fs::create_directories(f.out);
-  RunConfig base;
-  base.model.arch = f.model;
-  base.model.latent_dim = f.latent_dim;
-  base.model.hidden = f.hidden;
-  base.model.channels = f.channels;
-  base.train.data.data = f.data.data.empty() ? "fashion-mnist" : f.data.data;
-  base.train.data.limit = f.data.limit;
-  base.train.data.binarize = parse_binarize(f.data.binarize.empty() ? "none" : f.data.binarize);
-  base.train.epochs = f.epochs;
-  base.train.batch_size = f.batch_size;
-  base.train.lr = f.lr;
-  base.train.seed = f.seed;
+  if (f.eval_limit <= 0 || f.calibration <= 0) throw InputError("--eval-limit and --calibration must be positive");
+  RunConfig base = run_config_from(f.run);
   base.train.test_limit = f.eval_limit;
-  if (f.model != "mlp" && f.model != "conv") throw InputError("--model: expected mlp or conv");
+  fs::create_directories(f.out);
 
   DataSpec test_spec = run_data_spec(base);
   test_spec.limit = f.eval_limit;
@@ -113,7 +100,7 @@ void run_sweep(const SweepFlags& f) {
       throw InputError(dir + ": holds a run with another beta");
     TrainOptions topt;
     topt.resume = true;
-    topt.device = f.device;
+    topt.device = f.run.device;
     train(dir, cfg, topt);
     LoadedRun run = load_run(dir);
     EvalOptions eo;
@@ -274,19 +261,9 @@ void run_sweep(const SweepFlags& f) {
 void add_sweep_command(CLI::App& app) {
   auto f = std::make_shared<SweepFlags>();
   auto* cmd = app.add_subcommand("sweep", "Train one model per beta and trace the rate-distortion curve with real bits");
-  add_data_flags(*cmd, f->data);
+  add_training_flags(*cmd, f->run, false);
   cmd->add_option("--out", f->out, "sweep directory (one run per beta; finished ones are reused)")->required();
   cmd->add_option("--betas", f->betas, "comma-separated betas");
-  cmd->add_option("--model", f->model, "mlp | conv");
-  cmd->add_option("--latent-dim", f->latent_dim, "latent dimensions");
-  cmd->add_option("--hidden", f->hidden, "MLP hidden width");
-  cmd->add_option("--channels", f->channels, "conv channels");
-  cmd->add_option("--epochs", f->epochs, "epochs per model");
-  cmd->add_option("--batch-size", f->batch_size, "minibatch size");
-  cmd->add_option("--lr", f->lr, "Adam learning rate");
-  cmd->add_option("--seed", f->seed, "random seed");
-  cmd->add_option("--threads", f->threads, "CPU threads (default: all cores)");
-  cmd->add_option("--device", f->device, "cpu | cuda (training)");
   cmd->add_option("--eval-limit", f->eval_limit, "test images evaluated and coded per model");
   cmd->add_option("--iwae-samples", f->iwae_samples, "importance samples for the IWAE NLL");
   cmd->add_option("--calibration", f->calibration, "training images used to choose each lossy grid");

@@ -1,0 +1,22 @@
+// The flags that define a run (data, model, objective, optimizer), shared by `train` and `sweep`.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include "apps/commands.h"
+#include "train/run.h"
+
+namespace vlae {
+
+struct TrainingFlags {
+  DataFlags data;
+  std::string model = "mlp", kl_anneal, capacity, device = "cpu";
+  int64_t latent_dim = 32, hidden = 512, channels = 32, epochs = 10, batch_size = 128, threads = 0, test_limit = -1;
+  double beta = 1.0, lr = 1e-3, free_bits = 0.0, delta = 0.0;
+  uint64_t seed = 1;
+};
+
+void add_training_flags(CLI::App& cmd, TrainingFlags& f, bool with_beta);
+// Validates the flags (InputError naming the flag) and builds the run's configuration.
+RunConfig run_config_from(const TrainingFlags& f);
+
+}  // namespace vlae
