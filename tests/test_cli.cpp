@@ -102,3 +102,13 @@ TEST(Cli, KilledTrainingLeavesAUsableCheckpoint) {
   const auto r = run_cli("train --out " + run + " --epochs 1 --resume");
   EXPECT_EQ(r.code, 0) << r.output;  // already past epoch 1: nothing to do, but the checkpoint loads
 }
+
+TEST(Cli, TrainHonoursSplit) {
+  const std::string dir = test::temp_dir("split");
+  const auto r = run_cli("train --data mnist --split test --limit 400 --hidden 16 --latent-dim 2 --epochs 1"
+                         " --batch-size 50 --test-limit 50 --out " + dir + "/run");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto cfg = nlohmann::json::parse(read_file(dir + "/run/config.json"));
+  EXPECT_EQ(cfg["data"]["split"], "test");
+  EXPECT_EQ(run_cli("train --split valid --out " + dir + "/bad").code, 2);
+}

@@ -44,6 +44,7 @@ RunConfig run_config_from(const TrainingFlags& f) {
   }
   if (!f.capacity.empty()) parse_capacity(f.capacity, &cfg.objective);
   cfg.train.data.data = f.data.data.empty() ? "fashion-mnist" : f.data.data;
+  cfg.train.data.split = f.data.split.empty() ? "train" : f.data.split;
   cfg.train.data.limit = f.data.limit;
   cfg.train.data.binarize = parse_binarize(f.data.binarize.empty() ? "none" : f.data.binarize);
   cfg.train.epochs = f.epochs;

@@ -17,7 +17,8 @@ void save_run_config(const std::string& dir, const RunConfig& c) {
       {"objective", to_json(c.objective)},
       {"train",
        {{"epochs", t.epochs}, {"batch_size", t.batch_size}, {"lr", t.lr}, {"seed", t.seed}, {"test_limit", t.test_limit}}},
-      {"data", {{"data", t.data.data}, {"limit", t.data.limit}, {"binarize", to_string(t.data.binarize)}}}};
+      {"data",
+       {{"data", t.data.data}, {"split", t.data.split}, {"limit", t.data.limit}, {"binarize", to_string(t.data.binarize)}}}};
   write_file_atomic(dir + "/config.json", j.dump(2) + "\n");
 }
 
@@ -38,6 +39,7 @@ RunConfig load_run_config(const std::string& dir) {
     c.train.test_limit = t.value("test_limit", int64_t(-1));
     const auto& d = j.at("data");
     c.train.data.data = d.at("data").get<std::string>();
+    c.train.data.split = d.value("split", std::string("train"));
     c.train.data.limit = d.at("limit").get<int64_t>();
     c.train.data.binarize = parse_binarize(d.at("binarize").get<std::string>());
     return c;

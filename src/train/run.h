@@ -13,7 +13,7 @@
 namespace vlae {
 
 struct TrainConfig {
-  DataSpec data;          // split is ignored: training uses train, per-epoch metrics use test
+  DataSpec data;          // what the model trains on (split: train by default); per-epoch metrics use test
   int64_t epochs = 10;
   int64_t batch_size = 128;
   double lr = 1e-3;

@@ -53,8 +53,7 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
   if (cfg.train.batch_size <= 0 || cfg.train.epochs <= 0 || cfg.train.lr <= 0)
     throw InputError("--batch-size, --epochs and --lr must be positive");
 
-  DataSpec train_spec = cfg.train.data;
-  train_spec.split = "train";
+  const DataSpec& train_spec = cfg.train.data;  // its split: train unless --split says otherwise
   const Images train_x = load_images(train_spec);
   DataSpec test_spec = run_data_spec(cfg);
   test_spec.limit = cfg.train.test_limit;
