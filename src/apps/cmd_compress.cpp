@@ -21,7 +21,7 @@ struct CompressFlags {
   std::string run, out, json;
   int64_t threads = 0, lanes = 0, calibration = 2000;
   unsigned latent_bits = 14, posterior_prec = 24, obs_prec = 24;
-  bool lossy = false;
+  bool lossy = false, no_search = false;
   double grid_scale = 0;  // 0: choose on calibration images
 };
 
@@ -37,27 +37,15 @@ void run_compress_lossy(const CompressFlags& f, LoadedRun& run, const Images& x)
     grid = make_grid(posterior_widths(run.model, calibration), f.grid_scale);
   else
     grid = choose_grid(run.model, calibration);
+  grid.search = !f.no_search;
   LossyReport r;
   const std::string bytes = compress_lossy(run.model, x, grid, &r);
   write_file_atomic(f.out, bytes);
   const double n = static_cast<double>(r.images), px = n * r.dims;
-  nlohmann::json j = {{"file", f.out},
-                      {"images", r.images},
-                      {"bytes", r.bytes},
-                      {"bits_per_image", r.bits / n},
-                      {"bits_per_pixel", r.bits / px},
-                      {"ideal_bits_per_image", r.ideal_bits / n},
-                      {"kl_bits_per_image", r.kl_bits / n},
-                      {"kl_bits_per_pixel", r.kl_bits / px},
-                      {"actual_over_kl", r.bits / r.kl_bits},
-                      {"nll_at_code_nats", r.nll_at_code_nats / n},
-                      {"model_distortion_nats", r.distortion_nats / n},
-                      {"latent_dims_sent", r.sent_dims},
-                      {"grid_scale", grid.scale},
-                      {"mse", r.mse},
-                      {"psnr_db", r.psnr_db},
-                      {"ssim", r.ssim},
-                      {"compress_images_per_s", n / r.seconds}};
+  nlohmann::json j = to_json(r);
+  j["file"] = f.out;
+  j["grid_scale"] = grid.scale;
+  j["encoder_search"] = grid.search;
   std::printf("%-36s %s (%lu bytes, %ld images)\n", "file", f.out.c_str(), static_cast<unsigned long>(r.bytes),
               static_cast<long>(r.images));
   std::printf("%-36s %10.2f bits/image %8.4f bits/pixel\n", "actual", r.bits / n, r.bits / px);
@@ -180,6 +168,8 @@ void add_compress_commands(CLI::App& app) {
                   "lossy: grid step in posterior stds (default: the coarsest whose distortion is no worse than "
                   "the model's E_q[-log p(x|z)] on training images)");
   cmd->add_option("--calibration", c->calibration, "lossy: training images used to set the grid");
+  cmd->add_flag("--no-search", c->no_search,
+                "lossy: send the grid point nearest the posterior mean (no encoder-side search)");
   cmd->callback([c] { run_compress(*c); });
 
   auto d = std::make_shared<DecompressFlags>();

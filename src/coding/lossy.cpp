@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstring>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <numeric>
 
 #include "coding/codecs.h"
@@ -24,7 +25,9 @@ namespace {
 struct GridPrior {
   double step;
   uint32_t m, n;
-  explicit GridPrior(double s) : step(s), m(static_cast<uint32_t>(std::ceil(kLossyRange / s))), n(2 * m + 1) {}
+  // step 0: the dimension is not sent (a single cell at the prior mean).
+  explicit GridPrior(double s)
+      : step(s), m(s > 0 ? static_cast<uint32_t>(std::ceil(kLossyRange / s)) : 0), n(2 * m + 1) {}
   uint32_t operator()(uint32_t i) const {
     if (i == 0 || i >= n) return codec::quantize_cdf(0.0, i, n, kLossyPrec);
     return codec::quantize_cdf(codec::normal_cdf((static_cast<double>(i) - m - 0.5) * step), i, n, kLossyPrec);
@@ -88,11 +91,7 @@ torch::Tensor refine(VAE& model, const torch::Tensor& xb, const std::vector<Grid
 }
 
 std::vector<GridPrior> grid_priors(const LatentGrid& grid) {
-  std::vector<GridPrior> out;
-  for (double s : grid.step) out.emplace_back(s > 0 ? s : 1.0);
-  for (size_t j = 0; j < grid.step.size(); ++j)
-    if (grid.step[j] == 0) out[j].step = 0;
-  return out;
+  return std::vector<GridPrior>(grid.step.begin(), grid.step.end());
 }
 
 // Quantizes every image's posterior mean and measures what the code costs and achieves.
@@ -154,23 +153,22 @@ std::vector<uint32_t> quantize(VAE& model, const Images& x, const LatentGrid& gr
 
 }  // namespace
 
+PosteriorWidths posterior_widths(const DiagGaussian& q) {
+  // Geometric-mean std and mean KL per dimension over the images in q.
+  const auto log_sigma = (0.5 * q.log_var).mean(0).to(torch::kFloat64).contiguous();
+  const auto kl = kl_to_standard_normal(q).mean(0).to(torch::kFloat64).contiguous();
+  PosteriorWidths w;
+  for (int64_t j = 0; j < log_sigma.size(0); ++j) {
+    w.sigma.push_back(std::exp(log_sigma.data_ptr<double>()[j]));
+    w.kl_nats.push_back(kl.data_ptr<double>()[j]);
+  }
+  return w;
+}
+
 PosteriorWidths posterior_widths(VAE& model, const Images& calibration) {
   torch::NoGradGuard no_grad;
   model->eval();
-  const int64_t k = model->config.latent_dim;
-  auto log_sigma = torch::zeros({k}, torch::kFloat64), kl = torch::zeros({k}, torch::kFloat64);
-  for (int64_t s = 0; s < calibration.count; s += kBatch) {
-    const int64_t b = std::min(kBatch, calibration.count - s);
-    const DiagGaussian q = model->encode(to_tensor(calibration, s, b));
-    log_sigma += (0.5 * q.log_var).sum(0).to(torch::kFloat64);
-    kl += kl_to_standard_normal(q).sum(0).to(torch::kFloat64);
-  }
-  PosteriorWidths w;
-  for (int64_t j = 0; j < k; ++j) {
-    w.sigma.push_back(std::exp(log_sigma[j].item<double>() / calibration.count));
-    w.kl_nats.push_back(kl[j].item<double>() / calibration.count);
-  }
-  return w;
+  return posterior_widths(model->encode(to_tensor(calibration)));
 }
 
 LatentGrid make_grid(const PosteriorWidths& w, double scale, double min_kl_nats) {
@@ -179,6 +177,25 @@ LatentGrid make_grid(const PosteriorWidths& w, double scale, double min_kl_nats)
   for (size_t j = 0; j < w.sigma.size(); ++j)
     g.step.push_back(w.kl_nats[j] < min_kl_nats ? 0.0 : std::clamp(scale * w.sigma[j], 1e-5, 100.0));
   return g;
+}
+
+nlohmann::json to_json(const LossyReport& r) {
+  const double n = static_cast<double>(r.images), px = n * r.dims;
+  return {{"images", r.images},
+          {"bytes", r.bytes},
+          {"bits_per_image", r.bits / n},
+          {"bits_per_pixel", r.bits / px},
+          {"ideal_bits_per_image", r.ideal_bits / n},
+          {"kl_bits_per_image", r.kl_bits / n},
+          {"kl_bits_per_pixel", r.kl_bits / px},
+          {"actual_over_kl", r.bits / r.kl_bits},
+          {"nll_at_code_nats", r.nll_at_code_nats / n},
+          {"model_distortion_nats", r.distortion_nats / n},
+          {"latent_dims_sent", r.sent_dims},
+          {"mse", r.mse},
+          {"psnr_db", r.psnr_db},
+          {"ssim", r.ssim},
+          {"compress_images_per_s", n / r.seconds}};
 }
 
 LossyReport measure_grid(VAE& model, const Images& x, const LatentGrid& grid) {
@@ -190,12 +207,12 @@ LossyReport measure_grid(VAE& model, const Images& x, const LatentGrid& grid) {
 LatentGrid choose_grid(VAE& model, const Images& calibration) {
   torch::NoGradGuard no_grad;
   model->eval();
-  const PosteriorWidths w = posterior_widths(model, calibration);
   const int64_t k = model->config.latent_dim;
-  // Posterior means and the model's own distortion E_q[-log p(x|z)] (the budget), computed once.
-  // The budget averages 4 posterior samples so the comparison is not decided by sampling noise.
+  // Posteriors, their widths and the model's own distortion E_q[-log p(x|z)] (the budget), computed
+  // once. The budget averages 4 posterior samples so the comparison is not decided by sampling noise.
   const auto x = to_tensor(calibration);
   const DiagGaussian q = model->encode(x);
+  const PosteriorWidths w = posterior_widths(q);
   const auto mean = q.mean.to(torch::kFloat64).contiguous();
   const int64_t sub = std::min<int64_t>(500, calibration.count);
   double budget = 0, budget_sub = 0;

@@ -6,6 +6,7 @@
 // decodes to the prior mean, costing nothing. The receiver decodes x-hat = decoder mean at z-hat.
 #pragma once
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@ struct PosteriorWidths {
   std::vector<double> sigma, kl_nats;
 };
 PosteriorWidths posterior_widths(VAE& model, const Images& calibration);
+PosteriorWidths posterior_widths(const DiagGaussian& q);
 LatentGrid make_grid(const PosteriorWidths& w, double scale, double min_kl_nats = 0.01);
 
 struct LossyReport {
@@ -41,6 +43,9 @@ struct LossyReport {
   double mse = 0, psnr_db = 0, ssim = 0;  // decoder mean vs x, 0..255 scale
   double seconds = 0;
 };
+
+// Per-image and per-pixel figures of a report (bits, KL, distortions, MSE/PSNR/SSIM, speed).
+nlohmann::json to_json(const LossyReport& r);
 
 // Ideal cost and distortion of a grid without writing a file (for choosing the grid).
 LossyReport measure_grid(VAE& model, const Images& x, const LatentGrid& grid);
