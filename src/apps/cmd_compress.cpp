@@ -77,8 +77,7 @@ void run_compress(const CompressFlags& f) {
   cfg.latent_bits = f.latent_bits;
   cfg.posterior_prec = f.posterior_prec;
   cfg.obs_prec = f.obs_prec;
-  // Each lane ends with a 64-bit state flush, so lanes should be long: about 256 images each.
-  cfg.lanes = f.lanes > 0 ? f.lanes : std::clamp<int64_t>(x.count / 256, 1, 64);
+  cfg.lanes = f.lanes > 0 ? f.lanes : automatic_lanes(x.count, run.model->autoregressive());
   LosslessReport rep;
   const std::string bytes = compress_lossless(run.model, x, cfg, &rep, true);
   write_file_atomic(f.out, bytes);
@@ -159,7 +158,7 @@ void add_compress_commands(CLI::App& app) {
   cmd->add_option("-o,--out", c->out, "output file")->required();
   cmd->add_option("--json", c->json, "write the report as JSON");
   cmd->add_option("--threads", c->threads, "CPU threads (default: all cores)");
-  cmd->add_option("--lanes", c->lanes, "independent rANS messages coded side by side (0: one per 256 images, at most 64)");
+  cmd->add_option("--lanes", c->lanes, "independent rANS messages coded side by side (0: one per 256 images, 32 for a PixelCNN; at most 64)");
   cmd->add_option("--latent-bits", c->latent_bits, "p: 2^p equal-mass prior buckets per latent dimension");
   cmd->add_option("--posterior-prec", c->posterior_prec, "q: precision of posterior bucket masses (bits)");
   cmd->add_option("--obs-prec", c->obs_prec, "precision of the pixel codecs (bits)");

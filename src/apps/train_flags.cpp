@@ -6,10 +6,19 @@ namespace vlae {
 
 void add_training_flags(CLI::App& cmd, TrainingFlags& f, bool with_beta) {
   add_data_flags(cmd, f.data);
-  cmd.add_option("--model", f.model, "mlp | conv");
+  cmd.add_option("--model", f.model,
+                 "mlp | conv (factorized decoders) | pixelcnn (PixelCNN decoder) | vlae (local PixelCNN + AF prior)");
   cmd.add_option("--latent-dim", f.latent_dim, "latent dimensions K");
   cmd.add_option("--hidden", f.hidden, "MLP hidden width");
   cmd.add_option("--channels", f.channels, "conv channels of the first layer");
+  cmd.add_option("--receptive-field", f.receptive_field, "PixelCNN: full (default for pixelcnn) | local (vlae)");
+  cmd.add_option("--pixel-layers", f.pixel_layers, "PixelCNN masked conv layers (0: preset, 9 full / 6 local)");
+  cmd.add_option("--pixel-channels", f.pixel_channels, "PixelCNN channels");
+  cmd.add_flag("--gated", f.gated, "PixelCNN: gated tanh*sigmoid units");
+  cmd.add_option("--prior", f.prior, "normal (default) | af (MADE autoregressive flow; default for vlae) | ar1");
+  cmd.add_option("--flow-layers", f.flow_layers, "AF prior: MADE layers");
+  cmd.add_option("--flow-hidden", f.flow_hidden, "AF prior: MADE hidden width");
+  cmd.add_option("--ar1-alpha", f.ar1_alpha, "AR(1) prior correlation (delta-VAE sequential form)");
   if (with_beta) cmd.add_option("--beta", f.beta, "weight of the rate term");
   cmd.add_option("--epochs", f.epochs, "epochs (with --resume: the total to reach)");
   cmd.add_option("--batch-size", f.batch_size, "minibatch size");
@@ -24,9 +33,6 @@ void add_training_flags(CLI::App& cmd, TrainingFlags& f, bool with_beta) {
 }
 
 RunConfig run_config_from(const TrainingFlags& f) {
-  if (f.model != "mlp" && f.model != "conv") throw InputError("--model: expected mlp or conv, got '" + f.model + "'");
-  if (f.latent_dim <= 0 || f.hidden <= 0 || f.channels <= 0)
-    throw InputError("--latent-dim, --hidden and --channels must be positive");
   if (f.beta < 0 || f.free_bits < 0 || f.delta < 0) throw InputError("--beta, --free-bits and --delta must be >= 0");
   RunConfig cfg;
   cfg.model.arch = f.model;
@@ -34,6 +40,15 @@ RunConfig run_config_from(const TrainingFlags& f) {
   cfg.model.hidden = f.hidden;
   cfg.model.channels = f.channels;
   cfg.model.delta = f.delta;
+  cfg.model.receptive_field = !f.receptive_field.empty() ? f.receptive_field : f.model == "vlae" ? "local" : "full";
+  cfg.model.prior = !f.prior.empty() ? f.prior : f.model == "vlae" ? "af" : "normal";
+  cfg.model.pixel_layers = f.pixel_layers;
+  cfg.model.pixel_channels = f.pixel_channels;
+  cfg.model.gated = f.gated;
+  cfg.model.flow_layers = f.flow_layers;
+  cfg.model.flow_hidden = f.flow_hidden;
+  cfg.model.ar1_alpha = f.ar1_alpha;
+  validate(cfg.model);
   cfg.objective.beta = f.beta;
   cfg.objective.free_bits = f.free_bits;
   if (!f.kl_anneal.empty()) {

@@ -5,6 +5,7 @@
 #include "coding/codecs.h"
 #include "coding/gaussian.h"
 #include "data/tensor.h"
+#include "model/likelihood.h"
 
 namespace vlae {
 
@@ -31,19 +32,26 @@ Posteriors posteriors(VAE& model, const torch::Tensor& x) {
   return p;
 }
 
-// Decoder parameters at the bucket medians: [B, P, D] as doubles.
-std::vector<double> likelihood_params(VAE& model, const codec::LatentBuckets& buckets,
-                                      const std::vector<uint32_t>& z, int64_t b) {
+// Decoder parameters of a factorized decoder at z: [B, P, D] as doubles.
+std::vector<double> factorized_params(VAE& model, const std::vector<float>& z, int64_t b) {
   const int64_t k = model->config.latent_dim;
-  auto zt = torch::empty({b, k}, torch::kFloat32);
-  float* zp = zt.data_ptr<float>();
-  for (int64_t i = 0; i < b * k; ++i) zp[i] = buckets.centres[z[i]];
   const auto device = model->parameters().front().device();
-  const auto params = model->decoder->forward(zt.to(device)).to(torch::kCPU, torch::kFloat64).contiguous();
+  const auto zt = torch::from_blob(const_cast<float*>(z.data()), {b, k}, torch::kFloat32).to(device);
+  const auto params = model->decoder->forward(zt).to(torch::kCPU, torch::kFloat64).contiguous();
   return std::vector<double>(params.data_ptr<double>(), params.data_ptr<double>() + params.numel());
 }
 
-// Pixel j of image b under p(x|z): push or pop through the likelihood's codec.
+// One pixel's codec from its likelihood params (P = 1 logit, or P = 2 mean and log-scale).
+double push_pixel(Likelihood lik, const double* p, unsigned prec, rans::Message& m, uint32_t v) {
+  if (lik == Likelihood::Bernoulli) return codec::Bernoulli::from_logit(p[0], prec).push(m, v);
+  return codec::DiscretizedLogistic(p[0], p[1], prec).push(m, v);
+}
+uint32_t pop_pixel(Likelihood lik, const double* p, unsigned prec, rans::Message& m) {
+  if (lik == Likelihood::Bernoulli) return codec::Bernoulli::from_logit(p[0], prec).pop(m);
+  return codec::DiscretizedLogistic(p[0], p[1], prec).pop(m);
+}
+
+// Pixel j of image b under a factorized p(x|z) with params [B, P, D].
 struct PixelCodec {
   Likelihood lik;
   const std::vector<double>& params;
@@ -56,6 +64,36 @@ struct PixelCodec {
   uint32_t pop(rans::Message& m, int64_t b, int64_t j) const {
     if (lik == Likelihood::Bernoulli) return codec::Bernoulli::from_logit(params[b * d + j], prec).pop(m);
     return codec::DiscretizedLogistic(params[(b * 2) * d + j], params[(b * 2 + 1) * d + j], prec).pop(m);
+  }
+};
+
+// p(z_i | z_<i) = N(mean, std^2) for a batch, from z values [B * K] of which dims >= i are ignored.
+// The prefix tensor always has zeros from i on, so encoder and decoder feed the prior the same input.
+struct Conditionals {
+  VAE& model;
+  int64_t b, k;
+  std::vector<double> mean, std;
+  void at(const std::vector<float>& z, int64_t i) {
+    mean.assign(b, 0.0);
+    std.assign(b, 1.0);
+    if (model->prior->standard_normal()) return;
+    auto prefix = torch::zeros({b, k}, torch::kFloat32);
+    float* pp = prefix.data_ptr<float>();
+    for (int64_t l = 0; l < b; ++l) std::copy(z.begin() + l * k, z.begin() + l * k + i, pp + l * k);
+    const auto device = model->parameters().front().device();
+    const auto [m, s] = model->prior->conditional(prefix.to(device), i);
+    const auto mc = m.to(torch::kCPU).contiguous(), sc = s.to(torch::kCPU).contiguous();
+    std::copy(mc.data_ptr<double>(), mc.data_ptr<double>() + b, mean.begin());
+    std::copy(sc.data_ptr<double>(), sc.data_ptr<double>() + b, std.begin());
+  }
+  // Posterior of dimension i over buckets of equal mass under the conditional: in units where the
+  // conditional is N(0, 1) (the identity under the N(0, I) prior).
+  codec::GaussianBuckets posterior(const codec::LatentBuckets& buckets, const Posteriors& q, int64_t l, int64_t i,
+                                   unsigned prec) const {
+    return codec::GaussianBuckets(&buckets, (q.mean[l * k + i] - mean[l]) / std[l], q.std[l * k + i] / std[l], prec);
+  }
+  float value(const codec::LatentBuckets& buckets, int64_t l, uint32_t bucket) const {
+    return static_cast<float>(mean[l] + std[l] * static_cast<double>(buckets.centres[bucket]));
   }
 };
 
@@ -92,28 +130,52 @@ std::vector<rans::Message> bits_back_encode(VAE& model, const Images& x, const B
     msgs[l].source = [seed] { return static_cast<uint32_t>(splitmix64(*seed)); };
   }
   const int64_t steps = (x.count + lanes - 1) / lanes;
-  std::vector<uint32_t> z(lanes * k);
+  const Likelihood lik = model->config.likelihood;
+  const int64_t p = likelihood_params(lik);
+  std::vector<uint32_t> z(lanes * k);  // bucket indices
+  std::vector<float> zv(lanes * k);    // the values the decoder sees
   for (int64_t t = 0; t < steps; ++t) {
     const int64_t b = lanes_at(t, lanes, x.count);
     const auto xb = to_tensor(x, t * lanes, b).to(device);
     const Posteriors q = posteriors(model, xb);
-    for (int64_t l = 0; l < b; ++l)
-      for (int64_t j = 0; j < k; ++j) {
+    // Pop z ~ q(z|x) dimension by dimension: the buckets of dimension j depend on z_<j.
+    Conditionals cond{model, b, k};
+    std::fill(zv.begin(), zv.end(), 0.0f);
+    for (int64_t j = 0; j < k; ++j) {
+      cond.at(zv, j);
+      for (int64_t l = 0; l < b; ++l) {
         double bits = 0;
-        z[l * k + j] = codec::GaussianBuckets(&buckets, q.mean[l * k + j], q.std[l * k + j], cfg.posterior_prec).pop(
-            msgs[l], &bits);
+        z[l * k + j] = cond.posterior(buckets, q, l, j, cfg.posterior_prec).pop(msgs[l], &bits);
+        zv[l * k + j] = cond.value(buckets, l, z[l * k + j]);
         st.bits_back += bits;
       }
-    const auto params = likelihood_params(model, buckets, z, b);
-    const PixelCodec px{model->config.likelihood, params, d, cfg.obs_prec};
-    for (int64_t l = 0; l < b; ++l) {
-      const uint8_t* img = x.image(t * lanes + l);
-      for (int64_t j = 0; j < d; ++j) st.x_bits += px.push(msgs[l], l, j, img[j]);
+    }
+    if (model->autoregressive()) {
+      // Params of pixel j given the true x_<j, pushed last pixel first so decoding runs in raster order.
+      std::vector<double> params(static_cast<size_t>(d * b * p));
+      const auto zt = torch::from_blob(zv.data(), {b, k}, torch::kFloat32).to(device);
+      model->pixelcnn->autoregress(zt, [&](int64_t j, const double* pj, uint8_t* values) {
+        std::copy(pj, pj + b * p, params.begin() + j * b * p);
+        for (int64_t l = 0; l < b; ++l) values[l] = x.image(t * lanes + l)[j];
+      });
+      for (int64_t l = 0; l < b; ++l) {
+        const uint8_t* img = x.image(t * lanes + l);
+        for (int64_t j = d - 1; j >= 0; --j)
+          st.x_bits += push_pixel(lik, &params[(j * b + l) * p], cfg.obs_prec, msgs[l], img[j]);
+      }
+    } else {
+      const auto params = factorized_params(model, std::vector<float>(zv.begin(), zv.begin() + b * k), b);
+      const PixelCodec px{lik, params, d, cfg.obs_prec};
+      for (int64_t l = 0; l < b; ++l) {
+        const uint8_t* img = x.image(t * lanes + l);
+        for (int64_t j = 0; j < d; ++j) st.x_bits += px.push(msgs[l], l, j, img[j]);
+      }
+    }
+    for (int64_t l = 0; l < b; ++l)
       for (int64_t j = k - 1; j >= 0; --j) {
         prior.push(msgs[l], z[l * k + j]);
         st.z_prior_bits += cfg.latent_bits;
       }
-    }
     if (on_step) on_step(t * lanes + b);
   }
   for (auto& m : msgs) {
@@ -142,24 +204,43 @@ Images bits_back_decode(VAE& model, std::vector<rans::Message> msgs, int64_t cou
   out.binary = mc.likelihood == Likelihood::Bernoulli;
   out.pixels.resize(static_cast<size_t>(count * d));
   const int64_t steps = (count + lanes - 1) / lanes;
+  const int64_t p = likelihood_params(mc.likelihood);
   std::vector<uint32_t> z(lanes * k);
+  std::vector<float> zv(lanes * k);
   int64_t done = 0;
   for (int64_t t = steps - 1; t >= 0; --t) {
     const int64_t b = lanes_at(t, lanes, count);
     for (int64_t l = 0; l < b; ++l)
       for (int64_t j = 0; j < k; ++j) z[l * k + j] = prior.pop(msgs[l]);
-    const auto params = likelihood_params(model, buckets, z, b);
-    const PixelCodec px{mc.likelihood, params, d, cfg.obs_prec};
-    for (int64_t l = 0; l < b; ++l) {
-      uint8_t* img = out.image(t * lanes + l);
-      for (int64_t j = d - 1; j >= 0; --j) img[j] = static_cast<uint8_t>(px.pop(msgs[l], l, j));
+    Conditionals cond{model, b, k};
+    std::fill(zv.begin(), zv.end(), 0.0f);
+    for (int64_t j = 0; j < k; ++j) {
+      cond.at(zv, j);
+      for (int64_t l = 0; l < b; ++l) zv[l * k + j] = cond.value(buckets, l, z[l * k + j]);
+    }
+    if (model->autoregressive()) {
+      const auto zt = torch::from_blob(zv.data(), {b, k}, torch::kFloat32).to(device);
+      model->pixelcnn->autoregress(zt, [&](int64_t j, const double* pj, uint8_t* values) {
+        for (int64_t l = 0; l < b; ++l) {
+          values[l] = static_cast<uint8_t>(pop_pixel(mc.likelihood, pj + l * p, cfg.obs_prec, msgs[l]));
+          out.image(t * lanes + l)[j] = values[l];
+        }
+      });
+    } else {
+      const auto params = factorized_params(model, std::vector<float>(zv.begin(), zv.begin() + b * k), b);
+      const PixelCodec px{mc.likelihood, params, d, cfg.obs_prec};
+      for (int64_t l = 0; l < b; ++l) {
+        uint8_t* img = out.image(t * lanes + l);
+        for (int64_t j = d - 1; j >= 0; --j) img[j] = static_cast<uint8_t>(px.pop(msgs[l], l, j));
+      }
     }
     const auto xb = to_tensor(out, t * lanes, b).to(device);
     const Posteriors q = posteriors(model, xb);
-    for (int64_t l = 0; l < b; ++l)
-      for (int64_t j = k - 1; j >= 0; --j)
-        codec::GaussianBuckets(&buckets, q.mean[l * k + j], q.std[l * k + j], cfg.posterior_prec).push(msgs[l],
-                                                                                                      z[l * k + j]);
+    // Push z back under q(z|x), last dimension first; dimension j's buckets from z_<j only.
+    for (int64_t j = k - 1; j >= 0; --j) {
+      cond.at(zv, j);
+      for (int64_t l = 0; l < b; ++l) cond.posterior(buckets, q, l, j, cfg.posterior_prec).push(msgs[l], z[l * k + j]);
+    }
     done += b;
     if (on_step) on_step(done);
   }

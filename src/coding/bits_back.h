@@ -1,8 +1,11 @@
 // Bits-back coding with ANS (BB-ANS, Townsend et al. 2019) for a VAE, as a composition of codecs.
 // One image, encoding:  pop z ~ q(z|x) (bits got back) -> push x under p(x|z) -> push z under p(z).
-// Decoding runs the exact inverse in reverse order. Latents are coded as one of 2^latent_bits
-// buckets of equal prior mass, fed to the decoder as the bucket's median; posterior bucket masses
-// come from the Gaussian CDF at posterior_prec. Images are split across `lanes` independent
+// Decoding runs the exact inverse in reverse order. Latents are coded dimension by dimension as one
+// of 2^latent_bits buckets of equal mass under the prior's conditional p(z_j | z_<j) (N(0, 1) for
+// the standard prior; a Gaussian computed from z_<j for the AR(1) and flow priors), fed to the
+// decoder as the bucket's median; posterior bucket masses come from the Gaussian CDF at
+// posterior_prec. Pixels are coded under p(x|z): all at once for a factorized decoder, in raster
+// order (pushed last pixel first) for a PixelCNN, whose params for pixel j come from x_<j only. Images are split across `lanes` independent
 // messages (image i on lane i % lanes) so the networks run on batches of one image per lane.
 //
 // Determinism: the decoder must recompute the encoder's integer frequencies exactly. Network passes

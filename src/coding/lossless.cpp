@@ -1,5 +1,6 @@
 #include "coding/lossless.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "coding/container.h"
@@ -16,6 +17,10 @@ void check_images_fit_model(const Images& x, const ModelConfig& c, const std::st
   if (x.binary != (c.likelihood == Likelihood::Bernoulli))
     throw InputError(what + (x.binary ? ": binary images, but the model is for 8-bit data"
                                       : ": 8-bit images, but the model is binary (use --binarize static)"));
+}
+
+int64_t automatic_lanes(int64_t count, bool autoregressive) {
+  return std::clamp<int64_t>(count / (autoregressive ? 32 : 256), 1, 64);
 }
 
 std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig& cfg, LosslessReport* report,

@@ -17,6 +17,11 @@ struct LosslessReport {
   double seconds = 0;
 };
 
+// Lanes for `count` images when the user gives none. Each lane ends with a 64-bit state flush, so
+// lanes should be long: about 256 images each for a factorized decoder. A PixelCNN runs one network
+// pass per pixel on a batch of one image per lane, so it gets wider batches (32 images per lane).
+int64_t automatic_lanes(int64_t count, bool autoregressive);
+
 // Returns the file's bytes. The images must match the model's size and likelihood.
 std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig& cfg, LosslessReport* report,
                               bool progress);

@@ -153,6 +153,14 @@ std::vector<uint32_t> quantize(VAE& model, const Images& x, const LatentGrid& gr
 
 }  // namespace
 
+void check_lossy_model(const ModelConfig& c) {
+  if (c.autoregressive_decoder())
+    throw InputError("--lossy: the lossy codec needs a factorized decoder (--model mlp or conv), this run is '" +
+                     c.arch + "'; code it losslessly instead");
+  if (c.prior != "normal")
+    throw InputError("--lossy: the lossy codec needs the N(0, I) prior, this run uses --prior " + c.prior);
+}
+
 PosteriorWidths posterior_widths(const DiagGaussian& q) {
   // Geometric-mean std and mean KL per dimension over the images in q.
   const auto log_sigma = (0.5 * q.log_var).mean(0).to(torch::kFloat64).contiguous();
@@ -205,6 +213,7 @@ LossyReport measure_grid(VAE& model, const Images& x, const LatentGrid& grid) {
 }
 
 LatentGrid choose_grid(VAE& model, const Images& calibration) {
+  check_lossy_model(model->config);
   torch::NoGradGuard no_grad;
   model->eval();
   const int64_t k = model->config.latent_dim;
@@ -270,6 +279,7 @@ LatentGrid choose_grid(VAE& model, const Images& calibration) {
 }
 
 std::string compress_lossy(VAE& model, const Images& x, const LatentGrid& grid, LossyReport* report) {
+  check_lossy_model(model->config);
   check_images_fit_model(x, model->config, "compress --lossy");
   if (static_cast<int64_t>(grid.step.size()) != model->config.latent_dim)
     throw InputError("compress --lossy: grid does not match the model's latent size");
@@ -297,6 +307,7 @@ std::string compress_lossy(VAE& model, const Images& x, const LatentGrid& grid, 
 }
 
 Images decompress_lossy(VAE& model, const std::string& bytes, const std::string& name, bool verify_fingerprint) {
+  check_lossy_model(model->config);
   CodedFile f = parse_coded_file(bytes, name);
   if (f.kind != CodedKind::Lossy) throw InputError(name + ": a lossless file, not a lossy one");
   const auto& c = model->config;

@@ -28,6 +28,10 @@ struct LatentGrid {
 struct PosteriorWidths {
   std::vector<double> sigma, kl_nats;
 };
+// Throws InputError unless the model suits this codec: a factorized decoder (the reconstruction is
+// the decoder mean at the sent code) and the N(0, I) prior (the grid cells' probabilities).
+void check_lossy_model(const ModelConfig& c);
+
 PosteriorWidths posterior_widths(VAE& model, const Images& calibration);
 PosteriorWidths posterior_widths(const DiagGaussian& q);
 LatentGrid make_grid(const PosteriorWidths& w, double scale, double min_kl_nats = 0.01);

@@ -10,7 +10,26 @@ std::string to_string(Likelihood l) { return l == Likelihood::Bernoulli ? "berno
 
 nlohmann::json to_json(const ModelConfig& c) {
   return {{"arch", c.arch},       {"height", c.height}, {"width", c.width},       {"likelihood", to_string(c.likelihood)},
-          {"latent_dim", c.latent_dim}, {"hidden", c.hidden}, {"channels", c.channels}, {"delta", c.delta}};
+          {"latent_dim", c.latent_dim}, {"hidden", c.hidden}, {"channels", c.channels}, {"delta", c.delta},
+          {"receptive_field", c.receptive_field}, {"pixel_layers", c.pixel_layers}, {"pixel_channels", c.pixel_channels},
+          {"gated", c.gated}, {"prior", c.prior}, {"flow_layers", c.flow_layers}, {"flow_hidden", c.flow_hidden},
+          {"ar1_alpha", c.ar1_alpha}};
+}
+
+void validate(const ModelConfig& c) {
+  if (c.arch != "mlp" && c.arch != "conv" && c.arch != "pixelcnn" && c.arch != "vlae")
+    throw InputError("--model: expected mlp, conv, pixelcnn or vlae, got '" + c.arch + "'");
+  if (c.height <= 0 || c.width <= 0 || c.latent_dim <= 0 || c.hidden <= 0 || c.channels <= 0 || c.pixel_channels <= 0)
+    throw InputError("model sizes (--latent-dim, --hidden, --channels, --pixel-channels) must be positive");
+  if (c.receptive_field != "full" && c.receptive_field != "local")
+    throw InputError("--receptive-field: expected full or local, got '" + c.receptive_field + "'");
+  if (c.pixel_layers < 0 || c.pixel_layers > 64) throw InputError("--pixel-layers: expected 0..64");
+  if (c.prior != "normal" && c.prior != "af" && c.prior != "ar1")
+    throw InputError("--prior: expected normal, af or ar1, got '" + c.prior + "'");
+  if (c.flow_layers < 1 || c.flow_layers > 16 || c.flow_hidden <= 0)
+    throw InputError("--flow-layers: expected 1..16 and --flow-hidden positive");
+  if (!(c.ar1_alpha > 0.0 && c.ar1_alpha < 1.0)) throw InputError("--ar1-alpha: expected a value in (0, 1)");
+  if (c.delta < 0) throw InputError("--delta must be >= 0");
 }
 
 ModelConfig model_config_from_json(const nlohmann::json& j) {
@@ -26,6 +45,15 @@ ModelConfig model_config_from_json(const nlohmann::json& j) {
     c.hidden = j.value("hidden", c.hidden);
     c.channels = j.value("channels", c.channels);
     c.delta = j.value("delta", 0.0);
+    c.receptive_field = j.value("receptive_field", c.receptive_field);
+    c.pixel_layers = j.value("pixel_layers", c.pixel_layers);
+    c.pixel_channels = j.value("pixel_channels", c.pixel_channels);
+    c.gated = j.value("gated", c.gated);
+    c.prior = j.value("prior", c.prior);
+    c.flow_layers = j.value("flow_layers", c.flow_layers);
+    c.flow_hidden = j.value("flow_hidden", c.flow_hidden);
+    c.ar1_alpha = j.value("ar1_alpha", c.ar1_alpha);
+    validate(c);
     return c;
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("model config: ") + e.what());

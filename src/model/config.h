@@ -9,7 +9,9 @@ namespace vlae {
 enum class Likelihood { Bernoulli, Logistic };  // binary pixels | discretized logistic on 8-bit levels
 
 struct ModelConfig {
-  std::string arch = "mlp";  // mlp | conv
+  // Preset: mlp | conv (factorized decoders); pixelcnn (MLP encoder, PixelCNN decoder);
+  // vlae (MLP encoder, local PixelCNN decoder, autoregressive-flow prior).
+  std::string arch = "mlp";
   int64_t height = 28, width = 28;
   Likelihood likelihood = Likelihood::Logistic;
   int64_t latent_dim = 32;
@@ -17,10 +19,24 @@ struct ModelConfig {
   int64_t channels = 32;   // conv: channels of the first layer (doubled in the second)
   double delta = 0.0;      // δ-VAE: committed rate per dimension in nats (0: off)
 
+  // PixelCNN decoder (arch pixelcnn | vlae).
+  std::string receptive_field = "full";  // full: dilated stack covering the image | local: a window
+  int64_t pixel_layers = 0;              // masked conv layers (0: the receptive field's preset)
+  int64_t pixel_channels = 32;
+  bool gated = false;                    // tanh ⊙ sigmoid units (Gated PixelCNN) instead of ReLU
+
+  // Prior p(z): normal = N(0, I) | af = MADE autoregressive flow | ar1 = AR(1) Gaussian
+  // z_t = α z_{t-1} + √(1-α²) ε_t (δ-VAE's sequential form with a factorized posterior).
+  std::string prior = "normal";
+  int64_t flow_layers = 2, flow_hidden = 256;
+  double ar1_alpha = 0.95;
+
   int64_t dims() const { return height * width; }
+  bool autoregressive_decoder() const { return arch == "pixelcnn" || arch == "vlae"; }
 };
 
 nlohmann::json to_json(const ModelConfig& c);
+void validate(const ModelConfig& c);  // throws InputError naming the flag
 ModelConfig model_config_from_json(const nlohmann::json& j);  // throws InputError
 std::string to_string(Likelihood l);
 

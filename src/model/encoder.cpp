@@ -12,7 +12,7 @@ namespace nn = torch::nn;
 
 EncoderImpl::EncoderImpl(const ModelConfig& c) : config(c), max_std(c.delta > 0 ? delta_vae_max_std(c.delta) : 0.0) {
   const int64_t k = c.latent_dim;
-  if (c.arch == "mlp") {
+  if (c.arch != "conv") {  // mlp, and the encoder of the pixelcnn and vlae presets
     body = nn::Sequential(nn::Linear(c.dims(), c.hidden), nn::ReLU());
     head = nn::Linear(c.hidden, 2 * k);
   } else if (c.arch == "conv") {
@@ -22,8 +22,6 @@ EncoderImpl::EncoderImpl(const ModelConfig& c) : config(c), max_std(c.delta > 0 
                           nn::Conv2d(nn::Conv2dOptions(ch, 2 * ch, 4).stride(2).padding(1)), nn::ReLU(),
                           nn::Flatten());
     head = nn::Linear(2 * ch * (c.height / 4) * (c.width / 4), 2 * k);
-  } else {
-    throw InputError("--model: unknown architecture '" + c.arch + "' (expected mlp or conv)");
   }
   register_module("body", body);
   register_module("head", head);

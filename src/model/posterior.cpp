@@ -8,9 +8,9 @@ namespace {
 constexpr double kLog2Pi = 1.8378770664093453;
 }
 
-torch::Tensor DiagGaussian::log_prob(const torch::Tensor& z) const {
+torch::Tensor DiagGaussian::log_prob_per_dim(const torch::Tensor& z) const {
   const auto d = (z - mean) * torch::exp(-0.5 * log_var);
-  return (-0.5 * (d * d + log_var + kLog2Pi)).sum(-1);
+  return -0.5 * (d * d + log_var + kLog2Pi);
 }
 
 torch::Tensor kl_to_standard_normal(const DiagGaussian& q) {

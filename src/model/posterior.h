@@ -9,7 +9,8 @@ struct DiagGaussian {
   torch::Tensor std() const { return torch::exp(0.5 * log_var); }
   torch::Tensor sample() const { return mean + std() * torch::randn_like(mean); }
   // log N(z; mean, var) summed over dimensions: [B] nats. z may carry a leading sample axis [S, B, K].
-  torch::Tensor log_prob(const torch::Tensor& z) const;
+  torch::Tensor log_prob(const torch::Tensor& z) const { return log_prob_per_dim(z).sum(-1); }
+  torch::Tensor log_prob_per_dim(const torch::Tensor& z) const;  // [..., K] nats
 };
 
 // KL(N(mean, var) || N(0, 1)) per dimension: [B, K] nats.

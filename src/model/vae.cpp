@@ -9,8 +9,12 @@ namespace vlae {
 
 VAEImpl::VAEImpl(const ModelConfig& c) : config(c) {
   encoder = register_module("encoder", Encoder(c));
-  decoder = register_module("decoder", Decoder(c));
-  prior = register_module("prior", std::make_shared<StandardNormalPriorImpl>());
+  validate(c);
+  if (c.autoregressive_decoder())
+    pixelcnn = register_module("pixelcnn", PixelCNN(c));
+  else
+    decoder = register_module("decoder", Decoder(c));
+  prior = register_module("prior", make_prior(c));
 }
 
 torch::Tensor VAEImpl::encoder_input(const torch::Tensor& x) const {
@@ -21,19 +25,24 @@ VAETerms VAEImpl::terms(const torch::Tensor& x) {
   VAETerms t;
   t.posterior = encode(x);
   t.z = t.posterior.sample();
-  t.params = decoder->forward(t.z);
+  t.params = decode(t.z, x);
   t.distortion = -log_likelihood(config.likelihood, t.params, x);
   t.kl_per_dim = prior->analytic_kl(t.posterior);
-  t.rate = t.kl_per_dim.defined() ? t.kl_per_dim.sum(1) : t.posterior.log_prob(t.z) - prior->log_prob(t.z);
+  if (!t.kl_per_dim.defined()) t.kl_per_dim = t.posterior.log_prob_per_dim(t.z) - prior->log_prob_per_dim(t.z);
+  t.rate = t.kl_per_dim.sum(1);
   return t;
+}
+
+torch::Tensor VAEImpl::decode(const torch::Tensor& z, const torch::Tensor& x) {
+  return pixelcnn ? pixelcnn->forward(z, x) : decoder->forward(z);
 }
 
 torch::Tensor VAEImpl::log_importance_weights(const torch::Tensor& x, const DiagGaussian& q, int64_t samples) {
   const int64_t b = x.size(0), k = q.mean.size(1);
   const auto eps = torch::randn({samples, b, k}, q.mean.options());
   const auto z = q.mean.unsqueeze(0) + q.std().unsqueeze(0) * eps;  // [S, B, K]
-  const auto params = decoder->forward(z.reshape({samples * b, k}));
   const auto x_rep = x.unsqueeze(0).expand({samples, b, x.size(1)}).reshape({samples * b, x.size(1)});
+  const auto params = decode(z.reshape({samples * b, k}), x_rep);
   const auto log_px = log_likelihood(config.likelihood, params, x_rep).view({samples, b});
   return log_px + prior->log_prob(z) - q.log_prob(z);
 }

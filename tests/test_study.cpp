@@ -1,0 +1,67 @@
+// vlae study collapse end to end on a tiny budget, and the errors of the new model flags.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "helpers.h"
+#include "util/atomic_file.h"
+
+using namespace vlae;
+using test::run_cli;
+
+namespace {
+void expect_usage_error(const std::string& args, const std::string& fragment) {
+  const auto r = run_cli(args);
+  EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
+  EXPECT_NE(r.output.find(fragment), std::string::npos) << args << "\n" << r.output;
+}
+}  // namespace
+
+TEST(Study, CollapseStudyWritesResultsFiguresAndChecks) {
+  const std::string dir = test::temp_dir("study");
+  const auto r = run_cli("study collapse --data mnist --binarize dynamic --out " + dir +
+                         "/s --models factorized,pixelcnn-delta,vlae --epochs 1 --limit 300 --eval-limit 20 "
+                         "--code-limit 3 --iwae-samples 3 --latent-dim 4 --pixel-channels 8 --flow-hidden 16 "
+                         "--figure-images 4 --threads 1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto j = nlohmann::json::parse(read_file(dir + "/s/results.json"));
+  ASSERT_EQ(j["models"].size(), 3u);
+  for (const auto& m : j["models"]) {
+    for (const char* key : {"rate_nats", "distortion_nats", "neg_elbo_bits_per_dim", "iwae_nll_nats", "active_units",
+                            "mutual_info_nats", "lossless_bits_per_dim"})
+      EXPECT_TRUE(m.contains(key)) << key;
+    EXPECT_GT(m["lossless_bits_per_dim"].get<double>(), 0.0);
+    for (const char* fig : {"reconstructions", "samples", "lossy_code"})
+      EXPECT_TRUE(std::filesystem::exists(m["figures"][fig].get<std::string>())) << fig;
+    EXPECT_LE(m["iwae_nll_nats"].get<double>(), -m["elbo_nats"].get<double>() + 1.0);
+  }
+  // δ-VAE commits its floor: 0.1 nats x 4 dimensions.
+  EXPECT_EQ(j["models"][1]["name"], "pixelcnn-delta");
+  EXPECT_GE(j["models"][1]["rate_nats"].get<double>(), 0.4);
+  EXPECT_EQ(j["models"][2]["prior"], "af");
+  EXPECT_EQ(j["models"][2]["receptive_field"], "local");
+  EXPECT_FALSE(j["checks"].empty());
+  EXPECT_TRUE(std::filesystem::exists(dir + "/s/results.md"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/s/results.csv"));
+  // A second run reuses every model.
+  const auto again = run_cli("study collapse --data mnist --binarize dynamic --out " + dir +
+                             "/s --models vlae --epochs 1 --limit 300 --eval-limit 20 --code-limit 3 "
+                             "--iwae-samples 3 --latent-dim 4 --pixel-channels 8 --flow-hidden 16 --figure-images 4");
+  ASSERT_EQ(again.code, 0) << again.output;
+  EXPECT_EQ(again.output.find("epoch 1/1"), std::string::npos) << again.output;
+}
+
+TEST(Study, BadFlagsAreUsageErrors) {
+  const std::string dir = test::temp_dir("studyerr");
+  expect_usage_error("study collapse --data mnist --out " + dir + "/s --models factorized,transformer", "--models");
+  expect_usage_error("train --out " + dir + "/r --model pixelcnn --receptive-field medium", "--receptive-field");
+  expect_usage_error("train --out " + dir + "/r --prior gamma", "--prior");
+  expect_usage_error("train --out " + dir + "/r --prior ar1 --ar1-alpha 1.5", "--ar1-alpha");
+  // The lossy codec needs a factorized decoder.
+  const auto t = run_cli("train --data mnist --binarize dynamic --limit 64 --epochs 1 --model vlae --latent-dim 2 "
+                         "--pixel-channels 4 --flow-hidden 8 --out " + dir + "/v");
+  ASSERT_EQ(t.code, 0) << t.output;
+  expect_usage_error("compress --run " + dir + "/v --limit 2 --lossy -o " + dir + "/x.vlae", "factorized decoder");
+  EXPECT_FALSE(std::filesystem::exists(dir + "/x.vlae"));
+}
