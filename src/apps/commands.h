@@ -11,6 +11,7 @@ void add_compress_commands(CLI::App& app);
 void add_baselines_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
 void add_study_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
 
 // Shared flag groups.
 struct DataFlags {

@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   vlae::add_baselines_command(app);
   vlae::add_sweep_command(app);
   vlae::add_study_command(app);
+  vlae::add_serve_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

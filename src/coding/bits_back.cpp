@@ -12,10 +12,15 @@ namespace vlae {
 namespace {
 
 // Runs network passes on one thread, so results never depend on the caller's thread count.
+// Touches the global setting only when it is not 1 already (the server runs at 1, many threads).
 struct SingleThreaded {
   int saved = at::get_num_threads();
-  SingleThreaded() { at::set_num_threads(1); }
-  ~SingleThreaded() { at::set_num_threads(saved); }
+  SingleThreaded() {
+    if (saved != 1) at::set_num_threads(1);
+  }
+  ~SingleThreaded() {
+    if (saved != 1) at::set_num_threads(saved);
+  }
 };
 
 struct Posteriors {
@@ -113,7 +118,7 @@ std::vector<rans::Message> bits_back_encode(VAE& model, const Images& x, const B
                                             BitsBackStats* stats, const StepCallback& on_step) {
   torch::NoGradGuard no_grad;
   SingleThreaded single;
-  model->eval();
+  if (model->is_training()) model->eval();  // no write when already in eval mode: models may be shared by threads
   const codec::LatentBuckets buckets(cfg.latent_bits);
   const codec::Uniform prior{cfg.latent_bits};  // equal-mass buckets: the prior is uniform over them
   const int64_t k = model->config.latent_dim, d = x.dims();
@@ -190,7 +195,7 @@ Images bits_back_decode(VAE& model, std::vector<rans::Message> msgs, int64_t cou
                         const StepCallback& on_step) {
   torch::NoGradGuard no_grad;
   SingleThreaded single;
-  model->eval();
+  if (model->is_training()) model->eval();  // no write when already in eval mode: models may be shared by threads
   const codec::LatentBuckets buckets(cfg.latent_bits);
   const codec::Uniform prior{cfg.latent_bits};
   const auto& mc = model->config;

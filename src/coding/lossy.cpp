@@ -97,7 +97,7 @@ std::vector<GridPrior> grid_priors(const LatentGrid& grid) {
 // Quantizes every image's posterior mean and measures what the code costs and achieves.
 std::vector<uint32_t> quantize(VAE& model, const Images& x, const LatentGrid& grid, LossyReport* r) {
   torch::NoGradGuard no_grad;
-  model->eval();
+  if (model->is_training()) model->eval();  // no write when already in eval mode: models may be shared by threads
   const int64_t k = model->config.latent_dim;
   const auto cells = grid_priors(grid);
   std::vector<uint32_t> idx(static_cast<size_t>(x.count * k), 0);
@@ -175,7 +175,7 @@ PosteriorWidths posterior_widths(const DiagGaussian& q) {
 
 PosteriorWidths posterior_widths(VAE& model, const Images& calibration) {
   torch::NoGradGuard no_grad;
-  model->eval();
+  if (model->is_training()) model->eval();  // no write when already in eval mode: models may be shared by threads
   return posterior_widths(model->encode(to_tensor(calibration)));
 }
 
@@ -215,7 +215,7 @@ LossyReport measure_grid(VAE& model, const Images& x, const LatentGrid& grid) {
 LatentGrid choose_grid(VAE& model, const Images& calibration) {
   check_lossy_model(model->config);
   torch::NoGradGuard no_grad;
-  model->eval();
+  if (model->is_training()) model->eval();  // no write when already in eval mode: models may be shared by threads
   const int64_t k = model->config.latent_dim;
   // Posteriors, their widths and the model's own distortion E_q[-log p(x|z)] (the budget), computed
   // once. The budget averages 4 posterior samples so the comparison is not decided by sampling noise.
@@ -333,7 +333,7 @@ Images decompress_lossy(VAE& model, const std::string& bytes, const std::string&
   if (fnv1a(idx.data(), idx.size() * sizeof(uint32_t)) != f.data_checksum)
     throw InputError(name + ": decoded latents fail the checksum (corrupt stream or different model)");
   torch::NoGradGuard no_grad;
-  model->eval();
+  if (model->is_training()) model->eval();  // no write when already in eval mode: models may be shared by threads
   Images out;
   out.count = n;
   out.height = c.height;

@@ -40,7 +40,7 @@ double mutual_information(const DiagGaussian& q) {
 EvalResult evaluate(VAE& model, const Images& x, const EvalOptions& opt) {
   torch::NoGradGuard no_grad;
   torch::manual_seed(opt.seed);
-  model->eval();
+  if (model->is_training()) model->eval();  // no write when already in eval mode: models may be shared by threads
   const auto device = model->parameters().front().device();
   EvalResult r;
   r.images = x.count;

@@ -34,7 +34,7 @@ Images empty_like(const ModelConfig& c, int64_t n, bool binary) {
 
 Images decode_latents(VAE& model, const torch::Tensor& z, bool mean, uint64_t seed) {
   torch::NoGradGuard no_grad;
-  model->eval();
+  if (model->is_training()) model->eval();  // no write when already in eval mode: models may be shared by threads
   const auto& c = model->config;
   const int64_t n = z.size(0), d = c.dims(), p = likelihood_params(c.likelihood);
   const bool binary = c.likelihood == Likelihood::Bernoulli;

@@ -1,0 +1,46 @@
+// The models behind the browser demo: a sweep's runs (one per β), their lossy grids and test images,
+// and optionally a collapse study, loaded once and then only read. Everything a request returns
+// comes from these models and the real codecs, computed per request.
+#pragma once
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "coding/lossy.h"
+#include "data/images.h"
+#include "model/vae.h"
+
+namespace vlae {
+
+struct DemoModel {
+  double beta = 0;
+  std::string run;
+  VAE model{nullptr};
+  LatentGrid grid;          // the sweep's lossy grid, read from its coded test file
+  nlohmann::json summary;   // the sweep's results for this β
+};
+
+struct Demo {
+  std::vector<DemoModel> models;  // sorted by β
+  Images test;                    // the sweep's test images
+  nlohmann::json baselines;       // JPEG/WebP points of the sweep
+  std::string data;
+  nlohmann::json study;           // the study's results.json (null when none)
+  std::string study_dir;
+
+  // Loads DIR/results.json and every run it names; throws InputError naming what is missing.
+  static Demo load(const std::string& sweep_dir, const std::string& study_dir);
+
+  nlohmann::json models_json() const;
+  // The model for a request's "model": an integer is an index, a float a β of the sweep.
+  const DemoModel& pick(const nlohmann::json& which) const;
+  const DemoModel& pick_beta(const nlohmann::json& beta) const;
+  // One image through one model: posterior, real lossy code and its reconstruction, bits-back costs.
+  // Pure function of (model, image): deterministic, no shared mutable state.
+  nlohmann::json reconstruct(const DemoModel& m, const Images& x) const;
+  // The request's image: {"image": test index} or {"pixels": [D values 0..255]}; throws InputError.
+  Images request_image(const nlohmann::json& req) const;
+};
+
+}  // namespace vlae

@@ -1,0 +1,117 @@
+// End-to-end test of the demo page in headless Chromium (Debian's /usr/bin/chromium driven by
+// playwright-core): load the page, move the slider, check that images and numbers change and agree
+// with the API, upload an image, save screenshots. Exit 0 on success, 1 with a message otherwise.
+// Env: VLAE_BINARY (the vlae program), VLAE_SWEEP (a sweep directory; built tiny here if absent),
+// VLAE_TEST_OUTPUT (screenshots; default test-output/e2e).
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const vlae = process.env.VLAE_BINARY || join(root, 'build', 'vlae');
+const out = process.env.VLAE_TEST_OUTPUT || join(root, 'test-output', 'e2e');
+mkdirSync(out, { recursive: true });
+
+function fail(message) {
+  console.error(`demo_page: FAILED: ${message}`);
+  process.exit(1);
+}
+function check(cond, message) {
+  if (!cond) fail(message);
+  console.log(`demo_page: ok: ${message}`);
+}
+
+let sweep = process.env.VLAE_SWEEP;
+if (!sweep || !existsSync(join(sweep, 'results.json'))) {
+  sweep = join(mkdtempSync(join(tmpdir(), 'vlae-e2e-')), 'sweep');
+  execFileSync(vlae, ['sweep', '--data', 'fashion-mnist', '--limit', '3000', '--out', sweep, '--betas', '0.5,2,8',
+    '--epochs', '3', '--latent-dim', '8', '--hidden', '128', '--eval-limit', '40', '--iwae-samples', '2',
+    '--calibration', '100', '--threads', '2'], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+const server = spawn(vlae, ['serve', '--sweep', sweep, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+const url = await new Promise((resolve, reject) => {
+  let text = '';
+  server.stdout.on('data', (d) => {
+    text += d;
+    const m = text.match(/open (http:\/\/[^\s]+)/);
+    if (m) resolve(m[1]);
+  });
+  server.on('exit', (code) => reject(new Error(`vlae serve exited with ${code}`)));
+  setTimeout(() => reject(new Error('vlae serve did not start in 60 s')), 60000);
+});
+
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+try {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 1400 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  const waitReady = async (seq) => {
+    await page.waitForFunction((s) => {
+      const f = document.getElementById('status');
+      return f.dataset.ready === 'true' && Number(f.dataset.seq) >= s;
+    }, seq, { timeout: 30000 });
+  };
+  await waitReady(1);
+  const snapshot = () => page.evaluate(() => ({
+    seq: window.vlae.shown,
+    beta: document.getElementById('beta-value').textContent,
+    rate: document.getElementById('rate-bits').textContent,
+    bits: document.getElementById('lossy-bits').textContent,
+    psnr: document.getElementById('psnr').textContent,
+    gain: document.getElementById('gain').textContent,
+    recon: document.getElementById('recon').toDataURL(),
+    input: document.getElementById('input').toDataURL(),
+    model: window.vlae.model,
+    bars: document.querySelectorAll('#latent rect.kl').length,
+  }));
+  const api = (body) => page.evaluate(async (b) => {
+    const r = await fetch('/api/reconstruct', { method: 'POST', body: JSON.stringify(b) });
+    return r.json();
+  }, body);
+  const first = await snapshot();
+  await page.screenshot({ path: join(out, '1-loaded.png'), fullPage: true });
+  check(first.bars === 8, `latent panel draws one KL bar per dimension (${first.bars})`);
+  const a1 = await api({ model: first.model, image: 0 });
+  check(first.rate === a1.rate_bits.toFixed(2), `displayed rate ${first.rate} bits = API ${a1.rate_bits.toFixed(2)}`);
+  check(first.bits === a1.lossy.coded_bits.toFixed(1), `displayed lossy bits ${first.bits} = API ${a1.lossy.coded_bits.toFixed(1)}`);
+  check(first.psnr === a1.fidelity.psnr_db.toFixed(2), `displayed PSNR ${first.psnr} = API`);
+
+  // Move the slider to the highest-compression end.
+  const slider = page.locator('#beta');
+  await slider.focus();
+  await page.keyboard.press('End');
+  await waitReady(first.seq + 1);
+  const second = await snapshot();
+  await page.screenshot({ path: join(out, '2-slider-moved.png'), fullPage: true });
+  check(second.beta !== first.beta, `slider changes beta (${first.beta} -> ${second.beta})`);
+  check(second.rate !== first.rate, `rate changes (${first.rate} -> ${second.rate} bits)`);
+  check(second.recon !== first.recon, 'reconstruction image changes');
+  check(second.input === first.input, 'input image stays');
+  const a2 = await api({ model: second.model, image: 0 });
+  check(second.rate === a2.rate_bits.toFixed(2), `after the move, displayed rate ${second.rate} = API ${a2.rate_bits.toFixed(2)}`);
+  check(second.gain === a2.bits_back.gain_percent.toFixed(1), `bits-back gain ${second.gain}% = API`);
+  check(await page.locator('#rd-current').count() === 1, 'the RD chart marks the current model');
+
+  // Upload an image: it is scaled to the model's size and reconstructed.
+  await page.setInputFiles('#upload', join(here, 'upload.png'));
+  await waitReady(second.seq + 1);
+  const third = await snapshot();
+  await page.screenshot({ path: join(out, '3-uploaded.png'), fullPage: true });
+  check(third.input !== second.input, 'uploaded image shows as the input');
+  check(third.recon !== second.recon, 'uploaded image gets its own reconstruction');
+  const src = await page.locator('#input-source').textContent();
+  check(src.includes('upload.png'), `input label names the upload (${src})`);
+  check(errors.length === 0, `no page errors (${errors.join('; ')})`);
+} catch (e) {
+  fail(e.stack || String(e));
+} finally {
+  await browser.close();
+  server.kill();
+}
+console.log(`demo_page: passed; screenshots in ${out}`);
