@@ -64,4 +64,10 @@ TEST(Study, BadFlagsAreUsageErrors) {
   ASSERT_EQ(t.code, 0) << t.output;
   expect_usage_error("compress --run " + dir + "/v --limit 2 --lossy -o " + dir + "/x.vlae", "factorized decoder");
   EXPECT_FALSE(std::filesystem::exists(dir + "/x.vlae"));
+  // Bits-back needs a Gaussian posterior: an IAF run is refused with a clear message.
+  const auto i = run_cli("train --data mnist --binarize dynamic --limit 64 --epochs 1 --posterior iaf --latent-dim 2 "
+                         "--flow-hidden 8 --out " + dir + "/i");
+  ASSERT_EQ(i.code, 0) << i.output;
+  expect_usage_error("compress --run " + dir + "/i --limit 2 -o " + dir + "/y.vlae", "--posterior iaf");
+  expect_usage_error("train --out " + dir + "/r --posterior normalizing", "--posterior");
 }

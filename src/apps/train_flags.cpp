@@ -19,6 +19,8 @@ void add_training_flags(CLI::App& cmd, TrainingFlags& f, bool with_beta) {
   cmd.add_option("--flow-layers", f.flow_layers, "AF prior: MADE layers");
   cmd.add_option("--flow-hidden", f.flow_hidden, "AF prior: MADE hidden width");
   cmd.add_option("--ar1-alpha", f.ar1_alpha, "AR(1) prior correlation (delta-VAE sequential form)");
+  cmd.add_option("--posterior", f.posterior, "diag (Gaussian, default) | iaf (inverse autoregressive flow)");
+  cmd.add_option("--iaf-layers", f.iaf_layers, "IAF posterior: flow steps");
   if (with_beta) cmd.add_option("--beta", f.beta, "weight of the rate term");
   cmd.add_option("--epochs", f.epochs, "epochs (with --resume: the total to reach)");
   cmd.add_option("--batch-size", f.batch_size, "minibatch size");
@@ -48,6 +50,8 @@ RunConfig run_config_from(const TrainingFlags& f) {
   cfg.model.flow_layers = f.flow_layers;
   cfg.model.flow_hidden = f.flow_hidden;
   cfg.model.ar1_alpha = f.ar1_alpha;
+  cfg.model.posterior = f.posterior;
+  cfg.model.iaf_layers = f.iaf_layers;
   validate(cfg.model);
   cfg.objective.beta = f.beta;
   cfg.objective.free_bits = f.free_bits;

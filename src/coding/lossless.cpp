@@ -11,6 +11,9 @@
 namespace vlae {
 
 void check_images_fit_model(const Images& x, const ModelConfig& c, const std::string& what) {
+  if (c.posterior != "diag")
+    throw InputError(what + ": bits-back coding needs a per-dimension Gaussian posterior; this run uses --posterior " +
+                     c.posterior + " (evaluate it with vlae eval)");
   if (x.height != c.height || x.width != c.width)
     throw InputError(what + ": images are " + std::to_string(x.width) + "x" + std::to_string(x.height) +
                      ", the model expects " + std::to_string(c.width) + "x" + std::to_string(c.height));
@@ -52,6 +55,9 @@ std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig&
 
 Images decompress_lossless(VAE& model, const std::string& bytes, const std::string& name, bool progress,
                            bool verify_fingerprint) {
+  if (model->config.posterior != "diag")
+    throw InputError(name + ": bits-back coding needs a per-dimension Gaussian posterior, this run's is " +
+                     model->config.posterior);
   CodedFile f = parse_coded_file(bytes, name);
   if (f.kind != CodedKind::Lossless) throw InputError(name + ": a lossy file (decode it with the lossy codec)");
   const auto& c = model->config;

@@ -157,6 +157,8 @@ void check_lossy_model(const ModelConfig& c) {
   if (c.autoregressive_decoder())
     throw InputError("--lossy: the lossy codec needs a factorized decoder (--model mlp or conv), this run is '" +
                      c.arch + "'; code it losslessly instead");
+  if (c.posterior != "diag")
+    throw InputError("--lossy: the lossy codec needs a Gaussian posterior, this run uses --posterior " + c.posterior);
   if (c.prior != "normal")
     throw InputError("--lossy: the lossy codec needs the N(0, I) prior, this run uses --prior " + c.prior);
 }

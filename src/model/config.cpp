@@ -13,7 +13,7 @@ nlohmann::json to_json(const ModelConfig& c) {
           {"latent_dim", c.latent_dim}, {"hidden", c.hidden}, {"channels", c.channels}, {"delta", c.delta},
           {"receptive_field", c.receptive_field}, {"pixel_layers", c.pixel_layers}, {"pixel_channels", c.pixel_channels},
           {"gated", c.gated}, {"prior", c.prior}, {"flow_layers", c.flow_layers}, {"flow_hidden", c.flow_hidden},
-          {"ar1_alpha", c.ar1_alpha}};
+          {"ar1_alpha", c.ar1_alpha}, {"posterior", c.posterior}, {"iaf_layers", c.iaf_layers}};
 }
 
 void validate(const ModelConfig& c) {
@@ -30,6 +30,9 @@ void validate(const ModelConfig& c) {
     throw InputError("--flow-layers: expected 1..16 and --flow-hidden positive");
   if (!(c.ar1_alpha > 0.0 && c.ar1_alpha < 1.0)) throw InputError("--ar1-alpha: expected a value in (0, 1)");
   if (c.delta < 0) throw InputError("--delta must be >= 0");
+  if (c.posterior != "diag" && c.posterior != "iaf")
+    throw InputError("--posterior: expected diag or iaf, got '" + c.posterior + "'");
+  if (c.iaf_layers < 1 || c.iaf_layers > 16) throw InputError("--iaf-layers: expected 1..16");
 }
 
 ModelConfig model_config_from_json(const nlohmann::json& j) {
@@ -53,6 +56,8 @@ ModelConfig model_config_from_json(const nlohmann::json& j) {
     c.flow_layers = j.value("flow_layers", c.flow_layers);
     c.flow_hidden = j.value("flow_hidden", c.flow_hidden);
     c.ar1_alpha = j.value("ar1_alpha", c.ar1_alpha);
+    c.posterior = j.value("posterior", c.posterior);
+    c.iaf_layers = j.value("iaf_layers", c.iaf_layers);
     validate(c);
     return c;
   } catch (const nlohmann::json::exception& e) {

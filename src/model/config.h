@@ -31,6 +31,12 @@ struct ModelConfig {
   int64_t flow_layers = 2, flow_hidden = 256;
   double ar1_alpha = 0.95;
 
+  // Posterior q(z|x): diag = N(mean, diag var) | iaf = that Gaussian through `iaf_layers` inverse
+  // autoregressive flow steps conditioned on the encoder's features (Kingma et al. 2016); MADE
+  // width flow_hidden. IAF rates are Monte-Carlo; bits-back and the lossy codec need diag.
+  std::string posterior = "diag";
+  int64_t iaf_layers = 2;
+
   int64_t dims() const { return height * width; }
   bool autoregressive_decoder() const { return arch == "pixelcnn" || arch == "vlae"; }
 };

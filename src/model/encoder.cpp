@@ -27,9 +27,15 @@ EncoderImpl::EncoderImpl(const ModelConfig& c) : config(c), max_std(c.delta > 0 
   register_module("head", head);
 }
 
-DiagGaussian EncoderImpl::forward(const torch::Tensor& x) {
+torch::Tensor EncoderImpl::features(const torch::Tensor& x) {
   auto in = config.arch == "conv" ? x.view({x.size(0), 1, config.height, config.width}) : x;
-  auto out = head->forward(body->forward(in));
+  return body->forward(in);
+}
+
+int64_t EncoderImpl::feature_dim() const { return head->options.in_features(); }
+
+DiagGaussian EncoderImpl::posterior(const torch::Tensor& h) {
+  auto out = head->forward(h);
   auto chunks = out.chunk(2, 1);
   DiagGaussian q;
   q.mean = chunks[0];

@@ -26,22 +26,25 @@ torch::Tensor degree_mask(const std::vector<int64_t>& out, const std::vector<int
 
 }  // namespace
 
-MADEImpl::MADEImpl(int64_t k_, int64_t hidden, int64_t groups) : k(k_) {
+MADEImpl::MADEImpl(int64_t k_, int64_t hidden, int64_t groups, int64_t context, bool reverse) : k(k_) {
   std::vector<int64_t> d_in(k), d_hidden(hidden), d_out(groups * k);
-  for (int64_t i = 0; i < k; ++i) d_in[i] = i + 1;                                   // 1..K
+  for (int64_t i = 0; i < k; ++i) d_in[i] = reverse ? k - i : i + 1;                 // 1..K
   for (int64_t j = 0; j < hidden; ++j) d_hidden[j] = j % std::max<int64_t>(1, k - 1) + 1;  // 1..K-1
-  for (int64_t o = 0; o < groups * k; ++o) d_out[o] = o % k + 1;
+  for (int64_t o = 0; o < groups * k; ++o) d_out[o] = d_in[o % k];
   in = register_module("first", MaskedLinear(k, hidden, degree_mask(d_hidden, d_in, false)));
   mid = register_module("hidden", MaskedLinear(hidden, hidden, degree_mask(d_hidden, d_hidden, false)));
   out = register_module("last", MaskedLinear(hidden, groups * k, degree_mask(d_out, d_hidden, true)));
+  if (context > 0) ctx = register_module("context", torch::nn::Linear(context, hidden));
   // Zero output layer: the flow starts as the identity, so training starts from the N(0, I) prior.
   torch::NoGradGuard no_grad;
   out->linear->weight.zero_();
   out->linear->bias.zero_();
 }
 
-torch::Tensor MADEImpl::forward(const torch::Tensor& x) {
-  return out->forward(torch::relu(mid->forward(torch::relu(in->forward(x)))));
+torch::Tensor MADEImpl::forward(const torch::Tensor& x, const torch::Tensor& context) {
+  auto h = in->forward(x);
+  if (ctx) h = h + ctx->forward(context);
+  return out->forward(torch::relu(mid->forward(torch::relu(h))));
 }
 
 }  // namespace vlae

@@ -16,11 +16,14 @@ struct MaskedLinearImpl : torch::nn::Module {
 TORCH_MODULE(MaskedLinear);
 
 struct MADEImpl : torch::nn::Module {
-  MADEImpl(int64_t k, int64_t hidden, int64_t groups);
-  // [..., K] -> [..., groups * K]; block g holds output g*K + i for dimension i.
-  torch::Tensor forward(const torch::Tensor& x);
+  // `context` > 0 adds an unmasked input c (e.g. an encoder's features) to the first hidden layer;
+  // `reverse` orders dimensions K-1, ..., 0 instead.
+  MADEImpl(int64_t k, int64_t hidden, int64_t groups, int64_t context = 0, bool reverse = false);
+  // [..., K] (and [..., context]) -> [..., groups * K]; block g holds output g*K + i for dimension i.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& context = {});
   int64_t k;
   MaskedLinear in{nullptr}, mid{nullptr}, out{nullptr};
+  torch::nn::Linear ctx{nullptr};
 };
 TORCH_MODULE(MADE);
 

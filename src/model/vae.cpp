@@ -15,6 +15,8 @@ VAEImpl::VAEImpl(const ModelConfig& c) : config(c) {
   else
     decoder = register_module("decoder", Decoder(c));
   prior = register_module("prior", make_prior(c));
+  if (c.posterior == "iaf")
+    iaf = register_module("iaf", IAF(c.latent_dim, c.flow_hidden, encoder->feature_dim(), c.iaf_layers));
 }
 
 torch::Tensor VAEImpl::encoder_input(const torch::Tensor& x) const {
@@ -23,12 +25,22 @@ torch::Tensor VAEImpl::encoder_input(const torch::Tensor& x) const {
 
 VAETerms VAEImpl::terms(const torch::Tensor& x) {
   VAETerms t;
-  t.posterior = encode(x);
-  t.z = t.posterior.sample();
+  if (iaf) {
+    const auto h = encoder->features(encoder_input(x));
+    t.posterior = encoder->posterior(h);
+    const auto z0 = t.posterior.sample();
+    auto [z, log_sigma] = iaf->forward(z0, h);
+    t.z = z;
+    // log q(z_T|x) per dimension: the base density less each step's log-determinant.
+    t.kl_per_dim = t.posterior.log_prob_per_dim(z0) - log_sigma - prior->log_prob_per_dim(z);
+  } else {
+    t.posterior = encode(x);
+    t.z = t.posterior.sample();
+    t.kl_per_dim = prior->analytic_kl(t.posterior);
+    if (!t.kl_per_dim.defined()) t.kl_per_dim = t.posterior.log_prob_per_dim(t.z) - prior->log_prob_per_dim(t.z);
+  }
   t.params = decode(t.z, x);
   t.distortion = -log_likelihood(config.likelihood, t.params, x);
-  t.kl_per_dim = prior->analytic_kl(t.posterior);
-  if (!t.kl_per_dim.defined()) t.kl_per_dim = t.posterior.log_prob_per_dim(t.z) - prior->log_prob_per_dim(t.z);
   t.rate = t.kl_per_dim.sum(1);
   return t;
 }
@@ -40,11 +52,18 @@ torch::Tensor VAEImpl::decode(const torch::Tensor& z, const torch::Tensor& x) {
 torch::Tensor VAEImpl::log_importance_weights(const torch::Tensor& x, const DiagGaussian& q, int64_t samples) {
   const int64_t b = x.size(0), k = q.mean.size(1);
   const auto eps = torch::randn({samples, b, k}, q.mean.options());
-  const auto z = q.mean.unsqueeze(0) + q.std().unsqueeze(0) * eps;  // [S, B, K]
+  auto z = q.mean.unsqueeze(0) + q.std().unsqueeze(0) * eps;  // [S, B, K]
+  auto log_q = q.log_prob(z);
+  if (iaf) {
+    const auto h = encoder->features(encoder_input(x));
+    auto [zt, log_sigma] = iaf->forward(z, h.unsqueeze(0).expand({samples, b, h.size(1)}));
+    z = zt;
+    log_q = log_q - log_sigma.sum(-1);
+  }
   const auto x_rep = x.unsqueeze(0).expand({samples, b, x.size(1)}).reshape({samples * b, x.size(1)});
   const auto params = decode(z.reshape({samples * b, k}), x_rep);
   const auto log_px = log_likelihood(config.likelihood, params, x_rep).view({samples, b});
-  return log_px + prior->log_prob(z) - q.log_prob(z);
+  return log_px + prior->log_prob(z) - log_q;
 }
 
 uint64_t VAEImpl::fingerprint() {

@@ -6,13 +6,14 @@
 #include "model/config.h"
 #include "model/decoder.h"
 #include "model/encoder.h"
+#include "model/iaf.h"
 #include "model/pixelcnn.h"
 #include "model/prior.h"
 
 namespace vlae {
 
 struct VAETerms {
-  DiagGaussian posterior;
+  DiagGaussian posterior;    // q(z|x), or with an IAF posterior the Gaussian the flow starts from
   torch::Tensor z;           // one sample from q(z|x), [B, K]
   torch::Tensor params;      // decoder output at z
   torch::Tensor distortion;  // -log p(x|z), [B] nats (single-sample estimate of E_q)
@@ -41,6 +42,7 @@ struct VAEImpl : torch::nn::Module {
   Encoder encoder{nullptr};
   Decoder decoder{nullptr};    // factorized decoders (mlp, conv)
   PixelCNN pixelcnn{nullptr};  // autoregressive decoders (pixelcnn, vlae)
+  IAF iaf{nullptr};            // --posterior iaf
   std::shared_ptr<PriorImpl> prior;
 };
 TORCH_MODULE(VAE);
