@@ -96,11 +96,23 @@ function renderChart() {
     root.appendChild(svg('rect', { x: W - R + 10, y: T + 10 + n * 18, width: 10, height: 10, fill: s.colour }));
     root.appendChild(svg('text', { x: W - R + 24, y: T + 19 + n * 18, 'font-size': 10 }, s.name));
   });
-  const cur = vae[state.model];
-  if (cur && isFinite(cur.x)) {
-    root.appendChild(svg('circle', { id: 'rd-current', cx: sx(Math.min(cur.x, xmax)), cy: sy(cur.y), r: 7, fill: 'none', stroke: '#c0392b', 'stroke-width': 2 }));
-    root.appendChild(svg('text', { x: sx(Math.min(cur.x, xmax)) + 9, y: sy(cur.y) - 8, 'font-size': 10, fill: '#c0392b' }, `β = ${info.models[state.model].beta}`));
-  }
+  root.appendChild(svg('circle', { id: 'rd-current', r: 7, fill: 'none', stroke: '#c0392b', 'stroke-width': 2 }));
+  root.appendChild(svg('text', { id: 'rd-current-label', 'font-size': 10, fill: '#c0392b' }, ''));
+  state.chart = { sx, sy, xmax, vae };
+}
+
+// Moves the ring to the current model (the chart itself is drawn once).
+function markChart() {
+  const { sx, sy, xmax, vae } = state.chart, cur = vae[state.model];
+  const ring = $('rd-current'), label = $('rd-current-label');
+  if (!cur || !isFinite(cur.x)) { ring.setAttribute('visibility', 'hidden'); return; }
+  const x = sx(Math.min(cur.x, xmax)), y = sy(cur.y);
+  ring.setAttribute('visibility', 'visible');
+  ring.setAttribute('cx', x);
+  ring.setAttribute('cy', y);
+  label.setAttribute('x', x + 9);
+  label.setAttribute('y', y - 8);
+  label.textContent = `β = ${state.info.models[state.model].beta}`;
 }
 
 function renderStudy() {
@@ -143,7 +155,7 @@ function render(r) {
   $('rate-bits').textContent = fmt(r.rate_bits, 2);
   $('distortion-bits').textContent = fmt(r.distortion_bits, 2);
   $('loss-bits').textContent = fmt(r.loss_nats / Math.LN2, 2);
-  renderChart();
+  markChart();
 }
 
 function requestBody() {
@@ -160,6 +172,7 @@ async function update() {
   const t0 = performance.now();
   const res = await fetch('/api/reconstruct', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(requestBody()) });
   const r = await res.json();
+  const t1 = performance.now();
   if (seq !== state.seq) return;  // a newer request is on its way
   if (!res.ok) {
     status.textContent = `error: ${r.error}`;
@@ -168,6 +181,7 @@ async function update() {
   }
   state.last = r;
   render(r);
+  state.timing = { request_ms: t1 - t0, render_ms: performance.now() - t1 };
   state.shown = seq;
   if (state.movedAt) {
     // Measured once the new frame is painted.
@@ -267,6 +281,7 @@ async function main() {
     setSource({ kind: 'test', index: i }, `test image ${i}`);
   };
   setupDrawing();
+  renderChart();
   renderStudy();
   await update();
 }

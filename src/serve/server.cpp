@@ -82,6 +82,9 @@ void install_routes(httplib::Server& srv, const Demo& demo, const std::string& w
     });
   }
   srv.set_payload_max_length(limits.max_body_bytes);
+  // Responses go out in several writes; without TCP_NODELAY, Nagle's algorithm meets the browser's
+  // delayed ACK and each request waits ~40 ms (measured: 63 vs 22 ms per slider move).
+  srv.set_tcp_nodelay(true);
   srv.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;  // a handler already wrote its JSON error
     const std::string what = res.status == 404   ? "not found: " + req.method + " " + req.path
