@@ -50,6 +50,10 @@ TEST(Study, CollapseStudyWritesResultsFiguresAndChecks) {
                              "--iwae-samples 3 --latent-dim 4 --pixel-channels 8 --flow-hidden 16 --figure-images 4");
   ASSERT_EQ(again.code, 0) << again.output;
   EXPECT_EQ(again.output.find("epoch 1/1"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("evaluated before with these settings, reused"), std::string::npos) << again.output;
+  const auto j2 = nlohmann::json::parse(read_file(dir + "/s/results.json"));
+  ASSERT_EQ(j2["models"].size(), 1u);
+  EXPECT_EQ(j2["models"][0], j["models"][2]);
 }
 
 TEST(Study, BadFlagsAreUsageErrors) {

@@ -119,19 +119,19 @@ nlohmann::json draw_figures(VAE& model, const Images& test, const std::string& d
                       .to(device);
   const auto mean = model->encode(xt).mean;
   const Images recon = decode_latents(model, mean, true, 1);
-  write_file_atomic(dir + "/reconstructions.png", grid_png({&x, &recon}, x.count));
+  write_file_atomic(dir + "/reconstructions.png", grid_png({&x, &recon}, x.count, 2));
   const Images samples = sample_model(model, 2 * n, 2);
   const Images s0 = samples.first(n);
   Images s1 = samples;
   s1.pixels.erase(s1.pixels.begin(), s1.pixels.begin() + n * samples.dims());
   s1.count = samples.count - n;
-  write_file_atomic(dir + "/samples.png", grid_png({&s0, &s1}, n));
+  write_file_atomic(dir + "/samples.png", grid_png({&s0, &s1}, n, 2));
   // Lossy code: row 0 the images, rows 1..4 draws from p(x|z) at the same z (the posterior mean).
   std::vector<Images> draws;
   for (uint64_t s = 0; s < 4; ++s) draws.push_back(decode_latents(model, mean, false, 10 + s));
   std::vector<const Images*> rows{&x};
   for (const auto& d : draws) rows.push_back(&d);
-  write_file_atomic(dir + "/lossy_code.png", grid_png(rows, x.count));
+  write_file_atomic(dir + "/lossy_code.png", grid_png(rows, x.count, 2));
   return {{"reconstructions", dir + "/reconstructions.png"},
           {"samples", dir + "/samples.png"},
           {"lossy_code", dir + "/lossy_code.png"}};
@@ -151,6 +151,9 @@ void run_study(const StudyFlags& f) {
   const Images test = load_images(test_spec);
   const Images coded = test.first(f.code_limit);
 
+  const nlohmann::json previous = fs::exists(f.out + "/results.json")
+                                     ? nlohmann::json::parse(read_file(f.out + "/results.json"), nullptr, false)
+                                     : nlohmann::json();
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& sm : models) {
     const std::string dir = f.out + "/" + sm.name;
@@ -160,8 +163,29 @@ void run_study(const StudyFlags& f) {
     TrainOptions topt;
     topt.resume = true;
     topt.device = f.run.device;
-    train(dir, cfg, topt);
-    LoadedRun run = load_run(dir);
+    const int64_t ran = train(dir, cfg, topt);
+    // A model evaluated before with these settings and not trained since is reused: its entry in
+    // the previous results.json (so adding a model to a study costs only that model).
+    if (ran == 0 && previous.is_object()) {
+      const nlohmann::json* old = nullptr;
+      if (previous.contains("models") && previous["models"].is_array())
+        for (const auto& m : previous["models"])
+          if (m.value("name", std::string()) == sm.name) old = &m;
+      const bool figures = old && old->contains("figures") &&
+                           fs::exists((*old)["figures"].value("lossy_code", std::string("")));
+      if (old && figures && old->value("epochs", int64_t(-1)) == f.run.epochs &&
+          old->value("eval_images", int64_t(-1)) == test.count &&
+          old->value("iwae_samples", int64_t(-1)) == f.iwae_samples &&
+          (old->value("lossless_images", coded.count) == coded.count)) {
+        std::fprintf(stderr, "study: %s: evaluated before with these settings, reused\n", sm.name.c_str());
+        rows.push_back(*old);
+        continue;
+      }
+    }
+    // Evaluation and figures on the training device; the codec on the CPU (its files must decode the
+    // same on any machine).
+    LoadedRun run = load_run(dir, parse_device(f.run.device));
+    LoadedRun cpu = f.run.device == "cpu" ? run : load_run(dir);
     EvalOptions eo;
     eo.iwae_samples = f.iwae_samples;
     eo.progress = true;
@@ -174,17 +198,17 @@ void run_study(const StudyFlags& f) {
     EvalResult cev;
     if (codable) {
       BitsBackConfig bb;
-      bb.lanes = automatic_lanes(coded.count, run.model->autoregressive());
-      const std::string bytes = compress_lossless(run.model, coded, bb, &rep, true);
+      bb.lanes = automatic_lanes(coded.count, cpu.model->autoregressive());
+      const std::string bytes = compress_lossless(cpu.model, coded, bb, &rep, true);
       write_file_atomic(dir + "/test.vlae", bytes);
       const auto t0 = std::chrono::steady_clock::now();
-      const Images back = decompress_lossless(run.model, bytes, dir + "/test.vlae", true);
+      const Images back = decompress_lossless(cpu.model, bytes, dir + "/test.vlae", true);
       dsec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (back.pixels != coded.pixels) throw std::runtime_error(sm.name + ": lossless round trip differs");
       EvalOptions ce;
       ce.iwae_samples = 0;
       ce.elbo_samples = 8;
-      cev = evaluate(run.model, coded, ce);
+      cev = evaluate(cpu.model, coded, ce);
     }
     const double dims = static_cast<double>(coded.count * coded.dims());
     nlohmann::json m = {{"name", sm.name},

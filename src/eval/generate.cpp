@@ -75,8 +75,8 @@ Images sample_model(VAE& model, int64_t n, uint64_t seed) {
   return decode_latents(model, z, false, seed);
 }
 
-std::string grid_png(const std::vector<const Images*>& rows, int64_t cols) {
-  const int64_t gap = 2, h = rows.front()->height, w = rows.front()->width;
+std::string grid_png(const std::vector<const Images*>& rows, int64_t cols, int64_t zoom) {
+  const int64_t gap = 2, h = rows.front()->height * zoom, w = rows.front()->width * zoom, iw = rows.front()->width;
   const int64_t gh = static_cast<int64_t>(rows.size()) * (h + gap) + gap, gw = cols * (w + gap) + gap;
   std::vector<uint8_t> px(static_cast<size_t>(gh * gw), 128);
   for (size_t r = 0; r < rows.size(); ++r)
@@ -85,7 +85,8 @@ std::string grid_png(const std::vector<const Images*>& rows, int64_t cols) {
       const int scale = rows[r]->binary ? 255 : 1;
       for (int64_t y = 0; y < h; ++y)
         for (int64_t x = 0; x < w; ++x)
-          px[(gap + r * (h + gap) + y) * gw + gap + c * (w + gap) + x] = static_cast<uint8_t>(img[y * w + x] * scale);
+          px[(gap + r * (h + gap) + y) * gw + gap + c * (w + gap) + x] =
+              static_cast<uint8_t>(img[(y / zoom) * iw + x / zoom] * scale);
     }
   return encode_png_gray(px.data(), gh, gw);
 }

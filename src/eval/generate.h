@@ -15,7 +15,8 @@ namespace vlae {
 Images decode_latents(VAE& model, const torch::Tensor& z, bool mean, uint64_t seed);
 // z ~ p(z), x ~ p(x|z).
 Images sample_model(VAE& model, int64_t n, uint64_t seed);
-// One grayscale PNG holding `rows` x `cols` images (row-major from `images`), 2-pixel gaps.
-std::string grid_png(const std::vector<const Images*>& rows, int64_t cols);
+// One grayscale PNG holding `rows` x `cols` images, each row from one Images, 2-pixel gaps, every
+// pixel drawn `zoom` x `zoom`.
+std::string grid_png(const std::vector<const Images*>& rows, int64_t cols, int64_t zoom = 1);
 
 }  // namespace vlae
