@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <map>
 
 #include <gtest/gtest.h>
@@ -76,6 +77,13 @@ void expect_input_error(const std::function<void()>& f, const std::string& fragm
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
   }
+}
+
+void expect_usage_error(const std::string& args, const std::string& fragment, bool one_line) {
+  const auto r = run_cli(args);
+  EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
+  EXPECT_NE(r.output.find(fragment), std::string::npos) << args << "\n" << r.output;
+  if (one_line) EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << args << "\n" << r.output;
 }
 
 }  // namespace vlae::test

@@ -21,5 +21,7 @@ CliResult run_cli(const std::string& args);
 void write_bytes(const std::string& path, const std::string& bytes);
 // Runs f and expects an InputError whose message contains `fragment`.
 void expect_input_error(const std::function<void()>& f, const std::string& fragment);
+// Runs the CLI and expects exit code 2 with an error naming `fragment`; with `one_line`, exactly one line.
+void expect_usage_error(const std::string& args, const std::string& fragment, bool one_line = true);
 
 }  // namespace vlae::test

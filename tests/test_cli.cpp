@@ -12,15 +12,7 @@
 using namespace vlae;
 using test::run_cli;
 
-namespace {
-// Exit code 2, exactly one line of output that names the problem.
-void expect_usage_error(const std::string& args, const std::string& fragment) {
-  const auto r = run_cli(args);
-  EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
-  EXPECT_NE(r.output.find(fragment), std::string::npos) << args << "\n" << r.output;
-  EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << args << "\n" << r.output;
-}
-}  // namespace
+using test::expect_usage_error;
 
 TEST(Cli, BadUsageExitsTwoWithOneLine) {
   const std::string dir = test::temp_dir("cli");

@@ -35,6 +35,20 @@ void randomize(torch::nn::Module& m, double scale = 0.3) {
   for (auto& p : m.parameters()) p.normal_(0.0, scale);
 }
 
+// ∂f/∂z by central differences, [K, K] (column i: the derivative along z_i).
+torch::Tensor numerical_jacobian(const std::function<torch::Tensor(const torch::Tensor&)>& f, const torch::Tensor& z) {
+  const int64_t k = z.size(0);
+  auto jac = torch::zeros({k, k}, torch::kFloat64);
+  const double h = 1e-6;
+  for (int64_t i = 0; i < k; ++i) {
+    auto zp = z.clone(), zm = z.clone();
+    zp[i] += h;
+    zm[i] -= h;
+    jac.select(1, i).copy_((f(zp) - f(zm)) / (2 * h));
+  }
+  return jac;
+}
+
 class PixelCNNCausality : public ::testing::TestWithParam<std::tuple<std::string, bool>> {};
 
 TEST_P(PixelCNNCausality, OutputNeverDependsOnThePixelOrLaterOnes) {
@@ -107,15 +121,7 @@ TEST(FlowPrior, LogDeterminantMatchesNumericalJacobian) {
   flow.to(torch::kFloat64);
   const auto z = torch::randn({k}, torch::kFloat64);
   const auto [eps, log_det] = flow.forward_flow(z.unsqueeze(0));
-  auto jac = torch::zeros({k, k}, torch::kFloat64);
-  const double h = 1e-6;
-  for (int64_t i = 0; i < k; ++i) {
-    auto zp = z.clone(), zm = z.clone();
-    zp[i] += h;
-    zm[i] -= h;
-    const auto d = (flow.forward_flow(zp.unsqueeze(0)).first - flow.forward_flow(zm.unsqueeze(0)).first) / (2 * h);
-    jac.select(1, i).copy_(d.squeeze(0));
-  }
+  const auto jac = numerical_jacobian([&](const torch::Tensor& v) { return flow.forward_flow(v.unsqueeze(0)).first.squeeze(0); }, z);
   // Autoregressive: the Jacobian is lower triangular.
   EXPECT_LT(jac.triu(1).abs().max().item<double>(), 1e-8);
   const double numerical = std::log(std::abs(torch::det(jac).item<double>()));
@@ -131,15 +137,8 @@ TEST(IAFPosterior, LogDeterminantMatchesNumericalJacobianAndIwaeBoundsTheElbo) {
   iaf->to(torch::kFloat64);
   const auto z0 = torch::randn({k}, torch::kFloat64), h = torch::randn({ctx}, torch::kFloat64);
   const auto [z, log_sigma] = iaf->forward(z0.unsqueeze(0), h.unsqueeze(0));
-  auto jac = torch::zeros({k, k}, torch::kFloat64);
-  const double eps = 1e-6;
-  for (int64_t i = 0; i < k; ++i) {
-    auto zp = z0.clone(), zm = z0.clone();
-    zp[i] += eps;
-    zm[i] -= eps;
-    jac.select(1, i).copy_(((iaf->forward(zp.unsqueeze(0), h.unsqueeze(0)).first -
-                             iaf->forward(zm.unsqueeze(0), h.unsqueeze(0)).first) / (2 * eps)).squeeze(0));
-  }
+  const auto jac = numerical_jacobian(
+      [&](const torch::Tensor& v) { return iaf->forward(v.unsqueeze(0), h.unsqueeze(0)).first.squeeze(0); }, z0);
   EXPECT_NEAR(log_sigma.sum().item<double>(), std::log(std::abs(torch::det(jac).item<double>())), 1e-6);
 
   // In a model: the IWAE bound with many samples is at least the ELBO (in expectation; checked on

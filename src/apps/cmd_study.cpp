@@ -104,11 +104,6 @@ std::vector<StudyModel> study_models(const StudyFlags& f, int64_t train_images) 
   return chosen;
 }
 
-nlohmann::json check(const std::string& claim, bool holds, const std::string& detail) {
-  std::printf("  [%s] %s: %s\n", holds ? "holds" : "FAILS", claim.c_str(), detail.c_str());
-  return {{"claim", claim}, {"holds", holds}, {"detail", detail}};
-}
-
 // Figures of one model: reconstructions, samples, and the lossy-code picture.
 nlohmann::json draw_figures(VAE& model, const Images& test, const std::string& dir, int64_t n) {
   torch::NoGradGuard no_grad;
@@ -256,7 +251,7 @@ void run_study(const StudyFlags& f) {
   if (const auto* p = find("pixelcnn")) {
     std::snprintf(buf, sizeof buf, "KL %.3f nats, %d active units", (*p)["rate_nats"].get<double>(),
                   (*p)["active_units"].get<int>());
-    checks.push_back(check("the uncured full PixelCNN collapses (KL < 1 nat, no active units)",
+    checks.push_back(check_claim("the uncured full PixelCNN collapses (KL < 1 nat, no active units)",
                            (*p)["rate_nats"].get<double>() < 1.0 && (*p)["active_units"].get<int>() == 0, buf));
   }
   for (const auto& m : rows) {
@@ -266,11 +261,11 @@ void run_study(const StudyFlags& f) {
       const bool soft = m["cure"] == "free bits";
       std::snprintf(buf, sizeof buf, "%s: KL %.2f nats, floor %.2f nats%s", m["name"].get<std::string>().c_str(), rate,
                     floor, soft ? " (free bits: within 5%)" : "");
-      checks.push_back(check("the cure holds the rate at or above its floor", rate >= (soft ? 0.95 : 1.0) * floor, buf));
+      checks.push_back(check_claim("the cure holds the rate at or above its floor", rate >= (soft ? 0.95 : 1.0) * floor, buf));
     } else if (m["cure"] == "kl annealing") {
       std::snprintf(buf, sizeof buf, "%s: KL %.2f nats, %d active units", m["name"].get<std::string>().c_str(), rate,
                     m["active_units"].get<int>());
-      checks.push_back(check("KL annealing keeps a code (KL >= 1 nat, active units > 0)",
+      checks.push_back(check_claim("KL annealing keeps a code (KL >= 1 nat, active units > 0)",
                              rate >= 1.0 && m["active_units"].get<int>() > 0, buf));
     }
   }
@@ -279,14 +274,14 @@ void run_study(const StudyFlags& f) {
   if (vl && fz) {
     std::snprintf(buf, sizeof buf, "VLAE KL %.2f nats with %d active units; factorized VAE KL %.2f nats",
                   (*vl)["rate_nats"].get<double>(), (*vl)["active_units"].get<int>(), (*fz)["rate_nats"].get<double>());
-    checks.push_back(check("VLAE keeps a smaller code than the factorized VAE, and uses it",
+    checks.push_back(check_claim("VLAE keeps a smaller code than the factorized VAE, and uses it",
                            (*vl)["rate_nats"].get<double>() < (*fz)["rate_nats"].get<double>() &&
                                (*vl)["active_units"].get<int>() > 0,
                            buf));
     std::snprintf(buf, sizeof buf, "VLAE %.5f vs factorized %.5f bits/dim on %d images",
                   (*vl)["lossless_bits_per_dim"].get<double>(), (*fz)["lossless_bits_per_dim"].get<double>(),
                   (*vl)["lossless_images"].get<int>());
-    checks.push_back(check("VLAE's lossless files are smaller than the factorized VAE's",
+    checks.push_back(check_claim("VLAE's lossless files are smaller than the factorized VAE's",
                            (*vl)["lossless_bits_per_dim"].get<double>() < (*fz)["lossless_bits_per_dim"].get<double>(),
                            buf));
   }
@@ -300,7 +295,7 @@ void run_study(const StudyFlags& f) {
       }
     std::snprintf(buf, sizeof buf, "best IWAE NLL %.2f nats: %s (VLAE %.2f)", best_nll, best.c_str(),
                   (*vl)["iwae_nll_nats"].get<double>());
-    checks.push_back(check("VLAE reaches the best IWAE NLL of the lot", best == "vlae", buf));
+    checks.push_back(check_claim("VLAE reaches the best IWAE NLL of the lot", best == "vlae", buf));
   }
 
   const nlohmann::json results = {{"data", test_spec.data},

@@ -69,11 +69,6 @@ double interpolate_psnr(const std::vector<LossyPoint>& pts, const std::string& c
   return std::nan("");
 }
 
-nlohmann::json check(const std::string& claim, bool holds, const std::string& detail) {
-  std::printf("  [%s] %s: %s\n", holds ? "holds" : "FAILS", claim.c_str(), detail.c_str());
-  return {{"claim", claim}, {"holds", holds}, {"detail", detail}};
-}
-
 void run_sweep(const SweepFlags& f) {
   set_threads(f.run.threads);
   const std::vector<double> betas = parse_betas(f.betas);
@@ -164,13 +159,13 @@ void run_sweep(const SweepFlags& f) {
       dist_rises &= models[i]["distortion_nats"].get<double>() > models[i - 1]["distortion_nats"].get<double>();
     }
   }
-  checks.push_back(check("rate falls as beta grows", rate_falls, "rate (nats) by beta: " + rates));
-  checks.push_back(check("distortion rises as beta grows", dist_rises, "distortion (nats) by beta: " + dists));
+  checks.push_back(check_claim("rate falls as beta grows", rate_falls, "rate (nats) by beta: " + rates));
+  checks.push_back(check_claim("distortion rises as beta grows", dist_rises, "distortion (nats) by beta: " + dists));
   for (const auto& m : models) {
     char buf[200];
     const double i = m["mutual_info_nats"], kl = m["rate_nats"];
     std::snprintf(buf, sizeof buf, "beta=%g: I(X;Z) = %.3f <= mean KL = %.3f nats", m["beta"].get<double>(), i, kl);
-    checks.push_back(check("I(X;Z) <= mean KL", i <= kl, buf));
+    checks.push_back(check_claim("I(X;Z) <= mean KL", i <= kl, buf));
   }
   for (const auto& m : models)
     if (m["beta"].get<double>() == 1.0) {
@@ -178,7 +173,7 @@ void run_sweep(const SweepFlags& f) {
       char buf[160];
       std::snprintf(buf, sizeof buf, "ELBO %.3f, -(distortion + rate) %.3f", m["elbo_nats"].get<double>(),
                     m["elbo_nats"].get<double>() - gap);
-      checks.push_back(check("at beta = 1, ELBO = -(distortion + rate)", std::abs(gap) < 1e-6 * std::abs(
+      checks.push_back(check_claim("at beta = 1, ELBO = -(distortion + rate)", std::abs(gap) < 1e-6 * std::abs(
                                                                                        m["elbo_nats"].get<double>()),
                              buf));
     }
@@ -187,7 +182,7 @@ void run_sweep(const SweepFlags& f) {
     const double ratio = m["actual_over_kl"], nll = m["lossy_nll_nats"], d = m["lossy_model_distortion_nats"];
     std::snprintf(buf, sizeof buf, "beta=%g: actual/KL = %.3f, -log p(x|z-hat) %.1f vs E_q %.1f nats",
                   m["beta"].get<double>(), ratio, nll, d);
-    checks.push_back(check("target: actual bits <= 1.1 x KL at distortion <= model's", ratio <= 1.1 && nll <= d, buf));
+    checks.push_back(check_claim("target: actual bits <= 1.1 x KL at distortion <= model's", ratio <= 1.1 && nll <= d, buf));
   }
   for (const auto& m : models) {
     const double bpp = m["bits_per_pixel"], psnr = m["psnr_db"];
@@ -217,7 +212,7 @@ void run_sweep(const SweepFlags& f) {
       }
       detail += buf;
     }
-    checks.push_back(check("target: higher PSNR than JPEG and WebP (atlas) at equal bpp <= 0.5", holds, detail));
+    checks.push_back(check_claim("target: higher PSNR than JPEG and WebP (atlas) at equal bpp <= 0.5", holds, detail));
   }
 
   nlohmann::json results = {{"data", test_spec.data},

@@ -2,6 +2,7 @@
 // usage or input (exit 2) and returns normally on success.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 namespace vlae {
 
@@ -21,5 +22,7 @@ struct DataFlags {
 void add_data_flags(CLI::App& cmd, DataFlags& f, bool with_binarize = true);
 void set_threads(int64_t threads);  // <= 0: the number of cores
 void write_json_file(const std::string& path, const std::string& json);  // atomic; "" = skip
+// Prints "[holds] claim: detail" (or FAILS) and returns {"claim", "holds", "detail"}.
+nlohmann::json check_claim(const std::string& claim, bool holds, const std::string& detail);
 
 }  // namespace vlae

@@ -30,6 +30,11 @@ void write_json_file(const std::string& path, const std::string& json) {
   if (!path.empty()) write_file_atomic(path, json + "\n");
 }
 
+nlohmann::json check_claim(const std::string& claim, bool holds, const std::string& detail) {
+  std::printf("  [%s] %s: %s\n", holds ? "holds" : "FAILS", claim.c_str(), detail.c_str());
+  return {{"claim", claim}, {"holds", holds}, {"detail", detail}};
+}
+
 }  // namespace vlae
 
 int main(int argc, char** argv) {
