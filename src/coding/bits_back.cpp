@@ -2,6 +2,8 @@
 
 #include <ATen/Parallel.h>
 
+#include <array>
+
 #include "coding/codecs.h"
 #include "coding/gaussian.h"
 #include "data/tensor.h"
@@ -62,14 +64,14 @@ struct PixelCodec {
   const std::vector<double>& params;
   int64_t d;
   unsigned prec;
+  std::array<double, 2> at(int64_t b, int64_t j) const {
+    if (lik == Likelihood::Bernoulli) return {params[b * d + j], 0.0};
+    return {params[(b * 2) * d + j], params[(b * 2 + 1) * d + j]};
+  }
   double push(rans::Message& m, int64_t b, int64_t j, uint32_t v) const {
-    if (lik == Likelihood::Bernoulli) return codec::Bernoulli::from_logit(params[b * d + j], prec).push(m, v);
-    return codec::DiscretizedLogistic(params[(b * 2) * d + j], params[(b * 2 + 1) * d + j], prec).push(m, v);
+    return push_pixel(lik, at(b, j).data(), prec, m, v);
   }
-  uint32_t pop(rans::Message& m, int64_t b, int64_t j) const {
-    if (lik == Likelihood::Bernoulli) return codec::Bernoulli::from_logit(params[b * d + j], prec).pop(m);
-    return codec::DiscretizedLogistic(params[(b * 2) * d + j], params[(b * 2 + 1) * d + j], prec).pop(m);
-  }
+  uint32_t pop(rans::Message& m, int64_t b, int64_t j) const { return pop_pixel(lik, at(b, j).data(), prec, m); }
 };
 
 // p(z_i | z_<i) = N(mean, std^2) for a batch, from z values [B * K] of which dims >= i are ignored.
