@@ -12,7 +12,7 @@ which="${1:-all}"
 if [[ "$which" == mnist || "$which" == all ]]; then
   vlae study collapse --data mnist --binarize dynamic --out runs/study-mnist --epochs 10 --latent-dim 32 \
     --eval-limit 500 --iwae-samples 100 --code-limit 100 \
-    --models factorized,pixelcnn,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,vlae,pixelcnn-ar1,vlae-iaf
+    --models factorized,pixelcnn,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,vlae,pixelcnn-ar1,vlae-iaf,pixelcnn-vh
 fi
 if [[ "$which" == fashion || "$which" == all ]]; then
   vlae study collapse --data fashion-mnist --limit 10000 --out runs/study-fashion --epochs 5 --latent-dim 32 \
@@ -21,5 +21,5 @@ fi
 if [[ "$which" == gpu ]]; then
   vlae study collapse --data mnist --binarize dynamic --out runs/study-mnist-gpu --device cuda --epochs 100 \
     --latent-dim 32 --pixel-channels 64 --flow-hidden 512 --eval-limit 2000 --iwae-samples 1000 --code-limit 200 \
-    --models factorized,pixelcnn,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,pixelcnn-ar1,vlae,vlae-iaf
+    --models factorized,pixelcnn,pixelcnn-vh,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,pixelcnn-ar1,vlae,vlae-iaf
 fi

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -34,12 +35,13 @@ Images fashion(int64_t n, bool binary, const std::string& split) {
   return load_images(s);
 }
 
-std::string tiny_run(bool binary, int64_t epochs) {
-  static std::map<std::pair<bool, int64_t>, std::string> made;
-  auto& dir = made[{binary, epochs}];
+std::string tiny_run(bool binary, int64_t epochs, Likelihood eight_bit) {
+  static std::map<std::tuple<bool, int64_t, Likelihood>, std::string> made;
+  auto& dir = made[{binary, epochs, eight_bit}];
   if (!dir.empty()) return dir;
-  dir = temp_dir(std::string("tiny-") + (binary ? "bin" : "8bit") + "-" + std::to_string(epochs));
+  dir = temp_dir(std::string("tiny-") + (binary ? "bin" : to_string(eight_bit)) + "-" + std::to_string(epochs));
   RunConfig cfg;
+  cfg.model.likelihood = eight_bit;
   cfg.model.hidden = 64;
   cfg.model.latent_dim = 8;
   cfg.train.data.data = "fashion-mnist";

@@ -43,6 +43,22 @@ TEST_P(BitsBack, RoundTripIsExactAndCostsAboutTheElbo) {
 }
 INSTANTIATE_TEST_SUITE_P(BinaryAnd8Bit, BitsBack, ::testing::Values(true, false));
 
+// The calibrated Gaussian decoder (one learned scale) codes losslessly too, at about its -ELBO.
+TEST(BitsBackGaussian, RoundTripIsExactAndCostsAboutTheElbo) {
+  LoadedRun run = load_run(test::tiny_run(false, 6, Likelihood::Gaussian));
+  ASSERT_EQ(run.model->config.likelihood, Likelihood::Gaussian);
+  const Images x = test::fashion(100);
+  BitsBackConfig cfg;
+  cfg.lanes = 3;
+  LosslessReport rep;
+  const std::string bytes = compress_lossless(run.model, x, cfg, &rep, false);
+  EXPECT_EQ(decompress_lossless(run.model, bytes, "mem", false).pixels, x.pixels);
+  EvalOptions o;
+  o.iwae_samples = 0;
+  const double neg_elbo_bits = -evaluate(run.model, x, o).elbo / std::log(2.0) * x.count;
+  EXPECT_NEAR(rep.stats.net_bits() / neg_elbo_bits, 1.0, 0.02);
+}
+
 TEST(BitsBackFile, ErrorsAreInputErrors) {
   LoadedRun run = load_run(test::tiny_run(false));
   LoadedRun other = load_run(test::tiny_run(false, 2));

@@ -24,6 +24,9 @@ TEST(Cli, BadUsageExitsTwoWithOneLine) {
   expect_usage_error("train --out " + dir + "/r --kl-anneal quadratic:5", "--kl-anneal");
   expect_usage_error("train --out " + dir + "/r --capacity 5", "--capacity");
   expect_usage_error("train --out " + dir + "/r --device tpu", "--device");
+  expect_usage_error("train --out " + dir + "/r --likelihood poisson", "--likelihood");
+  expect_usage_error("train --out " + dir + "/r --likelihood gaussian --binarize static", "--likelihood gaussian");
+  expect_usage_error("train --out " + dir + "/r --likelihood gaussian --model pixelcnn", "--likelihood gaussian");
   expect_usage_error("eval --run " + dir + "/missing", "missing");
   expect_usage_error("compress --run " + dir + "/missing -o x", "missing");
   expect_usage_error("decompress --run " + test::tiny_run(false) + " " + dir + "/none.vlae -o " + dir + "/o.idx",

@@ -15,8 +15,10 @@
 
 using namespace vlae;
 
-TEST(Lossy, RoundTripDecodesTheReportedReconstructions) {
-  LoadedRun run = load_run(test::tiny_run(false, 2));
+class LossyRoundTrip : public ::testing::TestWithParam<Likelihood> {};
+
+TEST_P(LossyRoundTrip, DecodesTheReportedReconstructions) {
+  LoadedRun run = load_run(test::tiny_run(false, 2, GetParam()));
   const Images x = test::fashion(120);
   const LatentGrid grid = choose_grid(run.model, test::fashion(300, false, "train"));
   LossyReport r;
@@ -32,6 +34,9 @@ TEST(Lossy, RoundTripDecodesTheReportedReconstructions) {
   // The file costs what the codec says, plus a header and the flushed state.
   EXPECT_NEAR(r.bits, r.ideal_bits, 8.0 * (120 + 8 * run.config.model.latent_dim) + 64);
 }
+INSTANTIATE_TEST_SUITE_P(LogisticAndGaussian, LossyRoundTrip,
+                         ::testing::Values(Likelihood::Logistic, Likelihood::Gaussian),
+                         [](const auto& info) { return to_string(info.param); });
 
 TEST(Lossy, DeadDimensionsCostNothingAndCoarserGridsCostLess) {
   LoadedRun run = load_run(test::tiny_run(false, 2));

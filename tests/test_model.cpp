@@ -4,6 +4,7 @@
 
 #include "eval/evaluate.h"
 #include "helpers.h"
+#include "coding/codecs.h"
 #include "model/likelihood.h"
 #include "model/vae.h"
 #include "objective/objective.h"
@@ -25,6 +26,34 @@ TEST(Likelihood, DiscretizedLogisticSumsToOneOverLevels) {
       }
       EXPECT_NEAR(per_pixel.sum().item<double>(), 1.0, 2e-3) << mean << " " << ls;
     }
+}
+
+TEST(Likelihood, DiscretizedGaussianSumsToOneMatchesItsCodecAndHasFiniteGradients) {
+  const auto levels = torch::arange(256, torch::kFloat32).unsqueeze(0);  // one image, every level once
+  for (double mean : {-1.3, -0.9, 0.0, 0.42, 1.2})
+    for (double ls : {-9.0, -4.0, -2.0, 0.5}) {
+      const auto m = torch::full({1, 1, 256}, mean, torch::requires_grad());
+      const auto params = torch::cat({m, torch::full({1, 1, 256}, ls)}, 1);
+      const auto logp = log_likelihood(Likelihood::Gaussian, params, levels);  // sum over the 256 pixels
+      double total = 0;
+      const codec::DiscretizedGaussian c(mean, ls, 24);
+      for (int k = 0; k < 256; ++k) {
+        const double lp = log_likelihood(Likelihood::Gaussian, params.slice(2, k, k + 1), levels.slice(1, k, k + 1))
+                              .item<double>();
+        total += std::exp(lp);
+        // The codec's quantized bin mass (one count added per level) matches where it is not tiny.
+        const double coded = (c(k + 1) - c(k)) / double(1 << 24);
+        if (std::exp(lp) > 1e-3) EXPECT_NEAR(std::log(coded), lp, 1e-3) << mean << " " << ls << " " << k;
+      }
+      EXPECT_NEAR(total, 1.0, 2e-3) << mean << " " << ls;
+      logp.backward();
+      EXPECT_TRUE(torch::isfinite(m.grad()).all().item<bool>()) << mean << " " << ls;
+    }
+  // Far outside the level range the end bins keep a useful gradient pulling the mean back.
+  const auto m = torch::full({1, 1, 1}, 3.0, torch::requires_grad());
+  log_likelihood(Likelihood::Gaussian, torch::cat({m, torch::full({1, 1, 1}, -5.0)}, 1), torch::zeros({1, 1}))
+      .backward();
+  EXPECT_LT(m.grad().item<double>(), -1.0);
 }
 
 TEST(Likelihood, BernoulliMatchesClosedForm) {

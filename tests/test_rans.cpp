@@ -105,9 +105,9 @@ TEST(Codecs, EachPopInvertsItsPush) {
   };
   std::vector<Step> steps;
   for (int i = 0; i < 20000; ++i) {
-    Step st{static_cast<int>(rng() % 4), normal(rng), normal(rng), 0};
+    Step st{static_cast<int>(rng() % 5), normal(rng), normal(rng), 0};
     if (st.kind == 0) st.s = rng() % 2;
-    if (st.kind == 1) st.s = rng() % 256;
+    if (st.kind == 1 || st.kind == 4) st.s = rng() % 256;
     if (st.kind == 2) {  // a bucket the posterior can produce
       const GaussianBuckets g(&buckets, st.a, std::exp(st.b - 2), 18);
       st.s = g.lo + static_cast<uint32_t>(rng() % g.n);
@@ -120,6 +120,7 @@ TEST(Codecs, EachPopInvertsItsPush) {
       case 0: Bernoulli::from_logit(st.a * 5, 24).push(m, st.s); break;
       case 1: DiscretizedLogistic(st.a * 0.5, st.b * 2 - 3, 24).push(m, st.s); break;
       case 2: GaussianBuckets(&buckets, st.a, std::exp(st.b - 2), 18).push(m, st.s); break;
+      case 4: DiscretizedGaussian(st.a * 0.5, st.b * 2 - 3, 24).push(m, st.s); break;
       default: Uniform{12}.push(m, st.s);
     }
   };
@@ -128,6 +129,7 @@ TEST(Codecs, EachPopInvertsItsPush) {
       case 0: return Bernoulli::from_logit(st.a * 5, 24).pop(m);
       case 1: return DiscretizedLogistic(st.a * 0.5, st.b * 2 - 3, 24).pop(m);
       case 2: return GaussianBuckets(&buckets, st.a, std::exp(st.b - 2), 18).pop(m);
+      case 4: return DiscretizedGaussian(st.a * 0.5, st.b * 2 - 3, 24).pop(m);
       default: return Uniform{12}.pop(m);
     }
   };
@@ -154,6 +156,10 @@ TEST(Codecs, QuantizedCdfsAreStrictlyIncreasingAndComplete) {
       ASSERT_EQ(d(0), 0u);
       ASSERT_EQ(d(256), 1u << 16);
       for (uint32_t k = 0; k < 256; ++k) ASSERT_LT(d(k), d(k + 1));
+      const DiscretizedGaussian g(mean, ls, 16);
+      ASSERT_EQ(g(0), 0u);
+      ASSERT_EQ(g(256), 1u << 16);
+      for (uint32_t k = 0; k < 256; ++k) ASSERT_LT(g(k), g(k + 1));
     }
   const LatentBuckets b(8);
   for (double sd : {1e-6, 0.01, 1.0, 50.0}) {

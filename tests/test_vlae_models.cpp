@@ -17,8 +17,9 @@
 namespace vlae {
 namespace {
 
-ModelConfig pixel_config(const std::string& field, bool gated, Likelihood lik) {
+ModelConfig pixel_config(const std::string& field, bool gated, Likelihood lik, const std::string& stack = "single") {
   ModelConfig c;
+  c.pixel_stack = stack;
   c.arch = field == "local" ? "vlae" : "pixelcnn";
   c.receptive_field = field;
   c.gated = gated;
@@ -49,15 +50,23 @@ torch::Tensor numerical_jacobian(const std::function<torch::Tensor(const torch::
   return jac;
 }
 
-class PixelCNNCausality : public ::testing::TestWithParam<std::tuple<std::string, bool>> {};
+// ∂ params(pixel j) / ∂ x, as an [H, W] map of absolute values.
+torch::Tensor input_gradient(PixelCNN& net, const torch::Tensor& z, int64_t j) {
+  const auto& c = net->config;
+  auto x = (torch::rand({1, c.dims()}) * 255).round().requires_grad_(true);
+  net->forward(z, x).select(2, j).sum().backward();
+  return x.grad().view({c.height, c.width}).abs();
+}
+
+class PixelCNNCausality : public ::testing::TestWithParam<std::tuple<std::string, bool, std::string>> {};
 
 TEST_P(PixelCNNCausality, OutputNeverDependsOnThePixelOrLaterOnes) {
-  const auto [field, gated] = GetParam();
+  const auto [field, gated, stack] = GetParam();
   torch::manual_seed(1);
-  const auto c = pixel_config(field, gated, Likelihood::Logistic);
+  const auto c = pixel_config(field, gated, Likelihood::Logistic, stack);
   PixelCNN net(c);
   randomize(*net);
-  const int64_t h = c.height, w = c.width, reach = net->receptive_rows();
+  const int64_t h = c.height, w = c.width, reach = net->receptive_rows(), cols = net->receptive_cols();
   const auto z = torch::randn({1, c.latent_dim});
   for (const int64_t j : {0L, 1L, 27L, 28L, 29L, 400L, 405L, 783L}) {
     auto x = (torch::rand({1, c.dims()}) * 255).round().requires_grad_(true);
@@ -69,7 +78,7 @@ TEST_P(PixelCNNCausality, OutputNeverDependsOnThePixelOrLaterOnes) {
       const int64_t ri = i / w, ci = i % w;
       const float gi = g[ri][ci].item<float>();
       if (i >= j) EXPECT_EQ(gi, 0.0f) << field << " pixel " << j << " depends on pixel " << i;
-      if (r - ri > reach || std::abs(ci - col) > reach)
+      if (r - ri > reach || std::abs(ci - col) > cols)
         EXPECT_EQ(gi, 0.0f) << field << " pixel " << j << " sees " << i << " outside its receptive field";
     }
     if (j == 405) {
@@ -81,7 +90,26 @@ TEST_P(PixelCNNCausality, OutputNeverDependsOnThePixelOrLaterOnes) {
 }
 
 INSTANTIATE_TEST_SUITE_P(FullAndLocal, PixelCNNCausality,
-                         ::testing::Combine(::testing::Values("full", "local"), ::testing::Bool()));
+                         ::testing::Combine(::testing::Values("full", "local"), ::testing::Bool(),
+                                            ::testing::Values("single", "vh")));
+
+// The single masked stack cannot see some earlier pixels inside its window (up and to the right);
+// the vertical + horizontal stacks see every one of them.
+TEST(PixelCNN, TwoStacksHaveNoBlindSpot) {
+  torch::manual_seed(3);
+  const int64_t j = 14 * 28 + 10;  // row 14, column 10
+  for (const std::string stack : {"single", "vh"}) {
+    PixelCNN net(pixel_config("local", true, Likelihood::Logistic, stack));
+    randomize(*net);
+    const int64_t w = 28, rows = net->receptive_rows(), cols = net->receptive_cols();
+    const auto g = input_gradient(net, torch::randn({1, 4}), j);
+    int64_t blind = 0;
+    for (int64_t i = 0; i < j; ++i)
+      if (j / w - i / w <= rows && std::abs(i % w - j % w) <= cols && g[i / w][i % w].item<float>() == 0.0f) ++blind;
+    if (stack == "single") EXPECT_GT(blind, 0) << "the masked stack's blind spot";
+    else EXPECT_EQ(blind, 0) << "earlier pixels inside the window the vh stacks cannot see";
+  }
+}
 
 TEST(PixelCNN, ReceptiveFieldsAreFullAndLocal) {
   const auto full = PixelCNN(pixel_config("full", false, Likelihood::Bernoulli));
@@ -92,9 +120,10 @@ TEST(PixelCNN, ReceptiveFieldsAreFullAndLocal) {
 
 TEST(PixelCNN, SequentialPassMatchesTeacherForcing) {
   torch::NoGradGuard no_grad;
-  for (const std::string field : {"full", "local"}) {
+  for (const std::string field : {"full", "local", "vh"}) {
     torch::manual_seed(2);
-    const auto c = pixel_config(field, true, Likelihood::Logistic);
+    const auto c = field == "vh" ? pixel_config("full", true, Likelihood::Logistic, "vh")
+                                 : pixel_config(field, true, Likelihood::Logistic);
     PixelCNN net(c);
     randomize(*net, 0.2);
     const auto z = torch::randn({3, c.latent_dim});
@@ -244,6 +273,7 @@ TEST(BitsBackAutoregressive, PixelCNNAndFlowPriorRoundTrip) {
   auto g = pixel_config("full", true, Likelihood::Logistic);
   g.prior = "ar1";
   expect_round_trip(g, levels);
+  expect_round_trip(pixel_config("full", true, Likelihood::Bernoulli, "vh"), bin);
 }
 
 }  // namespace

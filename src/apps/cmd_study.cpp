@@ -54,6 +54,13 @@ std::vector<StudyModel> study_models(const StudyFlags& f, int64_t train_images) 
   all.push_back({"factorized", "MLP encoder and decoder, N(0,I) prior", "none", make("mlp", "full", "normal")});
   all.push_back({"pixelcnn", "full-receptive-field PixelCNN decoder, no cure", "none", make("pixelcnn", "full", "normal")});
   {
+    StudyModel m{"pixelcnn-vh", "full Gated PixelCNN (vertical + horizontal stacks: no blind spot), no cure", "none",
+                 make("pixelcnn", "full", "normal")};
+    m.config.model.gated = true;
+    m.config.model.pixel_stack = "vh";
+    all.push_back(m);
+  }
+  {
     StudyModel m{"pixelcnn-anneal", "full PixelCNN, KL weight 0 -> 1 over half the steps", "kl annealing",
                  make("pixelcnn", "full", "normal")};
     m.config.objective.kl_anneal = "linear:" + std::to_string(std::max<int64_t>(1, steps / 2));
@@ -248,12 +255,13 @@ void run_study(const StudyFlags& f) {
     return nullptr;
   };
   char buf[320];
-  if (const auto* p = find("pixelcnn")) {
-    std::snprintf(buf, sizeof buf, "KL %.3f nats, %d active units", (*p)["rate_nats"].get<double>(),
-                  (*p)["active_units"].get<int>());
-    checks.push_back(check_claim("the uncured full PixelCNN collapses (KL < 1 nat, no active units)",
-                           (*p)["rate_nats"].get<double>() < 1.0 && (*p)["active_units"].get<int>() == 0, buf));
-  }
+  for (const char* name : {"pixelcnn", "pixelcnn-vh"})
+    if (const auto* p = find(name)) {
+      std::snprintf(buf, sizeof buf, "%s: KL %.3f nats, %d active units", name, (*p)["rate_nats"].get<double>(),
+                    (*p)["active_units"].get<int>());
+      checks.push_back(check_claim("the uncured full PixelCNN collapses (KL < 1 nat, no active units)",
+                                   (*p)["rate_nats"].get<double>() < 1.0 && (*p)["active_units"].get<int>() == 0, buf));
+    }
   for (const auto& m : rows) {
     const double floor = m["rate_floor_nats"], rate = m["rate_nats"];
     if (floor > 0) {
@@ -348,7 +356,7 @@ void add_study_command(CLI::App& app) {
   add_training_flags(*cmd, f->run, true);
   cmd->add_option("--out", f->out, "study directory (one run per model; finished ones are reused)")->required();
   cmd->add_option("--models", f->models,
-                  "comma-separated: factorized, pixelcnn, pixelcnn-anneal, pixelcnn-freebits, pixelcnn-delta, "
+                  "comma-separated: factorized, pixelcnn, pixelcnn-vh, pixelcnn-anneal, pixelcnn-freebits, pixelcnn-delta, "
                   "pixelcnn-ar1, vlae, vlae-iaf");
   cmd->add_option("--eval-limit", f->eval_limit, "test images evaluated per model");
   cmd->add_option("--iwae-samples", f->iwae_samples, "importance samples for the IWAE NLL");

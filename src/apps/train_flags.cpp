@@ -11,10 +11,15 @@ void add_training_flags(CLI::App& cmd, TrainingFlags& f, bool with_beta) {
   cmd.add_option("--latent-dim", f.latent_dim, "latent dimensions K");
   cmd.add_option("--hidden", f.hidden, "MLP hidden width");
   cmd.add_option("--channels", f.channels, "conv channels of the first layer");
+  cmd.add_option("--likelihood", f.likelihood,
+                 "8-bit data: logistic (discretized, per-pixel scales; default) | gaussian (discretized, one learned "
+                 "scale: trains for MSE/PSNR). Binarized data is always bernoulli");
   cmd.add_option("--receptive-field", f.receptive_field, "PixelCNN: full (default for pixelcnn) | local (vlae)");
   cmd.add_option("--pixel-layers", f.pixel_layers, "PixelCNN masked conv layers (0: preset, 9 full / 6 local)");
   cmd.add_option("--pixel-channels", f.pixel_channels, "PixelCNN channels");
   cmd.add_flag("--gated", f.gated, "PixelCNN: gated tanh*sigmoid units");
+  cmd.add_option("--pixel-stack", f.pixel_stack,
+                 "PixelCNN: single (masked convs, with a blind spot; default) | vh (vertical + horizontal stacks, none)");
   cmd.add_option("--prior", f.prior, "normal (default) | af (MADE autoregressive flow; default for vlae) | ar1");
   cmd.add_option("--flow-layers", f.flow_layers, "AF prior: MADE layers");
   cmd.add_option("--flow-hidden", f.flow_hidden, "AF prior: MADE hidden width");
@@ -47,11 +52,17 @@ RunConfig run_config_from(const TrainingFlags& f) {
   cfg.model.pixel_layers = f.pixel_layers;
   cfg.model.pixel_channels = f.pixel_channels;
   cfg.model.gated = f.gated;
+  cfg.model.pixel_stack = f.pixel_stack;
   cfg.model.flow_layers = f.flow_layers;
   cfg.model.flow_hidden = f.flow_hidden;
   cfg.model.ar1_alpha = f.ar1_alpha;
   cfg.model.posterior = f.posterior;
   cfg.model.iaf_layers = f.iaf_layers;
+  if (f.likelihood != "logistic" && f.likelihood != "gaussian")
+    throw InputError("--likelihood: expected logistic or gaussian, got '" + f.likelihood + "'");
+  cfg.model.likelihood = parse_likelihood(f.likelihood);
+  if (cfg.model.likelihood == Likelihood::Gaussian && !f.data.binarize.empty() && f.data.binarize != "none")
+    throw InputError("--likelihood gaussian: binarized data is modelled by a Bernoulli decoder");
   validate(cfg.model);
   cfg.objective.beta = f.beta;
   cfg.objective.free_bits = f.free_bits;

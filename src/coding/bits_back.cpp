@@ -51,10 +51,12 @@ std::vector<double> factorized_params(VAE& model, const std::vector<float>& z, i
 // One pixel's codec from its likelihood params (P = 1 logit, or P = 2 mean and log-scale).
 double push_pixel(Likelihood lik, const double* p, unsigned prec, rans::Message& m, uint32_t v) {
   if (lik == Likelihood::Bernoulli) return codec::Bernoulli::from_logit(p[0], prec).push(m, v);
+  if (lik == Likelihood::Gaussian) return codec::DiscretizedGaussian(p[0], p[1], prec).push(m, v);
   return codec::DiscretizedLogistic(p[0], p[1], prec).push(m, v);
 }
 uint32_t pop_pixel(Likelihood lik, const double* p, unsigned prec, rans::Message& m) {
   if (lik == Likelihood::Bernoulli) return codec::Bernoulli::from_logit(p[0], prec).pop(m);
+  if (lik == Likelihood::Gaussian) return codec::DiscretizedGaussian(p[0], p[1], prec).pop(m);
   return codec::DiscretizedLogistic(p[0], p[1], prec).pop(m);
 }
 

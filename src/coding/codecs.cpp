@@ -1,6 +1,7 @@
 #include "coding/codecs.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "model/likelihood.h"
@@ -37,6 +38,15 @@ uint32_t DiscretizedLogistic::operator()(uint32_t k) const {
   const double edge = (2.0 * k - 256.0) / 255.0;
   const double f = 1.0 / (1.0 + std::exp(-(edge - mean) * inv_scale));
   return quantize_cdf(f, k, 256, prec);
+}
+
+DiscretizedGaussian::DiscretizedGaussian(double m, double log_scale, unsigned p)
+    : mean(m), inv_scale_sqrt2(std::exp(-std::max(log_scale, kMinLogScale)) * M_SQRT1_2), prec(p) {}
+
+uint32_t DiscretizedGaussian::operator()(uint32_t k) const {
+  if (k == 0 || k >= 256) return quantize_cdf(0.0, k, 256, prec);
+  const double edge = (2.0 * k - 256.0) / 255.0;  // lower edge of level k
+  return quantize_cdf(0.5 * std::erfc(-(edge - mean) * inv_scale_sqrt2), k, 256, prec);
 }
 
 }  // namespace vlae::codec

@@ -91,4 +91,14 @@ struct DiscretizedLogistic {
   uint32_t pop(rans::Message& m, double* bits = nullptr) const { return pop_cdf(m, *this, 256, prec, bits); }
 };
 
+// Discretized Gaussian over the same 256 bins, log_scale clamped at kMinLogScale as in training.
+struct DiscretizedGaussian {
+  double mean, inv_scale_sqrt2;  // 1 / (sigma sqrt 2)
+  unsigned prec;
+  DiscretizedGaussian(double mean, double log_scale, unsigned prec);
+  uint32_t operator()(uint32_t k) const;
+  double push(rans::Message& m, uint32_t s) const { return push_cdf(m, *this, s, prec); }
+  uint32_t pop(rans::Message& m, double* bits = nullptr) const { return pop_cdf(m, *this, 256, prec, bits); }
+};
+
 }  // namespace vlae::codec

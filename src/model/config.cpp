@@ -6,14 +6,27 @@
 
 namespace vlae {
 
-std::string to_string(Likelihood l) { return l == Likelihood::Bernoulli ? "bernoulli" : "logistic"; }
+std::string to_string(Likelihood l) {
+  return l == Likelihood::Bernoulli ? "bernoulli" : l == Likelihood::Logistic ? "logistic" : "gaussian";
+}
+
+Likelihood parse_likelihood(const std::string& s) {
+  if (s == "bernoulli") return Likelihood::Bernoulli;
+  if (s == "logistic") return Likelihood::Logistic;
+  if (s == "gaussian") return Likelihood::Gaussian;
+  throw InputError("unknown likelihood '" + s + "': expected bernoulli, logistic or gaussian");
+}
 
 nlohmann::json to_json(const ModelConfig& c) {
-  return {{"arch", c.arch},       {"height", c.height}, {"width", c.width},       {"likelihood", to_string(c.likelihood)},
+  nlohmann::json j = {{"arch", c.arch},       {"height", c.height}, {"width", c.width},       {"likelihood", to_string(c.likelihood)},
           {"latent_dim", c.latent_dim}, {"hidden", c.hidden}, {"channels", c.channels}, {"delta", c.delta},
           {"receptive_field", c.receptive_field}, {"pixel_layers", c.pixel_layers}, {"pixel_channels", c.pixel_channels},
           {"gated", c.gated}, {"prior", c.prior}, {"flow_layers", c.flow_layers}, {"flow_hidden", c.flow_hidden},
           {"ar1_alpha", c.ar1_alpha}, {"posterior", c.posterior}, {"iaf_layers", c.iaf_layers}};
+  // Written only when not the default, so the fingerprints of models (and files) made before it
+  // existed stay valid.
+  if (c.pixel_stack != "single") j["pixel_stack"] = c.pixel_stack;
+  return j;
 }
 
 void validate(const ModelConfig& c) {
@@ -24,6 +37,8 @@ void validate(const ModelConfig& c) {
   if (c.receptive_field != "full" && c.receptive_field != "local")
     throw InputError("--receptive-field: expected full or local, got '" + c.receptive_field + "'");
   if (c.pixel_layers < 0 || c.pixel_layers > 64) throw InputError("--pixel-layers: expected 0..64");
+  if (c.pixel_stack != "single" && c.pixel_stack != "vh")
+    throw InputError("--pixel-stack: expected single or vh, got '" + c.pixel_stack + "'");
   if (c.prior != "normal" && c.prior != "af" && c.prior != "ar1")
     throw InputError("--prior: expected normal, af or ar1, got '" + c.prior + "'");
   if (c.flow_layers < 1 || c.flow_layers > 16 || c.flow_hidden <= 0)
@@ -33,6 +48,8 @@ void validate(const ModelConfig& c) {
   if (c.posterior != "diag" && c.posterior != "iaf")
     throw InputError("--posterior: expected diag or iaf, got '" + c.posterior + "'");
   if (c.iaf_layers < 1 || c.iaf_layers > 16) throw InputError("--iaf-layers: expected 1..16");
+  if (c.likelihood == Likelihood::Gaussian && c.autoregressive_decoder())
+    throw InputError("--likelihood gaussian: for the mlp and conv decoders only (PixelCNN decoders use logistic)");
 }
 
 ModelConfig model_config_from_json(const nlohmann::json& j) {
@@ -41,9 +58,7 @@ ModelConfig model_config_from_json(const nlohmann::json& j) {
     c.arch = j.at("arch").get<std::string>();
     c.height = j.at("height").get<int64_t>();
     c.width = j.at("width").get<int64_t>();
-    const std::string lik = j.at("likelihood").get<std::string>();
-    if (lik != "bernoulli" && lik != "logistic") throw InputError("unknown likelihood '" + lik + "'");
-    c.likelihood = lik == "bernoulli" ? Likelihood::Bernoulli : Likelihood::Logistic;
+    c.likelihood = parse_likelihood(j.at("likelihood").get<std::string>());
     c.latent_dim = j.at("latent_dim").get<int64_t>();
     c.hidden = j.value("hidden", c.hidden);
     c.channels = j.value("channels", c.channels);
@@ -52,6 +67,7 @@ ModelConfig model_config_from_json(const nlohmann::json& j) {
     c.pixel_layers = j.value("pixel_layers", c.pixel_layers);
     c.pixel_channels = j.value("pixel_channels", c.pixel_channels);
     c.gated = j.value("gated", c.gated);
+    c.pixel_stack = j.value("pixel_stack", c.pixel_stack);
     c.prior = j.value("prior", c.prior);
     c.flow_layers = j.value("flow_layers", c.flow_layers);
     c.flow_hidden = j.value("flow_hidden", c.flow_hidden);

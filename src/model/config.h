@@ -6,7 +6,10 @@
 
 namespace vlae {
 
-enum class Likelihood { Bernoulli, Logistic };  // binary pixels | discretized logistic on 8-bit levels
+// binary pixels | discretized logistic on 8-bit levels (per-pixel scales) | discretized Gaussian on
+// 8-bit levels with one learned scale for all pixels (the calibrated "sigma-VAE" decoder: its
+// distortion is squared error over 2 sigma^2 plus a constant, so it trains for MSE/PSNR).
+enum class Likelihood { Bernoulli, Logistic, Gaussian };
 
 struct ModelConfig {
   // Preset: mlp | conv (factorized decoders); pixelcnn (MLP encoder, PixelCNN decoder);
@@ -24,6 +27,7 @@ struct ModelConfig {
   int64_t pixel_layers = 0;              // masked conv layers (0: the receptive field's preset)
   int64_t pixel_channels = 32;
   bool gated = false;                    // tanh ⊙ sigmoid units (Gated PixelCNN) instead of ReLU
+  std::string pixel_stack = "single";    // single: masked convs (a blind spot) | vh: vertical + horizontal stacks
 
   // Prior p(z): normal = N(0, I) | af = MADE autoregressive flow | ar1 = AR(1) Gaussian
   // z_t = α z_{t-1} + √(1-α²) ε_t (δ-VAE's sequential form with a factorized posterior).
@@ -45,5 +49,6 @@ nlohmann::json to_json(const ModelConfig& c);
 void validate(const ModelConfig& c);  // throws InputError naming the flag
 ModelConfig model_config_from_json(const nlohmann::json& j);  // throws InputError
 std::string to_string(Likelihood l);
+Likelihood parse_likelihood(const std::string& s);  // throws InputError
 
 }  // namespace vlae

@@ -12,7 +12,7 @@ namespace vlae {
 namespace nn = torch::nn;
 
 DecoderImpl::DecoderImpl(const ModelConfig& c) : config(c) {
-  const int64_t p = likelihood_params(c.likelihood);
+  const int64_t p = likelihood_outputs(c.likelihood);
   if (c.arch == "mlp") {
     net = nn::Sequential(nn::Linear(c.latent_dim, c.hidden), nn::ReLU(), nn::Linear(c.hidden, p * c.dims()));
   } else if (c.arch == "conv") {
@@ -25,11 +25,16 @@ DecoderImpl::DecoderImpl(const ModelConfig& c) : config(c) {
     throw InputError("--model: unknown architecture '" + c.arch + "'");
   }
   register_module("net", net);
+  // sigma = e^-2 ~ 17 levels: near what a trained model settles on, so Adam need not walk there.
+  if (c.likelihood == Likelihood::Gaussian) log_scale = register_parameter("log_scale", torch::full({1}, -2.0));
 }
 
 torch::Tensor DecoderImpl::forward(const torch::Tensor& z) {
-  const int64_t p = likelihood_params(config.likelihood);
-  return net->forward(z).reshape({z.size(0), p, config.dims()});
+  const int64_t b = z.size(0), d = config.dims();
+  if (config.likelihood != Likelihood::Gaussian)
+    return net->forward(z).reshape({b, likelihood_params(config.likelihood), d});
+  const auto mean = net->forward(z).reshape({b, 1, d});
+  return torch::cat({mean, log_scale.view({1, 1, 1}).expand({b, 1, d})}, 1);
 }
 
 }  // namespace vlae

@@ -2,6 +2,7 @@
 #pragma once
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/sequential.h>
+#include <torch/types.h>
 
 #include "model/config.h"
 
@@ -14,6 +15,7 @@ struct DecoderImpl : torch::nn::Module {
 
   ModelConfig config;
   torch::nn::Sequential net{nullptr};
+  torch::Tensor log_scale;  // Gaussian likelihood only: one learned log sigma, [-1, 1] pixel units
 };
 TORCH_MODULE(Decoder);
 

@@ -1,12 +1,16 @@
 #include "model/likelihood.h"
 
 #include <torch/nn/functional/activation.h>
+#include <torch/special.h>
+
+#include <cmath>
 
 namespace vlae {
 
 namespace F = torch::nn::functional;
 
 int64_t likelihood_params(Likelihood l) { return l == Likelihood::Bernoulli ? 1 : 2; }
+int64_t likelihood_outputs(Likelihood l) { return l == Likelihood::Logistic ? 2 : 1; }
 
 namespace {
 torch::Tensor discretized_logistic_log_prob(const torch::Tensor& mean, const torch::Tensor& log_scale_raw,
@@ -27,6 +31,26 @@ torch::Tensor discretized_logistic_log_prob(const torch::Tensor& mean, const tor
       torch::where(cdf_delta > 1e-5, torch::log(cdf_delta.clamp_min(1e-12)), log_pdf_mid + std::log(2.0 / 255.0));
   return torch::where(levels < 0.5, log_cdf_plus, torch::where(levels > 254.5, log_one_minus_cdf_min, log_mid));
 }
+
+// Same bins as the logistic. Bin masses come from erfc in whichever tail the bin lies, so a bin
+// far from the mean keeps its relative precision; below 1e-5 the density at the centre is used.
+torch::Tensor discretized_gaussian_log_prob(const torch::Tensor& mean, const torch::Tensor& log_scale_raw,
+                                            const torch::Tensor& levels) {
+  const auto log_scale = log_scale_raw.clamp_min(kMinLogScale);
+  const auto centered = levels * (2.0 / 255.0) - 1.0 - mean;
+  const auto k = torch::exp(-log_scale) * M_SQRT1_2;  // 1 / (sigma sqrt 2)
+  const auto hi = k * (centered + 1.0 / 255.0), lo = k * (centered - 1.0 / 255.0);
+  // P(bin) = (erfc(lo) - erfc(hi)) / 2 above the mean, (erfc(-hi) - erfc(-lo)) / 2 below it.
+  const auto upper = centered > 0;
+  const auto mass = 0.5 * torch::where(upper, torch::erfc(lo) - torch::erfc(hi), torch::erfc(-hi) - torch::erfc(-lo));
+  const auto mid = k * centered;
+  const auto log_pdf_mid = -mid * mid - log_scale - 0.5 * std::log(2.0 * M_PI);
+  const auto log_mid = torch::where(mass > 1e-5, torch::log(mass.clamp_min(1e-12)), log_pdf_mid + std::log(2.0 / 255.0));
+  // End bins reach to infinity: P(level 0) = Phi(sqrt2 hi), P(level 255) = Phi(-sqrt2 lo).
+  const auto log_first = torch::special::log_ndtr(hi * M_SQRT2);
+  const auto log_last = torch::special::log_ndtr(lo * -M_SQRT2);
+  return torch::where(levels < 0.5, log_first, torch::where(levels > 254.5, log_last, log_mid));
+}
 }  // namespace
 
 torch::Tensor log_likelihood(Likelihood l, const torch::Tensor& params, const torch::Tensor& x) {
@@ -35,11 +59,14 @@ torch::Tensor log_likelihood(Likelihood l, const torch::Tensor& params, const to
     // log p = x*logit - softplus(logit)
     return (x * logits - F::softplus(logits)).sum(1);
   }
+  if (l == Likelihood::Gaussian)
+    return discretized_gaussian_log_prob(params.select(1, 0), params.select(1, 1), x).sum(1);
   return discretized_logistic_log_prob(params.select(1, 0), params.select(1, 1), x).sum(1);
 }
 
 torch::Tensor likelihood_mean(Likelihood l, const torch::Tensor& params) {
   if (l == Likelihood::Bernoulli) return torch::sigmoid(params.select(1, 0));
+  // Logistic and Gaussian: the location, clipped to the level range (the end bins absorb the rest).
   return ((params.select(1, 0) + 1.0) * 127.5).clamp(0.0, 255.0);
 }
 

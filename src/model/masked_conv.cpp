@@ -4,20 +4,38 @@
 
 namespace vlae {
 
+namespace {
+bool horizontal(Mask t) { return t == Mask::HorizontalA || t == Mask::HorizontalB; }
+}  // namespace
+
 MaskedConv2dImpl::MaskedConv2dImpl(int64_t in, int64_t out, int64_t k, Mask type, int64_t dil)
-    : kernel(k), dilation(dil) {
-  conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, k)));
-  auto m = torch::zeros({1, 1, k, k});
+    : kernel(k), rows(horizontal(type) ? 1 : k), dilation(dil) {
+  conv = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, {rows, k})));
+  auto m = torch::zeros({1, 1, rows, k});
   const int64_t centre = k / 2;
-  m.slice(2, 0, centre).fill_(1.0);                                              // rows above
-  m.select(2, centre).slice(2, 0, type == Mask::A ? centre : centre + 1).fill_(1.0);  // left (+ centre for B)
+  switch (type) {
+    case Mask::A:
+    case Mask::B:
+      m.slice(2, 0, centre).fill_(1.0);                                                   // rows above
+      m.select(2, centre).slice(2, 0, type == Mask::A ? centre : centre + 1).fill_(1.0);  // left (+ centre for B)
+      break;
+    case Mask::Vertical: m.slice(2, 0, centre + 1).fill_(1.0); break;  // rows up to the centre, all columns
+    case Mask::HorizontalA: m.slice(3, 0, centre).fill_(1.0); break;
+    case Mask::HorizontalB: m.slice(3, 0, centre + 1).fill_(1.0); break;
+  }
   mask = register_buffer("mask", m);
 }
 
 torch::Tensor MaskedConv2dImpl::forward(const torch::Tensor& x) {
   namespace F = torch::nn::functional;
   return F::conv2d(x, conv->weight * mask,
-                   F::Conv2dFuncOptions().bias(conv->bias).padding((kernel / 2) * dilation).dilation(dilation));
+                   F::Conv2dFuncOptions().bias(conv->bias).padding({reach(), col_reach()}).dilation({rows > 1 ? dilation : 1, dilation}));
+}
+
+torch::Tensor MaskedConv2dImpl::forward_row(const torch::Tensor& slab) {
+  namespace F = torch::nn::functional;
+  return F::conv2d(slab, conv->weight * mask,
+                   F::Conv2dFuncOptions().bias(conv->bias).padding({0, col_reach()}).dilation({rows > 1 ? dilation : 1, dilation}));
 }
 
 }  // namespace vlae

@@ -3,6 +3,7 @@
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/functional/conv.h>
+#include <torch/nn/functional/padding.h>
 #include <torch/nn/modules/linear.h>
 
 #include "model/likelihood.h"
@@ -37,13 +38,19 @@ PixelCNNImpl::PixelCNNImpl(const ModelConfig& c) : config(c) {
                                  nn::ConvTranspose2d(nn::ConvTranspose2dOptions(hc, hc, 4).stride(2).padding(1)),
                                  nn::ReLU(), nn::ConvTranspose2d(nn::ConvTranspose2dOptions(hc, ch, 4).stride(2).padding(1))));
   const int64_t n = preset_layers(c);
+  const bool vh = two_stacks();
   for (int64_t l = 0; l < n; ++l) {
     const bool first = l == 0;
-    const int64_t k = first ? (c.receptive_field == "local" ? 3 : 7) : 3;
-    layers.push_back(register_module("layer" + std::to_string(l),
-                                     MaskedConv2d(first ? 1 : ch, units, k, first ? Mask::A : Mask::B,
-                                                  first ? 1 : dilation_of(c, l))));
-    cond_proj.push_back(register_module("cond" + std::to_string(l), nn::Conv2d(nn::Conv2dOptions(ch, units, 1))));
+    const int64_t k = first ? (c.receptive_field == "local" ? 3 : 7) : 3, in = first ? 1 : ch;
+    const int64_t d = first ? 1 : dilation_of(c, l);
+    const std::string i = std::to_string(l);
+    const Mask mask = vh ? (first ? Mask::HorizontalA : Mask::HorizontalB) : (first ? Mask::A : Mask::B);
+    layers.push_back(register_module("layer" + i, MaskedConv2d(in, units, k, mask, d)));
+    cond_proj.push_back(register_module("cond" + i, nn::Conv2d(nn::Conv2dOptions(ch, units, 1))));
+    if (!vh) continue;
+    vlayers.push_back(register_module("vlayer" + i, MaskedConv2d(in, units, k, Mask::Vertical, d)));
+    vcond_proj.push_back(register_module("vcond" + i, nn::Conv2d(nn::Conv2dOptions(ch, units, 1))));
+    v2h.push_back(register_module("v2h" + i, nn::Conv2d(nn::Conv2dOptions(units, units, 1))));
   }
   head = register_module("head", nn::Sequential(nn::ReLU(), nn::Conv2d(nn::Conv2dOptions(ch, ch, 1)), nn::ReLU(),
                                                 nn::Conv2d(nn::Conv2dOptions(ch, p, 1))));
@@ -51,9 +58,29 @@ PixelCNNImpl::PixelCNNImpl(const ModelConfig& c) : config(c) {
 
 int64_t PixelCNNImpl::receptive_rows() const {
   int64_t r = 0;
-  for (const auto& l : layers) r += l->reach();
-  return r;
+  for (const auto& l : two_stacks() ? vlayers : layers) r += l->reach();
+  return two_stacks() ? r + 1 : r;  // vh: the vertical stack reaches down to the row above
 }
+
+int64_t PixelCNNImpl::receptive_cols() const {
+  int64_t c = 0;
+  for (const auto& l : two_stacks() ? vlayers : layers) c += l->col_reach();
+  return c;
+}
+
+namespace {
+torch::Tensor activate(const torch::Tensor& a, bool gated) {
+  if (!gated) return torch::relu(a);
+  auto parts = a.chunk(2, 1);
+  return torch::tanh(parts[0]) * torch::sigmoid(parts[1]);
+}
+
+// Moves a map down one row (the top row becomes 0): row r then holds what row r - 1 saw.
+torch::Tensor shift_down(const torch::Tensor& m) {
+  namespace F = torch::nn::functional;
+  return F::pad(m, F::PadFuncOptions({0, 0, 1, 0})).slice(2, 0, m.size(2));
+}
+}  // namespace
 
 torch::Tensor PixelCNNImpl::condition(const torch::Tensor& z) { return cond_net->forward(z); }
 
@@ -63,15 +90,15 @@ torch::Tensor PixelCNNImpl::input(const torch::Tensor& x) const {
 }
 
 torch::Tensor PixelCNNImpl::forward_maps(const torch::Tensor& cond, const torch::Tensor& in) {
-  torch::Tensor h;
+  torch::Tensor h, v;
   for (size_t l = 0; l < layers.size(); ++l) {
-    auto a = layers[l]->forward(l == 0 ? in : h) + cond_proj[l]->forward(cond);
-    if (config.gated) {
-      auto parts = a.chunk(2, 1);
-      a = torch::tanh(parts[0]) * torch::sigmoid(parts[1]);
-    } else {
-      a = torch::relu(a);
+    auto pre = layers[l]->forward(l == 0 ? in : h) + cond_proj[l]->forward(cond);
+    if (two_stacks()) {
+      const auto vpre = vlayers[l]->forward(l == 0 ? in : v);
+      pre = pre + v2h[l]->forward(shift_down(vpre));
+      v = activate(vpre + vcond_proj[l]->forward(cond), config.gated);
     }
+    const auto a = activate(pre, config.gated);
     h = l == 0 ? a : h + a;  // residual from the second layer on
   }
   return head->forward(h);
@@ -83,48 +110,57 @@ torch::Tensor PixelCNNImpl::forward(const torch::Tensor& z, const torch::Tensor&
 }
 
 void PixelCNNImpl::autoregress(const torch::Tensor& z, const PixelStep& step) {
-  namespace F = torch::nn::functional;
   const int64_t b = z.size(0), hgt = config.height, wid = config.width;
-  const bool binary = config.likelihood == Likelihood::Bernoulli;
+  const bool binary = config.likelihood == Likelihood::Bernoulli, vh = two_stacks();
   const auto cond = condition(z);  // [B, C, H, W]
   // Row caches: maps[0] is the input, maps[l + 1] the output of layer l, each with `pad` zero rows
   // above and below so a layer's rows r - reach .. r + reach always exist. At pixel (r, c) every
   // layer recomputes only row r, from its input's rows up to r: rows above are final (a row's
   // features depend only on pixels before its last one), rows below are still zero and meet only
   // masked taps. The inputs at every step are the same for an encoder and a decoder.
+  // vh: the horizontal stack (maps) sees only row r and, through v2h, the vertical stack's row r - 1.
+  // The vertical stack (vmaps, vpre) depends on whole rows, so it advances once a row is complete.
   int64_t pad = 0;
   for (const auto& l : layers) pad = std::max(pad, l->reach());
+  for (const auto& l : vlayers) pad = std::max(pad, l->reach());
   const auto opts = cond.options();
-  std::vector<torch::Tensor> maps;
+  const int64_t units = layers.front()->conv->weight.size(0), ch = cond.size(1);
+  std::vector<torch::Tensor> maps, vmaps, vpre;
   maps.push_back(torch::zeros({b, 1, hgt + 2 * pad, wid}, opts));
-  for (size_t l = 0; l < layers.size(); ++l) maps.push_back(torch::zeros({b, cond.size(1), hgt + 2 * pad, wid}, opts));
+  for (size_t l = 0; l < layers.size(); ++l) maps.push_back(torch::zeros({b, ch, hgt + 2 * pad, wid}, opts));
+  if (vh) {
+    vmaps.push_back(maps[0]);  // both stacks start from the image
+    for (size_t l = 0; l < vlayers.size(); ++l) {
+      vmaps.push_back(torch::zeros({b, ch, hgt + 2 * pad, wid}, opts));
+      vpre.push_back(torch::zeros({b, units, hgt + 1, wid}, opts));  // row r + 1 holds image row r
+    }
+  }
   std::vector<uint8_t> values(static_cast<size_t>(b));
   auto col = torch::empty({b}, torch::kFloat32);
+  const auto rows = [&](const torch::Tensor& m, int64_t r, int64_t reach) {
+    return m.slice(2, pad + r - reach, pad + r + reach + 1);
+  };
   for (int64_t r = 0; r < hgt; ++r) {
     const auto cond_row = cond.slice(2, r, r + 1);
     for (int64_t c = 0; c < wid; ++c) {
       torch::Tensor h;
       for (size_t l = 0; l < layers.size(); ++l) {
-        const auto& layer = layers[l];
-        const int64_t reach = layer->reach();
-        const auto slab = maps[l].slice(2, pad + r - reach, pad + r + reach + 1);
-        auto a = F::conv2d(slab, layer->conv->weight * layer->mask,
-                           F::Conv2dFuncOptions().bias(layer->conv->bias).padding({0, reach}).dilation(layer->dilation)) +
-                 cond_proj[l]->forward(cond_row);
-        if (config.gated) {
-          auto parts = a.chunk(2, 1);
-          a = torch::tanh(parts[0]) * torch::sigmoid(parts[1]);
-        } else {
-          a = torch::relu(a);
-        }
+        auto pre = layers[l]->forward_row(rows(maps[l], r, layers[l]->reach())) + cond_proj[l]->forward(cond_row);
+        if (vh) pre = pre + v2h[l]->forward(vpre[l].slice(2, r, r + 1));
+        const auto a = activate(pre, config.gated);
         h = l == 0 ? a : h + a;
-        maps[l + 1].slice(2, pad + r, pad + r + 1).copy_(h);
+        rows(maps[l + 1], r, 0).copy_(h);
       }
       const auto params = head->forward(h.slice(3, c, c + 1)).reshape({b, -1}).to(torch::kCPU, torch::kFloat64).contiguous();
       step(r * wid + c, params.data_ptr<double>(), values.data());
       float* cp = col.data_ptr<float>();
       for (int64_t i = 0; i < b; ++i) cp[i] = binary ? 2.0f * values[i] - 1.0f : values[i] * (2.0f / 255.0f) - 1.0f;
       maps[0].select(1, 0).select(1, pad + r).select(1, c).copy_(col);
+    }
+    for (size_t l = 0; l < vlayers.size(); ++l) {  // row r is complete: advance the vertical stack
+      const auto p = vlayers[l]->forward_row(rows(vmaps[l], r, vlayers[l]->reach()));
+      vpre[l].slice(2, r + 1, r + 2).copy_(p);
+      rows(vmaps[l + 1], r, 0).copy_(activate(p + vcond_proj[l]->forward(cond_row), config.gated));
     }
   }
 }

@@ -4,6 +4,9 @@
 //           so the decoder can model x without z (and a VAE with it can collapse);
 //   local — 3x3 layers only (6 by default: 6 rows up, 6 columns either side), so global structure
 //           has to come through z (Chen et al. 2017).
+// `pixel_stack`: single — one stack of masked convolutions, whose receptive field has a blind
+// spot up and to the right (z can fill it, which works against collapse); vh — the Gated
+// PixelCNN's vertical and horizontal stacks (van den Oord et al. 2016), no blind spot.
 // Training and scoring run all pixels in one pass (teacher forcing). Sampling and coding run
 // `autoregress`: one step per pixel, each recomputing only the current row of every layer.
 #pragma once
@@ -33,8 +36,10 @@ struct PixelCNNImpl : torch::nn::Module {
   // Params [B, P, h, w] for an input crop [B, 1, h, w] and the matching crop of h(z).
   torch::Tensor forward_maps(const torch::Tensor& cond, const torch::Tensor& in);
 
-  // Rows above a pixel that its output depends on (also the reach in columns to either side).
+  // Rows above a pixel that its output can depend on; columns to either side.
   int64_t receptive_rows() const;
+  int64_t receptive_cols() const;
+  bool two_stacks() const { return config.pixel_stack == "vh"; }
 
   // Sequential pass in raster order over a batch: for each pixel j, computes its params [B, P]
   // (double, CPU) with pixel j and every later pixel still 0 in the input, then calls
@@ -47,8 +52,11 @@ struct PixelCNNImpl : torch::nn::Module {
 
   ModelConfig config;
   torch::nn::Sequential cond_net{nullptr};
-  std::vector<MaskedConv2d> layers;
+  std::vector<MaskedConv2d> layers;          // the single stack, or the horizontal one
   std::vector<torch::nn::Conv2d> cond_proj;  // 1x1 from h(z) into each layer
+  // vh only: the vertical stack, its 1x1 from h(z), and its 1x1 into the horizontal stack.
+  std::vector<MaskedConv2d> vlayers;
+  std::vector<torch::nn::Conv2d> vcond_proj, v2h;
   torch::nn::Sequential head{nullptr};
 };
 TORCH_MODULE(PixelCNN);
