@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "helpers.h"
+#include "train/fused_adam.h"
 #include "train/run.h"
 #include "train/trainer.h"
 #include "util/error.h"
@@ -80,4 +81,35 @@ TEST(Train, CorruptCheckpointIsAnInputError) {
   train(dir, small_config(1), opt);
   test::write_bytes(checkpoint_path(dir), "garbage");
   EXPECT_THROW(load_run(dir), InputError);
+}
+
+// The single-pass Adam equals torch's Adam step for step, and keeps its state where torch does,
+// so a checkpoint written after fused steps resumes under either.
+TEST(FusedAdam, MatchesTorchAdamAndSharesItsState) {
+  torch::manual_seed(4);
+  std::vector<torch::Tensor> a, b;
+  for (int64_t n : {7L, 1000L, 70000L}) {  // below, at and above the parallel grain
+    a.push_back(torch::randn({n}).requires_grad_(true));
+    b.push_back(a.back().detach().clone().requires_grad_(true));
+  }
+  torch::optim::Adam ta(a, torch::optim::AdamOptions(3e-3)), fb(b, torch::optim::AdamOptions(3e-3));
+  for (int step = 0; step < 25; ++step) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      const auto g = torch::randn_like(a[i]) * (step % 3 + 0.1);
+      a[i].mutable_grad() = g.clone();
+      b[i].mutable_grad() = g.clone();
+    }
+    ta.step();
+    fused_adam_step(fb);
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(a[i], b[i], 1e-5, 1e-6)) << i;
+    const auto key = c10::guts::to_string(b[i].unsafeGetTensorImpl());
+    const auto& s = static_cast<const torch::optim::AdamParamState&>(*fb.state().at(key));
+    EXPECT_EQ(s.step(), 25);
+    const auto& t = static_cast<const torch::optim::AdamParamState&>(
+        *ta.state().at(c10::guts::to_string(a[i].unsafeGetTensorImpl())));
+    EXPECT_TRUE(torch::allclose(s.exp_avg_sq(), t.exp_avg_sq(), 1e-5, 1e-9))
+        << i << " " << (s.exp_avg_sq() - t.exp_avg_sq()).abs().max().item<float>() << " " << t.exp_avg_sq().abs().max().item<float>();
+  }
 }

@@ -9,6 +9,7 @@
 
 #include "data/tensor.h"
 #include "eval/evaluate.h"
+#include "train/fused_adam.h"
 #include "util/error.h"
 #include "util/progress.h"
 
@@ -119,9 +120,9 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
       if (cfg.train.data.binarize == Binarize::Dynamic) batch.bernoulli_(batch * (1.0 / 255.0));
       const VAETerms t = model->terms(batch);
       const Loss loss = objective(cfg.objective, t, step);
-      adam.zero_grad();
+      release_gradients(adam);
       loss.loss.backward();
-      adam.step();
+      fused_adam_step(adam);
       sum_d += loss.distortion.sum().item<double>();
       sum_r += loss.rate.sum().item<double>();
       sum_loss += loss.loss.item<double>() * bs;
