@@ -16,9 +16,6 @@
 namespace vlae {
 
 constexpr unsigned kLossyPrec = 24;
-// choose_grid aims this fraction below the calibration images' E_q[-log p(x|z)], so that the grid
-// still meets the model's distortion on images it was not chosen on.
-constexpr double kGridMargin = 0.005;
 constexpr double kLossyRange = 8.0;  // grid covers the prior's ±8 sd; posterior means beyond are clamped
 
 struct LatentGrid {
