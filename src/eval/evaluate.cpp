@@ -74,8 +74,11 @@ EvalResult evaluate(VAE& model, const Images& x, const EvalOptions& opt) {
       sq_err += (recon - xb).pow(2).sum().item<double>();
     }
     if (opt.iwae_samples > 0) {
-      // Stream the K samples in chunks so memory stays bounded; combine with log-sum-exp.
-      const int64_t chunk = std::max<int64_t>(1, 16384 / b);
+      // Stream the K samples in chunks so memory stays bounded; combine with log-sum-exp. A
+      // PixelCNN holds several [images, channels, H, W] maps per layer: 16,384 images of a gated
+      // two-stack decoder took 24 GB, so it gets 1,024 decoder images per chunk.
+      const int64_t per_chunk = model->autoregressive() ? 1024 : 16384;
+      const int64_t chunk = std::max<int64_t>(1, per_chunk / b);
       torch::Tensor lse;
       for (int64_t done = 0; done < opt.iwae_samples; done += chunk) {
         const int64_t c = std::min(chunk, opt.iwae_samples - done);
