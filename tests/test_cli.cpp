@@ -24,6 +24,7 @@ TEST(Cli, BadUsageExitsTwoWithOneLine) {
   expect_usage_error("train --out " + dir + "/r --kl-anneal quadratic:5", "--kl-anneal");
   expect_usage_error("train --out " + dir + "/r --capacity 5", "--capacity");
   expect_usage_error("train --out " + dir + "/r --device tpu", "--device");
+  expect_usage_error("train --out " + dir + "/r --hidden-layers 0", "--hidden-layers");
   expect_usage_error("train --out " + dir + "/r --likelihood poisson", "--likelihood");
   expect_usage_error("train --out " + dir + "/r --likelihood gaussian --binarize static", "--likelihood gaussian");
   expect_usage_error("train --out " + dir + "/r --likelihood gaussian --model pixelcnn", "--likelihood gaussian");

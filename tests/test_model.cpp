@@ -9,6 +9,7 @@
 #include "model/vae.h"
 #include "objective/objective.h"
 #include "train/run.h"
+#include "util/error.h"
 
 using namespace vlae;
 
@@ -26,6 +27,40 @@ TEST(Likelihood, DiscretizedLogisticSumsToOneOverLevels) {
       }
       EXPECT_NEAR(per_pixel.sum().item<double>(), 1.0, 2e-3) << mean << " " << ls;
     }
+}
+
+TEST(Likelihood, FusedLogisticMatchesTheOpByOpFormAndItsGradients) {
+  torch::manual_seed(3);
+  // Means across and beyond [-1, 1], log-scales from below the floor (-7) to wide, every level; the
+  // narrow scales put bins in the centre-density case (mass < 1e-5) as well as the log-mass case.
+  const int64_t b = 6, d = 2048;
+  const auto x = torch::randint(0, 256, {b, d}).to(torch::kFloat32);
+  x.slice(1, 0, 200).fill_(0.0);
+  x.slice(1, 200, 400).fill_(255.0);
+  auto mean = (torch::rand({b, 1, d}) * 3.0 - 1.5);
+  auto ls = torch::rand({b, 1, d}) * 10.0 - 8.5;
+  const auto params = torch::cat({mean, ls}, 1);
+  // The reference runs in double: float's σ(plus) - σ(minus) cancels in the upper tail, where the
+  // fused form takes the difference of the complements instead.
+  const auto p1 = params.clone().requires_grad_(true), p2 = params.to(torch::kFloat64).requires_grad_(true);
+  const auto fused = log_likelihood(Likelihood::Logistic, p1, x);
+  const auto ref = log_likelihood_op_by_op(Likelihood::Logistic, p2, x.to(torch::kFloat64));
+  ASSERT_EQ(fused.sizes(), ref.sizes());
+  EXPECT_TRUE(torch::allclose(fused.to(torch::kFloat64), ref, 1e-5, 1e-2))
+      << (fused.to(torch::kFloat64) - ref).abs().max().item<double>();
+  const auto w = torch::rand({b});  // an upstream gradient that differs per image
+  (fused * w).sum().backward();
+  (ref * w.to(torch::kFloat64)).sum().backward();
+  const auto g_ref = p2.grad();
+  const auto err = (p1.grad().to(torch::kFloat64) - g_ref).abs();
+  const auto bad = err > 1e-3 * g_ref.abs() + 1e-6 * g_ref.abs().max();
+  EXPECT_EQ(bad.sum().item<int64_t>(), 0) << "worst " << err.max().item<double>() << " of "
+                                          << g_ref.abs().max().item<double>();
+  EXPECT_TRUE((p1.grad().select(1, 1).masked_select(ls.select(1, 0) < kMinLogScale) == 0).all().item<bool>());
+  {  // without gradients it takes the value-only path, with the same values
+    torch::NoGradGuard g;
+    EXPECT_TRUE(torch::equal(log_likelihood(Likelihood::Logistic, params, x), fused.detach()));
+  }
 }
 
 TEST(Likelihood, DiscretizedGaussianSumsToOneMatchesItsCodecAndHasFiniteGradients) {
@@ -126,6 +161,32 @@ TEST(Eval, ActiveUnitsOnConstructedModel) {
   const auto r = evaluate(model, x, o);
   EXPECT_EQ(r.active_units, 2);
   EXPECT_EQ(active_units(torch::tensor({{0.0f, 1.0f}, {0.05f, -1.0f}, {0.1f, 0.5f}})), 1);
+}
+
+TEST(Config, HiddenLayersDeepenTheMlpAndKeepOldConfigsValid) {
+  ModelConfig c;
+  c.hidden = 16;
+  c.latent_dim = 4;
+  // The default is not written, so configs (and file fingerprints) made before the flag stay valid.
+  EXPECT_FALSE(to_json(c).contains("hidden_layers"));
+  VAE shallow(c);
+  c.hidden_layers = 3;
+  const auto j = to_json(c);
+  EXPECT_EQ(j.at("hidden_layers").get<int64_t>(), 3);
+  EXPECT_EQ(model_config_from_json(j).hidden_layers, 3);
+  VAE deep(c);
+  auto count = [](torch::nn::Module& m) {
+    int64_t n = 0;
+    for (const auto& p : m.parameters()) n += p.numel();
+    return n;
+  };
+  // Two more hidden 16x16 layers (weights and biases) in each of the encoder and the decoder.
+  EXPECT_EQ(count(*deep) - count(*shallow), 2 * 2 * (16 * 16 + 16));
+  const auto out = deep->decoder->forward(torch::zeros({5, 4}));
+  EXPECT_EQ(out.size(0), 5);
+  EXPECT_EQ(out.size(2), c.dims());
+  c.hidden_layers = 0;
+  EXPECT_THROW(validate(c), InputError);
 }
 
 TEST(Objective, CuresMatchHandComputedValues) {

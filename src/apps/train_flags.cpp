@@ -10,6 +10,7 @@ void add_training_flags(CLI::App& cmd, TrainingFlags& f, bool with_beta) {
                  "mlp | conv (factorized decoders) | pixelcnn (PixelCNN decoder) | vlae (local PixelCNN + AF prior)");
   cmd.add_option("--latent-dim", f.latent_dim, "latent dimensions K");
   cmd.add_option("--hidden", f.hidden, "MLP hidden width");
+  cmd.add_option("--hidden-layers", f.hidden_layers, "MLP encoder and decoder: hidden layers (default 1)");
   cmd.add_option("--channels", f.channels, "conv channels of the first layer");
   cmd.add_option("--likelihood", f.likelihood,
                  "8-bit data: logistic (discretized, per-pixel scales; default) | gaussian (discretized, one learned "
@@ -45,6 +46,7 @@ RunConfig run_config_from(const TrainingFlags& f) {
   cfg.model.arch = f.model;
   cfg.model.latent_dim = f.latent_dim;
   cfg.model.hidden = f.hidden;
+  cfg.model.hidden_layers = f.hidden_layers;
   cfg.model.channels = f.channels;
   cfg.model.delta = f.delta;
   cfg.model.receptive_field = !f.receptive_field.empty() ? f.receptive_field : f.model == "vlae" ? "local" : "full";

@@ -26,6 +26,7 @@ nlohmann::json to_json(const ModelConfig& c) {
   // Written only when not the default, so the fingerprints of models (and files) made before it
   // existed stay valid.
   if (c.pixel_stack != "single") j["pixel_stack"] = c.pixel_stack;
+  if (c.hidden_layers != 1) j["hidden_layers"] = c.hidden_layers;
   return j;
 }
 
@@ -34,6 +35,7 @@ void validate(const ModelConfig& c) {
     throw InputError("--model: expected mlp, conv, pixelcnn or vlae, got '" + c.arch + "'");
   if (c.height <= 0 || c.width <= 0 || c.latent_dim <= 0 || c.hidden <= 0 || c.channels <= 0 || c.pixel_channels <= 0)
     throw InputError("model sizes (--latent-dim, --hidden, --channels, --pixel-channels) must be positive");
+  if (c.hidden_layers < 1 || c.hidden_layers > 8) throw InputError("--hidden-layers: expected 1..8");
   if (c.receptive_field != "full" && c.receptive_field != "local")
     throw InputError("--receptive-field: expected full or local, got '" + c.receptive_field + "'");
   if (c.pixel_layers < 0 || c.pixel_layers > 64) throw InputError("--pixel-layers: expected 0..64");
@@ -61,6 +63,7 @@ ModelConfig model_config_from_json(const nlohmann::json& j) {
     c.likelihood = parse_likelihood(j.at("likelihood").get<std::string>());
     c.latent_dim = j.at("latent_dim").get<int64_t>();
     c.hidden = j.value("hidden", c.hidden);
+    c.hidden_layers = j.value("hidden_layers", c.hidden_layers);
     c.channels = j.value("channels", c.channels);
     c.delta = j.value("delta", 0.0);
     c.receptive_field = j.value("receptive_field", c.receptive_field);

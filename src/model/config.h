@@ -19,6 +19,7 @@ struct ModelConfig {
   Likelihood likelihood = Likelihood::Logistic;
   int64_t latent_dim = 32;
   int64_t hidden = 512;    // MLP hidden width
+  int64_t hidden_layers = 1;  // MLP encoder and decoder: hidden layers of that width
   int64_t channels = 32;   // conv: channels of the first layer (doubled in the second)
   double delta = 0.0;      // δ-VAE: committed rate per dimension in nats (0: off)
 

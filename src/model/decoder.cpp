@@ -14,7 +14,16 @@ namespace nn = torch::nn;
 DecoderImpl::DecoderImpl(const ModelConfig& c) : config(c) {
   const int64_t p = likelihood_outputs(c.likelihood);
   if (c.arch == "mlp") {
-    net = nn::Sequential(nn::Linear(c.latent_dim, c.hidden), nn::ReLU(), nn::Linear(c.hidden, p * c.dims()));
+    // Layers are initialized output first: the order in which GCC evaluated the arguments of the
+    // one-expression Sequential this replaced, so a seed still gives the model it gave before.
+    std::vector<nn::Linear> layers{nn::Linear(c.hidden, p * c.dims())};
+    for (int64_t l = 1; l < c.hidden_layers; ++l) layers.push_back(nn::Linear(c.hidden, c.hidden));
+    layers.push_back(nn::Linear(c.latent_dim, c.hidden));
+    net = nn::Sequential();
+    for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
+      net->push_back(*it);
+      if (it + 1 != layers.rend()) net->push_back(nn::ReLU());
+    }
   } else if (c.arch == "conv") {
     const int64_t ch = c.channels, h4 = c.height / 4, w4 = c.width / 4;
     net = nn::Sequential(nn::Linear(c.latent_dim, 2 * ch * h4 * w4), nn::ReLU(),

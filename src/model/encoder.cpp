@@ -14,6 +14,10 @@ EncoderImpl::EncoderImpl(const ModelConfig& c) : config(c), max_std(c.delta > 0 
   const int64_t k = c.latent_dim;
   if (c.arch != "conv") {  // mlp, and the encoder of the pixelcnn and vlae presets
     body = nn::Sequential(nn::Linear(c.dims(), c.hidden), nn::ReLU());
+    for (int64_t l = 1; l < c.hidden_layers; ++l) {
+      body->push_back(nn::Linear(c.hidden, c.hidden));
+      body->push_back(nn::ReLU());
+    }
     head = nn::Linear(c.hidden, 2 * k);
   } else if (c.arch == "conv") {
     if (c.height % 4 || c.width % 4) throw InputError("--model conv needs height and width divisible by 4");

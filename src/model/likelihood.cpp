@@ -1,5 +1,7 @@
 #include "model/likelihood.h"
 
+#include "model/fused_logistic.h"
+
 #include <torch/nn/functional/activation.h>
 #include <torch/special.h>
 
@@ -54,6 +56,11 @@ torch::Tensor discretized_gaussian_log_prob(const torch::Tensor& mean, const tor
 }  // namespace
 
 torch::Tensor log_likelihood(Likelihood l, const torch::Tensor& params, const torch::Tensor& x) {
+  if (l == Likelihood::Logistic && fused_logistic_applies(params, x)) return fused_logistic_log_likelihood(params, x);
+  return log_likelihood_op_by_op(l, params, x);
+}
+
+torch::Tensor log_likelihood_op_by_op(Likelihood l, const torch::Tensor& params, const torch::Tensor& x) {
   if (l == Likelihood::Bernoulli) {
     const auto logits = params.select(1, 0);
     // log p = x*logit - softplus(logit)

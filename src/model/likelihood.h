@@ -14,6 +14,8 @@ int64_t likelihood_outputs(Likelihood l);
 
 // log p(x|params) per image, [B] nats. x: [B, D] floats holding 0/1 (Bernoulli) or levels 0..255.
 torch::Tensor log_likelihood(Likelihood l, const torch::Tensor& params, const torch::Tensor& x);
+// The same as a composition of torch ops (any device; the logistic on CPU floats otherwise runs fused).
+torch::Tensor log_likelihood_op_by_op(Likelihood l, const torch::Tensor& params, const torch::Tensor& x);
 
 // The decoder mean on the data's scale ([0,1] probabilities or levels 0..255), [B, D].
 torch::Tensor likelihood_mean(Likelihood l, const torch::Tensor& params);
