@@ -15,12 +15,12 @@ using test::expect_usage_error;
 TEST(Study, CollapseStudyWritesResultsFiguresAndChecks) {
   const std::string dir = test::temp_dir("study");
   const auto r = run_cli("study collapse --data mnist --binarize dynamic --out " + dir +
-                         "/s --models factorized,pixelcnn-delta,vlae --epochs 1 --limit 300 --eval-limit 20 "
+                         "/s --models factorized,pixelcnn-delta,vlae,vlae-vh --epochs 1 --limit 300 --eval-limit 20 "
                          "--code-limit 3 --iwae-samples 3 --latent-dim 4 --pixel-channels 8 --flow-hidden 16 "
                          "--figure-images 4 --threads 1");
   ASSERT_EQ(r.code, 0) << r.output;
   const auto j = nlohmann::json::parse(read_file(dir + "/s/results.json"));
-  ASSERT_EQ(j["models"].size(), 3u);
+  ASSERT_EQ(j["models"].size(), 4u);
   for (const auto& m : j["models"]) {
     for (const char* key : {"rate_nats", "distortion_nats", "neg_elbo_bits_per_dim", "iwae_nll_nats", "active_units",
                             "mutual_info_nats", "lossless_bits_per_dim"})
@@ -35,6 +35,15 @@ TEST(Study, CollapseStudyWritesResultsFiguresAndChecks) {
   EXPECT_GE(j["models"][1]["rate_nats"].get<double>(), 0.4);
   EXPECT_EQ(j["models"][2]["prior"], "af");
   EXPECT_EQ(j["models"][2]["receptive_field"], "local");
+  // vlae-vh: the same local field and AF prior, on the gated two-stack decoder.
+  EXPECT_EQ(j["models"][3]["prior"], "af");
+  const auto vh = nlohmann::json::parse(read_file(j["models"][3]["run"].get<std::string>() + "/config.json"));
+  EXPECT_EQ(vh["model"]["pixel_stack"], "vh");
+  EXPECT_TRUE(vh["model"]["gated"].get<bool>());
+  int vlae_checks = 0;  // both VLAE rows are checked against the factorized VAE
+  for (const auto& c : j["checks"])
+    if (c["claim"].get<std::string>().rfind("VLAE", 0) == 0) ++vlae_checks;
+  EXPECT_EQ(vlae_checks, 2 + 2 + 1);
   EXPECT_FALSE(j["checks"].empty());
   EXPECT_TRUE(std::filesystem::exists(dir + "/s/results.md"));
   EXPECT_TRUE(std::filesystem::exists(dir + "/s/results.csv"));
