@@ -12,7 +12,7 @@ which="${1:-all}"
 if [[ "$which" == mnist || "$which" == all ]]; then
   vlae study collapse --data mnist --binarize dynamic --out runs/study-mnist --epochs 10 --latent-dim 32 \
     --eval-limit 500 --iwae-samples 100 --code-limit 100 \
-    --models factorized,pixelcnn,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,vlae,pixelcnn-ar1,vlae-iaf,pixelcnn-vh
+    --models factorized,pixelcnn,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,vlae,pixelcnn-ar1,vlae-iaf,pixelcnn-vh,vlae-vh
 fi
 if [[ "$which" == fashion || "$which" == all ]]; then
   vlae study collapse --data fashion-mnist --limit 10000 --out runs/study-fashion --epochs 5 --latent-dim 32 \
