@@ -25,6 +25,9 @@ TEST(Cli, BadUsageExitsTwoWithOneLine) {
   expect_usage_error("train --out " + dir + "/r --capacity 5", "--capacity");
   expect_usage_error("train --out " + dir + "/r --device tpu", "--device");
   expect_usage_error("train --out " + dir + "/r --hidden-layers 0", "--hidden-layers");
+  expect_usage_error("compress --lossy --run " + test::tiny_run(false) + " --limit 5 --search-passes 0 -o " + dir +
+                         "/l.vlae", "--search-passes");
+  expect_usage_error("sweep --out " + dir + "/sw --search-passes 99", "--search-passes");
   expect_usage_error("train --out " + dir + "/r --likelihood poisson", "--likelihood");
   expect_usage_error("train --out " + dir + "/r --likelihood gaussian --binarize static", "--likelihood gaussian");
   expect_usage_error("train --out " + dir + "/r --likelihood gaussian --model pixelcnn", "--likelihood gaussian");

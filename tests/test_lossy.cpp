@@ -54,6 +54,26 @@ TEST(Lossy, DeadDimensionsCostNothingAndCoarserGridsCostLess) {
   EXPECT_EQ(measure_grid(run.model, x, none).ideal_bits, 0.0);
 }
 
+TEST(Lossy, MoreSearchPassesNeverRaiseTheDistortionAndStillDecode) {
+  LoadedRun run = load_run(test::tiny_run(false, 2));
+  const Images x = test::fashion(100);
+  LatentGrid grid = make_grid(posterior_widths(run.model, test::fashion(200, false, "train")), 4.0);
+  grid.search = false;
+  const double nearest = measure_grid(run.model, x, grid).nll_at_code_nats;
+  grid.search = true;
+  double prev = nearest;
+  for (int passes : {1, 2, 3}) {
+    grid.search_passes = passes;
+    LossyReport r;
+    const std::string bytes = compress_lossy(run.model, x, grid, &r);
+    EXPECT_LE(r.nll_at_code_nats, prev + 1e-3) << passes;  // each pass starts from the last one's code
+    prev = r.nll_at_code_nats;
+    EXPECT_EQ(decompress_lossy(run.model, bytes, "mem").count, x.count);
+  }
+  EXPECT_LT(prev, nearest);
+  EXPECT_THROW(choose_grid(run.model, test::fashion(50, false, "train"), 0), InputError);
+}
+
 TEST(Lossy, FileErrors) {
   LoadedRun run = load_run(test::tiny_run(false));
   LoadedRun other = load_run(test::tiny_run(false, 2));

@@ -20,6 +20,7 @@ struct CompressFlags {
   DataFlags data;
   std::string run, out, json;
   int64_t threads = 0, lanes = 0, calibration = 2000;
+  int search_passes = 1;
   unsigned latent_bits = 14, posterior_prec = 24, obs_prec = 24;
   bool lossy = false, no_search = false;
   double grid_scale = 0;  // 0: choose on calibration images
@@ -33,11 +34,14 @@ void run_compress_lossy(const CompressFlags& f, LoadedRun& run, const Images& x)
   cal.limit = f.calibration;
   if (cal.binarize == Binarize::Dynamic) cal.binarize = Binarize::Static;
   const Images calibration = load_images(cal);
+  if (f.search_passes < 1 || f.search_passes > kMaxSearchPasses)
+    throw InputError("--search-passes: expected 1.." + std::to_string(kMaxSearchPasses));
   if (f.grid_scale > 0)
     grid = make_grid(posterior_widths(run.model, calibration), f.grid_scale);
   else
-    grid = choose_grid(run.model, calibration);
+    grid = choose_grid(run.model, calibration, f.no_search ? 1 : f.search_passes);
   grid.search = !f.no_search;
+  grid.search_passes = f.search_passes;
   LossyReport r;
   const std::string bytes = compress_lossy(run.model, x, grid, &r);
   write_file_atomic(f.out, bytes);
@@ -46,6 +50,7 @@ void run_compress_lossy(const CompressFlags& f, LoadedRun& run, const Images& x)
   j["file"] = f.out;
   j["grid_scale"] = grid.scale;
   j["encoder_search"] = grid.search;
+  j["search_passes"] = grid.search ? grid.search_passes : 0;
   std::printf("%-36s %s (%lu bytes, %ld images)\n", "file", f.out.c_str(), static_cast<unsigned long>(r.bytes),
               static_cast<long>(r.images));
   std::printf("%-36s %10.2f bits/image %8.4f bits/pixel\n", "actual", r.bits / n, r.bits / px);
@@ -169,6 +174,8 @@ void add_compress_commands(CLI::App& app) {
   cmd->add_option("--calibration", c->calibration, "lossy: training images used to set the grid");
   cmd->add_flag("--no-search", c->no_search,
                 "lossy: send the grid point nearest the posterior mean (no encoder-side search)");
+  cmd->add_option("--search-passes", c->search_passes,
+                  "lossy: passes of the encoder-side search over the dimensions (default 1; more lowers the distortion)");
   cmd->callback([c] { run_compress(*c); });
 
   auto d = std::make_shared<DecompressFlags>();

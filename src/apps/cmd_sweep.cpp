@@ -28,6 +28,7 @@ struct SweepFlags {
   TrainingFlags run;
   std::string out, betas = "0.1,0.25,0.5,1,2,4,8";
   int64_t eval_limit = 2000, iwae_samples = 100, calibration = 2000;
+  int search_passes = 1;
 };
 
 std::vector<double> parse_betas(const std::string& s) {
@@ -73,6 +74,8 @@ void run_sweep(const SweepFlags& f) {
   set_threads(f.run.threads);
   const std::vector<double> betas = parse_betas(f.betas);
   if (f.eval_limit <= 0 || f.calibration <= 0) throw InputError("--eval-limit and --calibration must be positive");
+  if (f.search_passes < 1 || f.search_passes > kMaxSearchPasses)
+    throw InputError("--search-passes: expected 1.." + std::to_string(kMaxSearchPasses));
   RunConfig base = run_config_from(f.run);
   base.train.test_limit = f.eval_limit;
   fs::create_directories(f.out);
@@ -101,7 +104,7 @@ void run_sweep(const SweepFlags& f) {
     EvalOptions eo;
     eo.iwae_samples = f.iwae_samples;
     const EvalResult ev = evaluate(run.model, test, eo);
-    const LatentGrid grid = choose_grid(run.model, calibration);
+    const LatentGrid grid = choose_grid(run.model, calibration, f.search_passes);
     LossyReport lr;
     write_file_atomic(dir + "/test.lossy.vlae", compress_lossy(run.model, test, grid, &lr));
     nlohmann::json m = to_json(lr);
@@ -120,7 +123,8 @@ void run_sweep(const SweepFlags& f) {
               {"active_units", ev.active_units},
               {"mutual_info_nats", ev.mutual_info},
               {"marginal_kl_nats", ev.marginal_kl},
-              {"grid_scale", grid.scale}});
+              {"grid_scale", grid.scale},
+              {"search_passes", grid.search_passes}});
     models.push_back(m);
   }
 
@@ -255,6 +259,7 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_option("--eval-limit", f->eval_limit, "test images evaluated and coded per model");
   cmd->add_option("--iwae-samples", f->iwae_samples, "importance samples for the IWAE NLL");
   cmd->add_option("--calibration", f->calibration, "training images used to choose each lossy grid");
+  cmd->add_option("--search-passes", f->search_passes, "passes of the lossy codec's encoder-side search (default 1)");
   cmd->callback([f] { run_sweep(*f); });
 }
 

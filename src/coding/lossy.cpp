@@ -55,15 +55,17 @@ torch::Tensor dequantize(const std::vector<GridPrior>& cells, const std::vector<
 
 // Encoder-side search ("analysis by synthesis"): the encoder knows x, so for each sent dimension
 // it tries the neighbouring grid points and keeps one wherever -log p(x|z-hat) falls. Coordinate
-// descent, one pass over the dimensions, two decoder runs per dimension for the whole batch.
+// descent, `passes` passes over the dimensions, two decoder runs per dimension for the whole batch.
+// A later pass starts from the earlier one's code, so -log p(x|z-hat) never rises from pass to pass.
 // idx holds the batch's indices [b, k]; returns -log p(x|z-hat) per image.
 torch::Tensor refine(VAE& model, const torch::Tensor& xb, const std::vector<GridPrior>& cells, uint32_t* idx,
-                     int64_t b) {
+                     int64_t b, int passes) {
   const int64_t k = static_cast<int64_t>(cells.size());
   const auto lik = model->config.likelihood;
   std::vector<uint32_t> all(idx, idx + b * k);
   auto z = dequantize(cells, all, 0, b);
   auto best = -log_likelihood(lik, model->decoder->forward(z), xb);
+  for (int pass = 0; pass < passes; ++pass)
   for (int64_t j = 0; j < k; ++j) {
     if (cells[j].step == 0) continue;
     for (int delta : {-1, 1}) {
@@ -124,7 +126,7 @@ std::vector<uint32_t> quantize(VAE& model, const Images& x, const LatentGrid& gr
         if (cells[j].step == 0) continue;
         idx[(s + i) * k + j] = cells[j].index(mp[i * k + j]);
       }
-    if (grid.search) refine(model, xb, cells, idx.data() + s * k, b);
+    if (grid.search) refine(model, xb, cells, idx.data() + s * k, b, grid.search_passes);
     for (int64_t i = 0; i < b; ++i)
       for (int64_t j = 0; j < k; ++j)
         if (cells[j].step > 0) {
@@ -214,8 +216,10 @@ LossyReport measure_grid(VAE& model, const Images& x, const LatentGrid& grid) {
   return r;
 }
 
-LatentGrid choose_grid(VAE& model, const Images& calibration) {
+LatentGrid choose_grid(VAE& model, const Images& calibration, int search_passes) {
   check_lossy_model(model->config);
+  if (search_passes < 1 || search_passes > kMaxSearchPasses)
+    throw InputError("--search-passes: expected 1.." + std::to_string(kMaxSearchPasses));
   torch::NoGradGuard no_grad;
   if (model->is_training()) model->eval();  // no write when already in eval mode: models may be shared by threads
   const int64_t k = model->config.latent_dim;
@@ -248,7 +252,7 @@ LatentGrid choose_grid(VAE& model, const Images& calibration) {
       for (int64_t i = 0; i < sub; ++i)
         for (int64_t j = 0; j < k; ++j)
           if (step[j] > 0) idx[i * k + j] = cells[j].index(mp[i * k + j]);
-      return refine(model, x.slice(0, 0, sub), cells, idx.data(), sub).sum().item<double>();
+      return refine(model, x.slice(0, 0, sub), cells, idx.data(), sub, search_passes).sum().item<double>();
     }
     return -log_likelihood(model->config.likelihood, model->decoder->forward(z), x).sum().item<double>();
   };
@@ -277,6 +281,7 @@ LatentGrid choose_grid(VAE& model, const Images& calibration) {
     }
   }
   grid.scale = ladder[common];
+  grid.search_passes = search_passes;
   return grid;
 }
 

@@ -16,12 +16,14 @@
 namespace vlae {
 
 constexpr unsigned kLossyPrec = 24;
+constexpr int kMaxSearchPasses = 8;
 constexpr double kLossyRange = 8.0;  // grid covers the prior's ±8 sd; posterior means beyond are clamped
 
 struct LatentGrid {
   std::vector<double> step;  // per dimension; 0: not sent
   double scale = 1.0;
   bool search = true;        // encoder-side search of neighbouring grid points (the decoder needs no change)
+  int search_passes = 1;     // coordinate-descent passes over the dimensions (1..kMaxSearchPasses)
 };
 
 // Per-dimension posterior widths and mean KL on calibration images.
@@ -54,8 +56,9 @@ nlohmann::json to_json(const LossyReport& r);
 // Ideal cost and distortion of a grid without writing a file (for choosing the grid).
 LossyReport measure_grid(VAE& model, const Images& x, const LatentGrid& grid);
 // The coarsest grid scale (fewest bits) from a fixed ladder whose -log p(x|z-hat) on the
-// calibration images is no worse than the model's own E_q[-log p(x|z)] there.
-LatentGrid choose_grid(VAE& model, const Images& calibration);
+// calibration images is no worse than the model's own E_q[-log p(x|z)] there, with the search the
+// encoder will run (search_passes).
+LatentGrid choose_grid(VAE& model, const Images& calibration, int search_passes = 1);
 
 std::string compress_lossy(VAE& model, const Images& x, const LatentGrid& grid, LossyReport* report);
 // Reconstructions (decoder mean, 8-bit levels; binary models give probabilities * 255).

@@ -1,7 +1,7 @@
 // The discretized logistic's log-likelihood (nats) and its gradient in one pass over the pixels,
 // for CPU float tensors: the same function as the op-by-op version in likelihood.cpp (same bins,
-// same 1e-5 switch to the centre density, same log-scale floor), which autograd would run as some
-// 25 elementwise kernels forward and 40 backward, each writing a [B, D] temporary.
+// same 1e-5 switch to the centre density, same log-scale floor), which autograd runs as some thirty
+// elementwise kernels forward and more backward, each writing a [B, D] temporary.
 #pragma once
 #include <torch/types.h>
 
