@@ -16,7 +16,7 @@ if [[ "$which" == mnist || "$which" == all ]]; then
 fi
 if [[ "$which" == fashion || "$which" == all ]]; then
   vlae study collapse --data fashion-mnist --limit 10000 --out runs/study-fashion --epochs 5 --latent-dim 32 \
-    --eval-limit 500 --iwae-samples 100 --code-limit 100 --models factorized,vlae --threads 1
+    --eval-limit 500 --iwae-samples 100 --code-limit 100 --models factorized,vlae,pixelcnn,vlae-vh,pixelcnn-vh --threads 1
 fi
 if [[ "$which" == gpu ]]; then
   vlae study collapse --data mnist --binarize dynamic --out runs/study-mnist-gpu --device cuda --epochs 100 \
