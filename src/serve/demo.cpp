@@ -56,6 +56,7 @@ Demo Demo::load(const std::string& sweep_dir, const std::string& study_dir) {
     if (!fs::exists(coded)) throw InputError(coded + ": missing (rerun the sweep)");
     dm.grid.step = parse_coded_file(read_file(coded), coded).grid;
     dm.grid.scale = m.value("grid_scale", 1.0);
+    dm.grid.search_passes = m.value("search_passes", 1);  // as the sweep coded its test images
     dm.summary = m;
     if (d.models.empty()) {
       DataSpec spec = run_data_spec(run.config);
