@@ -34,8 +34,7 @@ void run_compress_lossy(const CompressFlags& f, LoadedRun& run, const Images& x)
   cal.limit = f.calibration;
   if (cal.binarize == Binarize::Dynamic) cal.binarize = Binarize::Static;
   const Images calibration = load_images(cal);
-  if (f.search_passes < 1 || f.search_passes > kMaxSearchPasses)
-    throw InputError("--search-passes: expected 1.." + std::to_string(kMaxSearchPasses));
+  check_search_passes(f.search_passes);
   if (f.grid_scale > 0)
     grid = make_grid(posterior_widths(run.model, calibration), f.grid_scale);
   else

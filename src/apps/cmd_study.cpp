@@ -319,7 +319,7 @@ void run_study(const StudyFlags& f) {
     }
     std::snprintf(buf, sizeof buf, "best IWAE NLL %.2f nats: %s (best VLAE, of %s: %.2f)", best_nll, best.c_str(),
                   vlae_names.c_str(), vlae_nll);
-    checks.push_back(check_claim("VLAE reaches the best IWAE NLL of the lot", best == "vlae" || best == "vlae-vh", buf));
+    checks.push_back(check_claim("VLAE reaches the best IWAE NLL of the lot", vlae_nll <= best_nll, buf));
   }
 
   const nlohmann::json results = {{"data", test_spec.data},

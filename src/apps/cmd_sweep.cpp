@@ -74,8 +74,7 @@ void run_sweep(const SweepFlags& f) {
   set_threads(f.run.threads);
   const std::vector<double> betas = parse_betas(f.betas);
   if (f.eval_limit <= 0 || f.calibration <= 0) throw InputError("--eval-limit and --calibration must be positive");
-  if (f.search_passes < 1 || f.search_passes > kMaxSearchPasses)
-    throw InputError("--search-passes: expected 1.." + std::to_string(kMaxSearchPasses));
+  check_search_passes(f.search_passes);
   RunConfig base = run_config_from(f.run);
   base.train.test_limit = f.eval_limit;
   fs::create_directories(f.out);

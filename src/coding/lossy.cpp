@@ -216,10 +216,13 @@ LossyReport measure_grid(VAE& model, const Images& x, const LatentGrid& grid) {
   return r;
 }
 
+void check_search_passes(int n) {
+  if (n < 1 || n > kMaxSearchPasses) throw InputError("--search-passes: expected 1.." + std::to_string(kMaxSearchPasses));
+}
+
 LatentGrid choose_grid(VAE& model, const Images& calibration, int search_passes) {
   check_lossy_model(model->config);
-  if (search_passes < 1 || search_passes > kMaxSearchPasses)
-    throw InputError("--search-passes: expected 1.." + std::to_string(kMaxSearchPasses));
+  check_search_passes(search_passes);
   torch::NoGradGuard no_grad;
   if (model->is_training()) model->eval();  // no write when already in eval mode: models may be shared by threads
   const int64_t k = model->config.latent_dim;

@@ -59,6 +59,8 @@ LossyReport measure_grid(VAE& model, const Images& x, const LatentGrid& grid);
 // calibration images is no worse than the model's own E_q[-log p(x|z)] there, with the search the
 // encoder will run (search_passes).
 LatentGrid choose_grid(VAE& model, const Images& calibration, int search_passes = 1);
+// Throws InputError naming --search-passes unless 1 <= n <= kMaxSearchPasses.
+void check_search_passes(int n);
 
 std::string compress_lossy(VAE& model, const Images& x, const LatentGrid& grid, LossyReport* report);
 // Reconstructions (decoder mean, 8-bit levels; binary models give probabilities * 255).
