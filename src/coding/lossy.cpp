@@ -65,28 +65,29 @@ torch::Tensor refine(VAE& model, const torch::Tensor& xb, const std::vector<Grid
   std::vector<uint32_t> all(idx, idx + b * k);
   auto z = dequantize(cells, all, 0, b);
   auto best = -log_likelihood(lik, model->decoder->forward(z), xb);
-  for (int pass = 0; pass < passes; ++pass)
-  for (int64_t j = 0; j < k; ++j) {
-    if (cells[j].step == 0) continue;
-    for (int delta : {-1, 1}) {
-      auto cand = z.clone();  // contiguous [b, k] floats on the CPU
-      float* cp = cand.data_ptr<float>();
-      std::vector<uint32_t> moved(b);
-      for (int64_t i = 0; i < b; ++i) {
-        const int64_t q = static_cast<int64_t>(idx[i * k + j]) + delta;
-        moved[i] = static_cast<uint32_t>(std::clamp<int64_t>(q, 0, cells[j].n - 1));
-        cp[i * k + j] = static_cast<float>(cells[j].value(moved[i]));
-      }
-      const auto nll = -log_likelihood(lik, model->decoder->forward(cand), xb);
-      const auto better = (nll < best).contiguous();
-      const bool* bp = better.data_ptr<bool>();
-      float* zp = z.data_ptr<float>();
-      for (int64_t i = 0; i < b; ++i)
-        if (bp[i]) {
-          idx[i * k + j] = moved[i];
-          zp[i * k + j] = cp[i * k + j];
+  for (int pass = 0; pass < passes; ++pass) {
+    for (int64_t j = 0; j < k; ++j) {
+      if (cells[j].step == 0) continue;
+      for (int delta : {-1, 1}) {
+        auto cand = z.clone();  // contiguous [b, k] floats on the CPU
+        float* cp = cand.data_ptr<float>();
+        std::vector<uint32_t> moved(b);
+        for (int64_t i = 0; i < b; ++i) {
+          const int64_t q = static_cast<int64_t>(idx[i * k + j]) + delta;
+          moved[i] = static_cast<uint32_t>(std::clamp<int64_t>(q, 0, cells[j].n - 1));
+          cp[i * k + j] = static_cast<float>(cells[j].value(moved[i]));
         }
-      best = torch::where(better, nll, best);
+        const auto nll = -log_likelihood(lik, model->decoder->forward(cand), xb);
+        const auto better = (nll < best).contiguous();
+        const bool* bp = better.data_ptr<bool>();
+        float* zp = z.data_ptr<float>();
+        for (int64_t i = 0; i < b; ++i)
+          if (bp[i]) {
+            idx[i * k + j] = moved[i];
+            zp[i * k + j] = cp[i * k + j];
+          }
+        best = torch::where(better, nll, best);
+      }
     }
   }
   return best;
