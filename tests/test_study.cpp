@@ -47,16 +47,37 @@ TEST(Study, CollapseStudyWritesResultsFiguresAndChecks) {
   EXPECT_FALSE(j["checks"].empty());
   EXPECT_TRUE(std::filesystem::exists(dir + "/s/results.md"));
   EXPECT_TRUE(std::filesystem::exists(dir + "/s/results.csv"));
-  // A second run reuses every model.
+  // A study of another model list into the same folder (as a second process would run it) trains
+  // only its own model and rewrites results.json with that model alone.
+  const std::string flags = " --epochs 1 --limit 300 --eval-limit 20 --code-limit 3 --iwae-samples 3 --latent-dim 4 "
+                            "--pixel-channels 8 --flow-hidden 16 --figure-images 4 --threads 1";
+  const auto other = run_cli("study collapse --data mnist --binarize dynamic --out " + dir +
+                             "/s --models vlae-vh-freebits" + flags);
+  ASSERT_EQ(other.code, 0) << other.output;
+  const auto jo = nlohmann::json::parse(read_file(dir + "/s/results.json"));
+  ASSERT_EQ(jo["models"].size(), 1u);
+  const auto fb = nlohmann::json::parse(read_file(jo["models"][0]["run"].get<std::string>() + "/config.json"));
+  EXPECT_EQ(fb["model"]["pixel_stack"], "vh");
+  EXPECT_EQ(fb["model"]["prior"], "af");
+  EXPECT_DOUBLE_EQ(fb["objective"]["free_bits"].get<double>(), 0.25);
+  EXPECT_DOUBLE_EQ(jo["models"][0]["rate_floor_nats"].get<double>(), 0.25 * 4);
+  // A run over models of both lists reuses each from its own folder: nothing is trained or scored.
   const auto again = run_cli("study collapse --data mnist --binarize dynamic --out " + dir +
-                             "/s --models vlae --epochs 1 --limit 300 --eval-limit 20 --code-limit 3 "
-                             "--iwae-samples 3 --latent-dim 4 --pixel-channels 8 --flow-hidden 16 --figure-images 4");
+                             "/s --models factorized,vlae,vlae-vh-freebits" + flags);
   ASSERT_EQ(again.code, 0) << again.output;
   EXPECT_EQ(again.output.find("epoch 1/1"), std::string::npos) << again.output;
-  EXPECT_NE(again.output.find("evaluated before with these settings, reused"), std::string::npos) << again.output;
+  size_t reused = 0;
+  for (size_t at = 0; (at = again.output.find("evaluated before with these settings, reused", at)) != std::string::npos; ++at)
+    ++reused;
+  EXPECT_EQ(reused, 3u) << again.output;
   const auto j2 = nlohmann::json::parse(read_file(dir + "/s/results.json"));
-  ASSERT_EQ(j2["models"].size(), 1u);
-  EXPECT_EQ(j2["models"][0], j["models"][2]);
+  ASSERT_EQ(j2["models"].size(), 3u);
+  EXPECT_EQ(j2["models"][1], j["models"][2]);
+  EXPECT_EQ(j2["models"][2], jo["models"][0]);
+  int fb_vlae_checks = 0;  // the cured VLAE is a VLAE row: checked too
+  for (const auto& c : j2["checks"])
+    if (c["detail"].get<std::string>().find("vlae-vh-freebits") != std::string::npos) ++fb_vlae_checks;
+  EXPECT_EQ(fb_vlae_checks, 4);  // its floor, its code and its files against the factorized VAE's, best NLL
 }
 
 TEST(Study, BadFlagsAreUsageErrors) {

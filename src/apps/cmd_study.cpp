@@ -98,6 +98,17 @@ std::vector<StudyModel> study_models(const StudyFlags& f, int64_t train_images) 
     all.push_back(m);
   }
   {
+    char d[200];
+    std::snprintf(d, sizeof d, "local Gated PixelCNN decoder (two stacks) and AF prior, free bits %.3g nats per dimension",
+                  f.free_bits);
+    StudyModel m{"vlae-vh-freebits", d, "free bits", make("vlae", "local", "af")};
+    m.config.model.gated = true;
+    m.config.model.pixel_stack = "vh";
+    m.config.objective.free_bits = f.free_bits;
+    m.floor_nats = f.free_bits * k;
+    all.push_back(m);
+  }
+  {
     StudyModel m{"vlae-iaf", "local PixelCNN decoder, N(0,I) prior, IAF posterior (the paper's comparison)",
                  "none (lossy by design)", make("vlae", "local", "normal")};
     m.config.model.posterior = "iaf";
@@ -175,9 +186,15 @@ void run_study(const StudyFlags& f) {
     const int64_t ran = train(dir, cfg, topt);
     // A model evaluated before with these settings and not trained since is reused: its entry in
     // the previous results.json (so adding a model to a study costs only that model).
-    if (ran == 0 && previous.is_object()) {
+    // Each model's row is also kept in its own folder (DIR/NAME/study.json), so studies of disjoint
+    // model lists may run side by side into one DIR and a later run over all of them reuses each.
+    if (ran == 0) {
+      const std::string row_file = dir + "/study.json";
+      const nlohmann::json own = fs::exists(row_file) ? nlohmann::json::parse(read_file(row_file), nullptr, false)
+                                                      : nlohmann::json();
       const nlohmann::json* old = nullptr;
-      if (previous.contains("models") && previous["models"].is_array())
+      if (own.is_object() && own.value("name", std::string()) == sm.name) old = &own;
+      if (!old && previous.is_object() && previous.contains("models") && previous["models"].is_array())
         for (const auto& m : previous["models"])
           if (m.value("name", std::string()) == sm.name) old = &m;
       const bool figures = old && old->contains("figures") &&
@@ -251,6 +268,7 @@ void run_study(const StudyFlags& f) {
     else
       m["lossless_bits_per_dim"] = nullptr;
     m["figures"] = draw_figures(run.model, test, dir, f.figure_images);
+    write_file_atomic(dir + "/study.json", m.dump(2) + "\n");
     rows.push_back(m);
   }
 
@@ -287,7 +305,7 @@ void run_study(const StudyFlags& f) {
   // VLAE proper (local PixelCNN + AF prior): the single-stack and the two-stack decoder.
   const auto* fz = find("factorized");
   std::vector<const nlohmann::json*> vlaes;
-  for (const char* name : {"vlae", "vlae-vh"})
+  for (const char* name : {"vlae", "vlae-vh", "vlae-vh-freebits"})
     if (const auto* v = find(name)) vlaes.push_back(v);
   for (const auto* vl : vlaes) {
     if (!fz) break;
@@ -373,7 +391,7 @@ void add_study_command(CLI::App& app) {
   cmd->add_option("--out", f->out, "study directory (one run per model; finished ones are reused)")->required();
   cmd->add_option("--models", f->models,
                   "comma-separated: factorized, pixelcnn, pixelcnn-vh, pixelcnn-anneal, pixelcnn-freebits, pixelcnn-delta, "
-                  "pixelcnn-ar1, vlae, vlae-vh, vlae-iaf");
+                  "pixelcnn-ar1, vlae, vlae-vh, vlae-vh-freebits, vlae-iaf");
   cmd->add_option("--eval-limit", f->eval_limit, "test images evaluated per model");
   cmd->add_option("--iwae-samples", f->iwae_samples, "importance samples for the IWAE NLL");
   cmd->add_option("--code-limit", f->code_limit, "test images coded losslessly (and decoded back) per model");
