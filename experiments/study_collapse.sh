@@ -21,11 +21,11 @@ if [[ "$which" == mnist-b32 || "$which" == all ]]; then
   common=(study collapse --data mnist --binarize dynamic --out runs/study-mnist-b32 --epochs 10 --batch-size 32
           --latent-dim 32 --eval-limit 500 --iwae-samples 100 --code-limit 100 --threads 1)
   vlae "${common[@]}" --models pixelcnn-vh,pixelcnn,pixelcnn-anneal,factorized & first=$!
-  vlae "${common[@]}" --models vlae-vh-freebits,vlae-vh,vlae,pixelcnn-freebits,pixelcnn-delta & second=$!
+  vlae "${common[@]}" --models vlae-vh-freebits,vlae,pixelcnn-freebits,pixelcnn-delta & second=$!
   wait "$first"
   wait "$second"
   vlae "${common[@]}" \
-    --models factorized,pixelcnn,pixelcnn-vh,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,vlae,vlae-vh,vlae-vh-freebits
+    --models factorized,pixelcnn,pixelcnn-vh,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,vlae,vlae-vh-freebits
 fi
 if [[ "$which" == fashion || "$which" == all ]]; then
   vlae study collapse --data fashion-mnist --limit 10000 --out runs/study-fashion --epochs 5 --latent-dim 32 \
