@@ -34,5 +34,5 @@ fi
 if [[ "$which" == gpu ]]; then
   vlae study collapse --data mnist --binarize dynamic --out runs/study-mnist-gpu --device cuda --epochs 100 \
     --latent-dim 32 --pixel-channels 64 --flow-hidden 512 --eval-limit 2000 --iwae-samples 1000 --code-limit 200 \
-    --models factorized,pixelcnn,pixelcnn-vh,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,pixelcnn-ar1,vlae,vlae-iaf
+    --models factorized,pixelcnn,pixelcnn-vh,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,pixelcnn-ar1,vlae,vlae-iaf,vlae-vh,vlae-vh-freebits
 fi
