@@ -96,14 +96,9 @@ std::vector<StudyModel> study_models(const StudyFlags& f, int64_t train_images) 
     m.config.model.gated = true;
     m.config.model.pixel_stack = "vh";
     all.push_back(m);
-  }
-  {
     char d[200];
-    std::snprintf(d, sizeof d, "local Gated PixelCNN decoder (two stacks) and AF prior, free bits %.3g nats per dimension",
-                  f.free_bits);
-    StudyModel m{"vlae-vh-freebits", d, "free bits", make("vlae", "local", "af")};
-    m.config.model.gated = true;
-    m.config.model.pixel_stack = "vh";
+    std::snprintf(d, sizeof d, "%s, free bits %.3g nats per dimension", m.description.c_str(), f.free_bits);
+    m = {"vlae-vh-freebits", d, "free bits", m.config};
     m.config.objective.free_bits = f.free_bits;
     m.floor_nats = f.free_bits * k;
     all.push_back(m);
@@ -184,10 +179,10 @@ void run_study(const StudyFlags& f) {
     topt.resume = true;
     topt.device = f.run.device;
     const int64_t ran = train(dir, cfg, topt);
-    // A model evaluated before with these settings and not trained since is reused: its entry in
-    // the previous results.json (so adding a model to a study costs only that model).
-    // Each model's row is also kept in its own folder (DIR/NAME/study.json), so studies of disjoint
-    // model lists may run side by side into one DIR and a later run over all of them reuses each.
+    // A model evaluated before with these settings and not trained since is reused, so adding a
+    // model to a study costs only that model. Its row is kept in its own folder (DIR/NAME/study.json;
+    // studies of disjoint lists may run side by side into one DIR) and, in studies written before
+    // that file existed, in the previous results.json.
     if (ran == 0) {
       const std::string row_file = dir + "/study.json";
       const nlohmann::json own = fs::exists(row_file) ? nlohmann::json::parse(read_file(row_file), nullptr, false)
