@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "apps/commands.h"
+#include "util/allocator.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 
@@ -38,6 +39,7 @@ nlohmann::json check_claim(const std::string& claim, bool holds, const std::stri
 }  // namespace vlae
 
 int main(int argc, char** argv) {
+  vlae::keep_freed_memory();
   CLI::App app{"vlae: variational autoencoders as lossy compressors (rate, distortion and bits-back coding in bits)"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every command");
