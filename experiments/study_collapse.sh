@@ -16,6 +16,29 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup
 which="${1:-all}"
+# side_by_side LIST1 LIST2 ALL STUDY_ARGS...: trains and scores two model lists in two one-thread
+# processes into one study folder, then one run over ALL reuses them and writes the combined table.
+side_by_side() {
+  local first second one="$1" two="$2" all="$3"
+  shift 3
+  vlae "$@" --models "$one" & first=$!
+  vlae "$@" --models "$two" & second=$!
+  wait "$first"
+  wait "$second"
+  vlae "$@" --models "$all"
+}
+# copy_runs FROM TO MODEL...: copies finished runs into another study folder (unless already there),
+# where a larger --epochs resumes them instead of training from scratch.
+copy_runs() {
+  local from="$1" to="$2" m
+  shift 2
+  for m in "$@"; do
+    if [[ ! -d "$to/$m" && -f "$from/$m/checkpoint.pt" ]]; then
+      mkdir -p "$to/$m"
+      cp "$from/$m"/{checkpoint.pt,config.json,metrics.jsonl} "$to/$m/"
+    fi
+  done
+}
 if [[ "$which" == mnist || "$which" == all ]]; then
   vlae study collapse --data mnist --binarize dynamic --out runs/study-mnist --epochs 10 --latent-dim 32 \
     --eval-limit 500 --iwae-samples 100 --code-limit 100 \
@@ -24,51 +47,26 @@ fi
 if [[ "$which" == mnist-b32 || "$which" == all ]]; then
   common=(study collapse --data mnist --binarize dynamic --out runs/study-mnist-b32 --epochs 10 --batch-size 32
           --latent-dim 32 --eval-limit 500 --iwae-samples 100 --code-limit 100 --threads 1)
-  vlae "${common[@]}" --models pixelcnn-vh,pixelcnn,pixelcnn-anneal,factorized & first=$!
-  vlae "${common[@]}" --models vlae-vh-freebits,vlae,pixelcnn-freebits,pixelcnn-delta & second=$!
-  wait "$first"
-  wait "$second"
-  vlae "${common[@]}" \
-    --models factorized,pixelcnn,pixelcnn-vh,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,vlae,vlae-vh-freebits
+  side_by_side pixelcnn-vh,pixelcnn,pixelcnn-anneal,factorized vlae-vh-freebits,vlae,pixelcnn-freebits,pixelcnn-delta \
+    factorized,pixelcnn,pixelcnn-vh,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,vlae,vlae-vh-freebits "${common[@]}"
 fi
 if [[ "$which" == mnist-b32-e20 || "$which" == all ]]; then
   common=(study collapse --data mnist --binarize dynamic --out runs/study-mnist-b32-e20 --epochs 20 --batch-size 32
           --latent-dim 32 --eval-limit 500 --iwae-samples 100 --code-limit 100 --threads 1)
-  for m in pixelcnn-vh factorized vlae-vh-freebits pixelcnn; do
-    if [[ ! -d runs/study-mnist-b32-e20/$m && -f runs/study-mnist-b32/$m/checkpoint.pt ]]; then
-      mkdir -p runs/study-mnist-b32-e20/$m
-      cp runs/study-mnist-b32/$m/{checkpoint.pt,config.json,metrics.jsonl} runs/study-mnist-b32-e20/$m/
-    fi
-  done
-  vlae "${common[@]}" --models pixelcnn-vh,factorized & first=$!
-  vlae "${common[@]}" --models vlae-vh-freebits,pixelcnn & second=$!
-  wait "$first"
-  wait "$second"
-  vlae "${common[@]}" --models factorized,pixelcnn,pixelcnn-vh,vlae-vh-freebits
+  copy_runs runs/study-mnist-b32 runs/study-mnist-b32-e20 pixelcnn-vh factorized vlae-vh-freebits pixelcnn
+  side_by_side pixelcnn-vh,factorized vlae-vh-freebits,pixelcnn factorized,pixelcnn,pixelcnn-vh,vlae-vh-freebits \
+    "${common[@]}"
 fi
 if [[ "$which" == mnist-b32-seed2 || "$which" == all ]]; then
   common=(study collapse --data mnist --binarize dynamic --out runs/study-mnist-b32-seed2 --seed 2 --epochs 10
           --batch-size 32 --latent-dim 32 --eval-limit 500 --iwae-samples 100 --code-limit 100 --threads 1)
-  vlae "${common[@]}" --models pixelcnn-vh,factorized & first=$!
-  vlae "${common[@]}" --models vlae-vh-freebits & second=$!
-  wait "$first"
-  wait "$second"
-  vlae "${common[@]}" --models factorized,pixelcnn-vh,vlae-vh-freebits
+  side_by_side pixelcnn-vh,factorized vlae-vh-freebits factorized,pixelcnn-vh,vlae-vh-freebits "${common[@]}"
 fi
 if [[ "$which" == mnist-b32-seed2-e20 || "$which" == all ]]; then
   common=(study collapse --data mnist --binarize dynamic --out runs/study-mnist-b32-seed2-e20 --seed 2 --epochs 20
           --batch-size 32 --latent-dim 32 --eval-limit 500 --iwae-samples 100 --code-limit 100 --threads 1)
-  for m in pixelcnn-vh factorized vlae-vh-freebits; do
-    if [[ ! -d runs/study-mnist-b32-seed2-e20/$m && -f runs/study-mnist-b32-seed2/$m/checkpoint.pt ]]; then
-      mkdir -p runs/study-mnist-b32-seed2-e20/$m
-      cp runs/study-mnist-b32-seed2/$m/{checkpoint.pt,config.json,metrics.jsonl} runs/study-mnist-b32-seed2-e20/$m/
-    fi
-  done
-  vlae "${common[@]}" --models pixelcnn-vh,factorized & first=$!
-  vlae "${common[@]}" --models vlae-vh-freebits & second=$!
-  wait "$first"
-  wait "$second"
-  vlae "${common[@]}" --models factorized,pixelcnn-vh,vlae-vh-freebits
+  copy_runs runs/study-mnist-b32-seed2 runs/study-mnist-b32-seed2-e20 pixelcnn-vh factorized vlae-vh-freebits
+  side_by_side pixelcnn-vh,factorized vlae-vh-freebits factorized,pixelcnn-vh,vlae-vh-freebits "${common[@]}"
 fi
 if [[ "$which" == fashion || "$which" == all ]]; then
   vlae study collapse --data fashion-mnist --limit 10000 --out runs/study-fashion --epochs 5 --latent-dim 32 \
