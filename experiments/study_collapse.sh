@@ -49,10 +49,8 @@ fi
 if [[ "$which" == mnist-b32 || "$which" == all ]]; then
   common=(study collapse --data mnist --binarize dynamic --out runs/study-mnist-b32 --epochs 10 --batch-size 32
           --latent-dim 32 --eval-limit 500 --iwae-samples 100 --code-limit 100 --threads 1)
-  side_by_side pixelcnn-vh,pixelcnn,pixelcnn-anneal,factorized,vlae-vh \
-    vlae-vh-freebits,vlae,pixelcnn-freebits,pixelcnn-delta,pixelcnn-ar1,vlae-iaf \
-    factorized,pixelcnn,pixelcnn-vh,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,pixelcnn-ar1,vlae,vlae-iaf,vlae-vh,vlae-vh-freebits \
-    "${common[@]}"
+  side_by_side pixelcnn-vh,pixelcnn,pixelcnn-anneal,factorized vlae-vh-freebits,vlae,pixelcnn-freebits,pixelcnn-delta \
+    factorized,pixelcnn,pixelcnn-vh,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,vlae,vlae-vh-freebits "${common[@]}"
 fi
 if [[ "$which" == mnist-b32-e20 || "$which" == all ]]; then
   common=(study collapse --data mnist --binarize dynamic --out runs/study-mnist-b32-e20 --epochs 20 --batch-size 32
