@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# How much of the MNIST tie between VLAE and the collapsed PixelCNN is the IWAE bound's looseness.
+# How much of the MNIST near-tie between VLAE and the collapsed PixelCNN is the IWAE bound's looseness.
 # The IWAE bound tightens towards the true NLL as K grows, fastest for a model whose posterior is far
 # from its true posterior (VLAE's ELBO gap is 2 nats, the collapsed model's 0.1). So both 20-epoch
 # models of each seed (experiments/study_collapse.sh mnist-b32-e20, mnist-b32-seed2-e20 and
 # mnist-b32-seed3-e20) are scored again on the same first N test digits with K = 100 and K = 1000.
-# Usage: experiments/tighter_iwae.sh [N]   (default 100 digits; writes runs/tighter-iwae/*.json)
+# Usage: experiments/tighter_iwae.sh [N]   (default 100 digits; writes runs/tighter-iwae/nN/*.json)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup
 n="${1:-100}"
-out=runs/tighter-iwae
+out=runs/tighter-iwae/n$n
 mkdir -p "$out"
-# score RUN NAME: K = 100 and K = 1000 for one run, unless already written.
+# score RUN NAME: K = 100 and K = 1000 for one run, unless already written (delete $out to rescore
+# retrained runs).
 score() {
   local run="$1" name="$2" k
   for k in 100 1000; do
