@@ -18,6 +18,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup
 which="${1:-all}"
+# What every batch-32 study shares: one budget per model, the same evaluation, one thread per process.
+b32=(study collapse --batch-size 32 --latent-dim 32 --eval-limit 500 --iwae-samples 100 --code-limit 100 --threads 1)
+mnist_data=(--data mnist --binarize dynamic)
 # side_by_side LIST1 LIST2 ALL STUDY_ARGS...: trains and scores two model lists in two one-thread
 # processes into one study folder, then one run over ALL reuses them and writes the combined table.
 side_by_side() {
@@ -47,32 +50,27 @@ if [[ "$which" == mnist || "$which" == all ]]; then
     --models factorized,pixelcnn,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,vlae,pixelcnn-ar1,vlae-iaf,pixelcnn-vh,vlae-vh
 fi
 if [[ "$which" == mnist-b32 || "$which" == all ]]; then
-  common=(study collapse --data mnist --binarize dynamic --out runs/study-mnist-b32 --epochs 10 --batch-size 32
-          --latent-dim 32 --eval-limit 500 --iwae-samples 100 --code-limit 100 --threads 1)
+  common=("${b32[@]}" "${mnist_data[@]}" --out runs/study-mnist-b32 --epochs 10)
   side_by_side pixelcnn-vh,pixelcnn,pixelcnn-anneal,factorized vlae-vh-freebits,vlae,pixelcnn-freebits,pixelcnn-delta \
     factorized,pixelcnn,pixelcnn-vh,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,vlae,vlae-vh-freebits "${common[@]}"
 fi
 if [[ "$which" == mnist-b32-e20 || "$which" == all ]]; then
-  common=(study collapse --data mnist --binarize dynamic --out runs/study-mnist-b32-e20 --epochs 20 --batch-size 32
-          --latent-dim 32 --eval-limit 500 --iwae-samples 100 --code-limit 100 --threads 1)
+  common=("${b32[@]}" "${mnist_data[@]}" --out runs/study-mnist-b32-e20 --epochs 20)
   copy_runs runs/study-mnist-b32 runs/study-mnist-b32-e20 pixelcnn-vh factorized vlae-vh-freebits pixelcnn
   side_by_side pixelcnn-vh,factorized vlae-vh-freebits,pixelcnn factorized,pixelcnn,pixelcnn-vh,vlae-vh-freebits \
     "${common[@]}"
 fi
 if [[ "$which" == mnist-b32-seed2 || "$which" == all ]]; then
-  common=(study collapse --data mnist --binarize dynamic --out runs/study-mnist-b32-seed2 --seed 2 --epochs 10
-          --batch-size 32 --latent-dim 32 --eval-limit 500 --iwae-samples 100 --code-limit 100 --threads 1)
+  common=("${b32[@]}" "${mnist_data[@]}" --out runs/study-mnist-b32-seed2 --epochs 10 --seed 2)
   side_by_side pixelcnn-vh,factorized vlae-vh-freebits factorized,pixelcnn-vh,vlae-vh-freebits "${common[@]}"
 fi
 if [[ "$which" == mnist-b32-seed2-e20 || "$which" == all ]]; then
-  common=(study collapse --data mnist --binarize dynamic --out runs/study-mnist-b32-seed2-e20 --seed 2 --epochs 20
-          --batch-size 32 --latent-dim 32 --eval-limit 500 --iwae-samples 100 --code-limit 100 --threads 1)
+  common=("${b32[@]}" "${mnist_data[@]}" --out runs/study-mnist-b32-seed2-e20 --epochs 20 --seed 2)
   copy_runs runs/study-mnist-b32-seed2 runs/study-mnist-b32-seed2-e20 pixelcnn-vh factorized vlae-vh-freebits
   side_by_side pixelcnn-vh,factorized vlae-vh-freebits factorized,pixelcnn-vh,vlae-vh-freebits "${common[@]}"
 fi
 if [[ "$which" == mnist-b32-seed3-e20 || "$which" == all ]]; then
-  common=(study collapse --data mnist --binarize dynamic --out runs/study-mnist-b32-seed3-e20 --seed 3 --epochs 20
-          --batch-size 32 --latent-dim 32 --eval-limit 500 --iwae-samples 100 --code-limit 100 --threads 1)
+  common=("${b32[@]}" "${mnist_data[@]}" --out runs/study-mnist-b32-seed3-e20 --epochs 20 --seed 3)
   side_by_side pixelcnn-vh vlae-vh-freebits,factorized factorized,pixelcnn-vh,vlae-vh-freebits "${common[@]}"
 fi
 if [[ "$which" == fashion || "$which" == all ]]; then
@@ -80,8 +78,7 @@ if [[ "$which" == fashion || "$which" == all ]]; then
     --eval-limit 500 --iwae-samples 100 --code-limit 100 --models factorized,vlae,pixelcnn,vlae-vh,pixelcnn-vh --threads 1
 fi
 if [[ "$which" == fashion-b32 || "$which" == all ]]; then
-  common=(study collapse --data fashion-mnist --limit 10000 --out runs/study-fashion-b32 --epochs 5 --batch-size 32
-          --latent-dim 32 --eval-limit 500 --iwae-samples 100 --code-limit 100 --threads 1)
+  common=("${b32[@]}" --data fashion-mnist --limit 10000 --out runs/study-fashion-b32 --epochs 5)
   side_by_side pixelcnn-vh,factorized,pixelcnn vlae-vh-freebits,vlae-vh \
     factorized,pixelcnn,pixelcnn-vh,vlae-vh,vlae-vh-freebits "${common[@]}"
 fi
