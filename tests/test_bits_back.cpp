@@ -17,9 +17,9 @@ using vlae::test::expect_input_error;
 namespace {
 }  // namespace
 
-class BitsBack : public ::testing::TestWithParam<bool> {};
+class BitsBackCoding : public ::testing::TestWithParam<bool> {};
 
-TEST_P(BitsBack, RoundTripIsExactAndCostsAboutTheElbo) {
+TEST_P(BitsBackCoding, RoundTripIsExactAndCostsAboutTheElbo) {
   const bool binary = GetParam();
   LoadedRun run = load_run(test::tiny_run(binary, 2));
   const Images x = test::fashion(300, binary);
@@ -41,7 +41,7 @@ TEST_P(BitsBack, RoundTripIsExactAndCostsAboutTheElbo) {
   // Bits back are real: the naive cost (z under the prior, no bits back) is larger.
   EXPECT_GT(rep.stats.naive_bits(), rep.stats.net_bits() + 1.0 * x.count);
 }
-INSTANTIATE_TEST_SUITE_P(BinaryAnd8Bit, BitsBack, ::testing::Values(true, false));
+INSTANTIATE_TEST_SUITE_P(BinaryAnd8Bit, BitsBackCoding, ::testing::Values(true, false));
 
 // The calibrated Gaussian decoder (one learned scale) codes losslessly too, at about its -ELBO.
 TEST(BitsBackGaussian, RoundTripIsExactAndCostsAboutTheElbo) {

@@ -36,7 +36,7 @@ TEST(Rans, RoundTripRandomDistributionsAllPrecisions) {
     for (auto& s : symbols) s = any(rng);
     rans::Message m;
     for (uint32_t s : symbols) c.push(m, s);
-    for (size_t i = symbols.size(); i-- > 0;) ASSERT_EQ(c.pop(m), symbols[i]) << "prec " << prec;
+    for (size_t i = symbols.size(); i-- > 0;) ASSERT_EQ(c.pop(m).symbol, symbols[i]) << "prec " << prec;
     EXPECT_EQ(m.state, rans::kLower);
     EXPECT_TRUE(m.words.empty());
   }
@@ -54,7 +54,7 @@ TEST(Rans, PushInvertsPopFromExtremeStates) {
       m.state = st;
       m.words = {0u, 0xffffffffu, 0x12345678u};
       const rans::Message before = m;
-      const uint32_t s = c.pop(m);
+      const uint32_t s = c.pop(m).symbol;
       ASSERT_GE(m.state, rans::kLower);
       ASSERT_LT(m.state, rans::kLower << 32);
       c.push(m, s);
@@ -79,7 +79,7 @@ TEST(Rans, LongMessageCostsItsEntropy) {
     ideal += c.push(m, s);
   }
   EXPECT_LT(static_cast<double>(m.bits()), ideal * 1.0001 + 64);
-  for (size_t i = symbols.size(); i-- > 0;) ASSERT_EQ(c.pop(m), symbols[i]);
+  for (size_t i = symbols.size(); i-- > 0;) ASSERT_EQ(c.pop(m).symbol, symbols[i]);
 }
 
 TEST(Rans, EmptyStackIsADecodeErrorUnlessSourced) {
@@ -126,11 +126,11 @@ TEST(Codecs, EachPopInvertsItsPush) {
   };
   auto pop = [&](const Step& st) -> uint32_t {
     switch (st.kind) {
-      case 0: return Bernoulli::from_logit(st.a * 5, 24).pop(m);
-      case 1: return DiscretizedLogistic(st.a * 0.5, st.b * 2 - 3, 24).pop(m);
-      case 2: return GaussianBuckets(&buckets, st.a, std::exp(st.b - 2), 18).pop(m);
-      case 4: return DiscretizedGaussian(st.a * 0.5, st.b * 2 - 3, 24).pop(m);
-      default: return Uniform{12}.pop(m);
+      case 0: return Bernoulli::from_logit(st.a * 5, 24).pop(m).symbol;
+      case 1: return DiscretizedLogistic(st.a * 0.5, st.b * 2 - 3, 24).pop(m).symbol;
+      case 2: return GaussianBuckets(&buckets, st.a, std::exp(st.b - 2), 18).pop(m).symbol;
+      case 4: return DiscretizedGaussian(st.a * 0.5, st.b * 2 - 3, 24).pop(m).symbol;
+      default: return Uniform{12}.pop(m).symbol;
     }
   };
   for (const auto& st : steps) push(st);

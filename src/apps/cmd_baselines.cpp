@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/commands.h"
+#include "util/threads.h"
 #include "baselines/lossless_baselines.h"
 #include "data/dataset.h"
 #include "util/error.h"

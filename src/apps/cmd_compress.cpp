@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/commands.h"
+#include "util/threads.h"
 #include "coding/container.h"
 #include "coding/lossless.h"
 #include "coding/lossy.h"

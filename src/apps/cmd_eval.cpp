@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/commands.h"
+#include "util/threads.h"
 #include "eval/evaluate.h"
 #include "train/run.h"
 #include "train/trainer.h"

@@ -1,6 +1,7 @@
 #include <cstdio>
 
 #include "apps/commands.h"
+#include "util/threads.h"
 #include "apps/train_flags.h"
 #include "train/trainer.h"
 

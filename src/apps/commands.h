@@ -2,7 +2,10 @@
 // usage or input (exit 2) and returns normally on success.
 #pragma once
 #include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "experiments/claims.h"
 
 namespace vlae {
 
@@ -20,9 +23,8 @@ struct DataFlags {
   int64_t limit = -1;
 };
 void add_data_flags(CLI::App& cmd, DataFlags& f, bool with_binarize = true);
-void set_threads(int64_t threads);  // <= 0: the number of cores
 void write_json_file(const std::string& path, const std::string& json);  // atomic; "" = skip
-// Prints "[holds] claim: detail" (or FAILS) and returns {"claim", "holds", "detail"}.
-nlohmann::json check_claim(const std::string& claim, bool holds, const std::string& detail);
+// Prints "checks on the trained models:" and "  [holds] claim: detail" (or FAILS) for each.
+void print_claims(const std::vector<Claim>& claims);
 
 }  // namespace vlae

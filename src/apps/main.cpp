@@ -1,42 +1,13 @@
 // vlae: variational autoencoders as lossy compressors. Exit codes: 0 ok, 2 bad usage or input, 1 internal.
-#include <ATen/Parallel.h>
 #include <c10/util/Exception.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <thread>
 
 #include "apps/commands.h"
 #include "util/allocator.h"
-#include "util/atomic_file.h"
 #include "util/error.h"
 
-namespace vlae {
-
-void add_data_flags(CLI::App& cmd, DataFlags& f, bool with_binarize) {
-  cmd.add_option("--data", f.data, "fashion-mnist | mnist | an IDX file (raw or .gz) | a folder of PNGs");
-  cmd.add_option("--split", f.split, "train | test");
-  cmd.add_option("--limit", f.limit, "use the first N images");
-  if (with_binarize) cmd.add_option("--binarize", f.binarize, "none | static | dynamic");
-}
-
-void set_threads(int64_t threads) {
-  if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  at::set_num_threads(static_cast<int>(threads));
-}
-
-void write_json_file(const std::string& path, const std::string& json) {
-  if (!path.empty()) write_file_atomic(path, json + "\n");
-}
-
-nlohmann::json check_claim(const std::string& claim, bool holds, const std::string& detail) {
-  std::printf("  [%s] %s: %s\n", holds ? "holds" : "FAILS", claim.c_str(), detail.c_str());
-  return {{"claim", claim}, {"holds", holds}, {"detail", detail}};
-}
-
-}  // namespace vlae
 
 int main(int argc, char** argv) {
   vlae::keep_freed_memory();

@@ -1,37 +1,25 @@
-// Bits-back coding with ANS (BB-ANS, Townsend et al. 2019) for a VAE, as a composition of codecs.
-// One image, encoding:  pop z ~ q(z|x) (bits got back) -> push x under p(x|z) -> push z under p(z).
-// Decoding runs the exact inverse in reverse order. Latents are coded dimension by dimension as one
-// of 2^latent_bits buckets of equal mass under the prior's conditional p(z_j | z_<j) (N(0, 1) for
-// the standard prior; a Gaussian computed from z_<j for the AR(1) and flow priors), fed to the
-// decoder as the bucket's median; posterior bucket masses come from the Gaussian CDF at
-// posterior_prec. Pixels are coded under p(x|z): all at once for a factorized decoder, in raster
-// order (pushed last pixel first) for a PixelCNN, whose params for pixel j come from x_<j only. Images are split across `lanes` independent
-// messages (image i on lane i % lanes) so the networks run on batches of one image per lane.
-//
-// Determinism: the decoder must recompute the encoder's integer frequencies exactly. Network passes
-// run single-threaded on fixed batches, and frequencies are computed in double, symbol by symbol.
+// Bits-back coding with ANS (BB-ANS, Townsend et al. 2019) as a composition of three codecs:
+//   push(m, x):  z <- posterior(x).pop(m)     take z ~ q(z|x) off the message (the bits got back)
+//                likelihood(z).push(m, x)     x under p(x|z)
+//                prior.push(m, z)             z under p(z)
+//   pop(m):      the same three, inverted and in reverse order.
+// Its net cost is E[-log p(x|z) - log p(z) + log q(z|x)], the negative ELBO. Decoding is derived
+// from the parts, never written twice. The codecs are any with push/pop over a step's lanes
+// (combinators.h); for a VAE they come from VAECodecs (vae_codecs.h), the only code that knows
+// the model. Images are split across `lanes` independent messages, image i on lane i % lanes, and
+// coded in steps of one image per lane.
 #pragma once
 #include <cstdint>
 #include <functional>
 #include <vector>
 
+#include "coding/combinators.h"
 #include "coding/rans.h"
+#include "coding/vae_codecs.h"
 #include "data/images.h"
 #include "model/vae.h"
 
 namespace vlae {
-
-struct BitsBackConfig {
-  // p = 14, q = 24: a wide posterior's window spans all 2^p buckets, each with a floor frequency of
-  // 1, so 2^(p-q) of its mass goes to arbitrary buckets; q - p = 10 keeps that at 0.1% while
-  // buckets stay fine in the prior's tails. Measured against -ELBO on 2,000 test images
-  // (docs/RESULTS.md): (12, 20) +0.68%, (14, 24) +0.20%, (16, 24) +0.73% on binarized MNIST.
-  unsigned latent_bits = 14;     // p: 2^p buckets per latent dimension
-  unsigned posterior_prec = 24;  // q
-  unsigned obs_prec = 24;        // precision of the pixel codecs
-  int64_t lanes = 8;
-  uint64_t seed = 0;             // seeds the initial random words
-};
 
 // Ideal costs accumulated while coding, in bits (sums over all images).
 struct BitsBackStats {
@@ -42,6 +30,41 @@ struct BitsBackStats {
   double naive_bits() const { return x_bits + z_prior_bits; }
   double net_bits() const { return naive_bits() - bits_back; }
 };
+
+// BB-ANS from a prior codec, likelihood(z) -> a codec of x and posterior(x) -> a codec of z.
+template <class Prior, class LikelihoodOf, class PosteriorOf>
+struct BitsBack {
+  Prior prior;
+  LikelihoodOf likelihood;
+  PosteriorOf posterior;
+  BitsBackStats* stats = nullptr;  // optional: the three costs apart
+
+  template <class X>
+  double push(codec::Lanes m, const X& x) const {
+    const auto z = posterior(x).pop(m);
+    const double x_bits = likelihood(z.symbol).push(m, x);
+    const double z_bits = prior.push(m, z.symbol);
+    if (stats) {
+      stats->bits_back += z.bits;
+      stats->x_bits += x_bits;
+      stats->z_prior_bits += z_bits;
+    }
+    return x_bits + z_bits - z.bits;
+  }
+  auto pop(codec::Lanes m) const {
+    const auto z = prior.pop(m);
+    auto x = likelihood(z.symbol).pop(m);
+    const double bits_back = posterior(x.symbol).push(m, z.symbol);
+    x.bits += z.bits - bits_back;
+    return x;
+  }
+};
+
+template <class Prior, class LikelihoodOf, class PosteriorOf>
+BitsBack<Prior, LikelihoodOf, PosteriorOf> bits_back(Prior prior, LikelihoodOf likelihood, PosteriorOf posterior,
+                                                     BitsBackStats* stats = nullptr) {
+  return {std::move(prior), std::move(likelihood), std::move(posterior), stats};
+}
 
 using StepCallback = std::function<void(int64_t images_done)>;
 

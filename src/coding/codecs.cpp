@@ -4,7 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "model/likelihood.h"
+#include "model/discretization.h"
 
 namespace vlae::codec {
 
@@ -30,23 +30,22 @@ Bernoulli Bernoulli::from_logit(double logit, unsigned prec) {
 }
 
 DiscretizedLogistic::DiscretizedLogistic(double m, double log_scale, unsigned p)
-    : mean(m), inv_scale(std::exp(-std::max(log_scale, kMinLogScale))), prec(p) {}
+    : mean(m), inv_scale(std::exp(-clamped_log_scale(log_scale))), prec(p) {}
 
 uint32_t DiscretizedLogistic::operator()(uint32_t k) const {
-  if (k == 0 || k >= 256) return quantize_cdf(0.0, k, 256, prec);
-  // Lower edge of level k: c_k - 1/255 = (2k - 256) / 255.
-  const double edge = (2.0 * k - 256.0) / 255.0;
+  if (k == 0 || k >= kLevels) return quantize_cdf(0.0, k, kLevels, prec);
+  const double edge = level_lower_edge(k);
   const double f = 1.0 / (1.0 + std::exp(-(edge - mean) * inv_scale));
-  return quantize_cdf(f, k, 256, prec);
+  return quantize_cdf(f, k, kLevels, prec);
 }
 
 DiscretizedGaussian::DiscretizedGaussian(double m, double log_scale, unsigned p)
-    : mean(m), inv_scale_sqrt2(std::exp(-std::max(log_scale, kMinLogScale)) * M_SQRT1_2), prec(p) {}
+    : mean(m), inv_scale_sqrt2(std::exp(-clamped_log_scale(log_scale)) * M_SQRT1_2), prec(p) {}
 
 uint32_t DiscretizedGaussian::operator()(uint32_t k) const {
-  if (k == 0 || k >= 256) return quantize_cdf(0.0, k, 256, prec);
-  const double edge = (2.0 * k - 256.0) / 255.0;  // lower edge of level k
-  return quantize_cdf(0.5 * std::erfc(-(edge - mean) * inv_scale_sqrt2), k, 256, prec);
+  if (k == 0 || k >= kLevels) return quantize_cdf(0.0, k, kLevels, prec);
+  const double edge = level_lower_edge(k);
+  return quantize_cdf(0.5 * std::erfc(-(edge - mean) * inv_scale_sqrt2), k, kLevels, prec);
 }
 
 }  // namespace vlae::codec

@@ -1,5 +1,8 @@
-// Codecs: push/pop pairs on one rANS message (craystack style). For every codec
-// pop(push(m, s)) returns s and leaves m as it was; bits-back is a composition of these.
+// Scalar codecs: push/pop pairs for one symbol on one rANS message (craystack style). Every codec
+// here, and every combinator of coding/combinators.h, has the same two operations:
+//   double   push(message, symbol)  -> the symbol's cost in bits
+//   Coded<S> pop(message)           -> {the symbol, its cost in bits}
+// with pop(push(m, s)) == {s, cost} and m left as it was. Bits-back is a composition of these.
 //
 // Most codecs here are a quantized CDF: C(0) = 0 < C(1) < ... < C(n) = 2^prec, symbol k owns
 // [C(k), C(k+1)). A continuous CDF F becomes C(k) = floor(F(k) * (2^prec - n)) + k, which gives
@@ -15,6 +18,13 @@
 
 namespace vlae::codec {
 
+// A popped symbol and what it cost, in bits.
+template <class S>
+struct Coded {
+  S symbol;
+  double bits = 0;
+};
+
 // Cost in bits of a symbol of frequency f at precision p.
 inline double cost_bits(uint32_t freq, unsigned prec) { return prec - std::log2(static_cast<double>(freq)); }
 
@@ -26,9 +36,9 @@ double push_cdf(rans::Message& m, const Cdf& cdf, uint32_t s, unsigned prec) {
   return cost_bits(hi - lo, prec);
 }
 
-// Pops a symbol of a quantized CDF over n symbols by binary search on the slot; `*bits` gets its cost.
+// Pops a symbol of a quantized CDF over n symbols by binary search on the slot.
 template <class Cdf>
-uint32_t pop_cdf(rans::Message& m, const Cdf& cdf, uint32_t n, unsigned prec, double* bits = nullptr) {
+Coded<uint32_t> pop_cdf(rans::Message& m, const Cdf& cdf, uint32_t n, unsigned prec) {
   const uint32_t slot = rans::peek(m, prec);
   uint32_t lo = 0, hi = n;  // invariant: cdf(lo) <= slot < cdf(hi)
   while (hi - lo > 1) {
@@ -37,8 +47,7 @@ uint32_t pop_cdf(rans::Message& m, const Cdf& cdf, uint32_t n, unsigned prec, do
   }
   const uint32_t start = cdf(lo), freq = cdf(lo + 1) - start;
   rans::pop(m, start, freq, prec);
-  if (bits) *bits = cost_bits(freq, prec);
-  return lo;
+  return {lo, cost_bits(freq, prec)};
 }
 
 // C(k) from a continuous CDF value F in [0, 1] (F(0) = 0 and F(n) = 1 are forced).
@@ -52,11 +61,14 @@ inline uint32_t quantize_cdf(double f, uint32_t k, uint32_t n, unsigned prec) {
 // Uniform over 2^bits symbols.
 struct Uniform {
   unsigned bits;
-  void push(rans::Message& m, uint32_t s) const { rans::push(m, s, 1, bits); }
-  uint32_t pop(rans::Message& m) const {
+  double push(rans::Message& m, uint32_t s) const {
+    rans::push(m, s, 1, bits);
+    return bits;
+  }
+  Coded<uint32_t> pop(rans::Message& m) const {
     const uint32_t s = rans::peek(m, bits);
     rans::pop(m, s, 1, bits);
-    return s;
+    return {s, static_cast<double>(bits)};
   }
 };
 
@@ -67,7 +79,7 @@ struct Categorical {
   static Categorical from_frequencies(const std::vector<uint32_t>& freq, unsigned prec);
   uint32_t operator()(uint32_t k) const { return cdf[k]; }
   double push(rans::Message& m, uint32_t s) const { return push_cdf(m, *this, s, prec); }
-  uint32_t pop(rans::Message& m) const { return pop_cdf(m, *this, static_cast<uint32_t>(cdf.size() - 1), prec); }
+  Coded<uint32_t> pop(rans::Message& m) const { return pop_cdf(m, *this, static_cast<uint32_t>(cdf.size() - 1), prec); }
 };
 
 // Bernoulli with P(1) = p, quantized to [1, 2^prec - 1] / 2^prec.
@@ -77,10 +89,10 @@ struct Bernoulli {
   static Bernoulli from_logit(double logit, unsigned prec);
   uint32_t operator()(uint32_t k) const { return k == 0 ? 0 : k == 1 ? (1u << prec) - f1 : (1u << prec); }
   double push(rans::Message& m, uint32_t s) const { return push_cdf(m, *this, s, prec); }
-  uint32_t pop(rans::Message& m, double* bits = nullptr) const { return pop_cdf(m, *this, 2, prec, bits); }
+  Coded<uint32_t> pop(rans::Message& m) const { return pop_cdf(m, *this, 2, prec); }
 };
 
-// Discretized logistic over 256 levels (see model/likelihood.h for the bins): mean in [-1, 1]
+// Discretized logistic over 256 levels (model/discretization.h: the bins): mean in [-1, 1]
 // units, log_scale clamped at kMinLogScale exactly as in training.
 struct DiscretizedLogistic {
   double mean, inv_scale;
@@ -88,7 +100,7 @@ struct DiscretizedLogistic {
   DiscretizedLogistic(double mean, double log_scale, unsigned prec);
   uint32_t operator()(uint32_t k) const;
   double push(rans::Message& m, uint32_t s) const { return push_cdf(m, *this, s, prec); }
-  uint32_t pop(rans::Message& m, double* bits = nullptr) const { return pop_cdf(m, *this, 256, prec, bits); }
+  Coded<uint32_t> pop(rans::Message& m) const { return pop_cdf(m, *this, 256, prec); }
 };
 
 // Discretized Gaussian over the same 256 bins, log_scale clamped at kMinLogScale as in training.
@@ -98,7 +110,7 @@ struct DiscretizedGaussian {
   DiscretizedGaussian(double mean, double log_scale, unsigned prec);
   uint32_t operator()(uint32_t k) const;
   double push(rans::Message& m, uint32_t s) const { return push_cdf(m, *this, s, prec); }
-  uint32_t pop(rans::Message& m, double* bits = nullptr) const { return pop_cdf(m, *this, 256, prec, bits); }
+  Coded<uint32_t> pop(rans::Message& m) const { return pop_cdf(m, *this, 256, prec); }
 };
 
 }  // namespace vlae::codec

@@ -22,8 +22,8 @@ struct LatentBuckets {
 // One latent dimension's posterior N(mean, std^2) as a quantized CDF over the buckets within
 // mean ± kWindow·std. Only buckets the posterior can produce need a frequency: giving every one of
 // the 2^p buckets a floor of 1 would spend 2^p / 2^prec of the mass on far-away buckets, and each
-// such pop feeds the decoder a wild latent (measured: +1% file size at p = 12, prec = 20, 32
-// dimensions). Encoder and decoder compute the same window from the same (mean, std).
+// such pop feeds the decoder a wild latent (docs/RESULTS.md, "What the overhead was", gives the cost).
+// Encoder and decoder compute the same window from the same (mean, std).
 struct GaussianBuckets {
   static constexpr double kWindow = 10.0;  // mass outside: 1.5e-23
   GaussianBuckets(const LatentBuckets* buckets, double mean, double std, unsigned prec);
@@ -36,7 +36,10 @@ struct GaussianBuckets {
     if (bucket < lo || bucket >= lo + n) throw rans::DecodeError("latent outside its posterior (corrupt stream)");
     return push_cdf(m, *this, bucket - lo, prec);
   }
-  uint32_t pop(rans::Message& m, double* bits = nullptr) const { return lo + pop_cdf(m, *this, n, prec, bits); }
+  Coded<uint32_t> pop(rans::Message& m) const {
+    const auto c = pop_cdf(m, *this, n, prec);
+    return {lo + c.symbol, c.bits};
+  }
 
   const LatentBuckets* buckets;
   double mean, std;

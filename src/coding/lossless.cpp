@@ -23,7 +23,8 @@ void check_images_fit_model(const Images& x, const ModelConfig& c, const std::st
 }
 
 int64_t automatic_lanes(int64_t count, bool autoregressive) {
-  return std::clamp<int64_t>(count / (autoregressive ? 32 : 256), 1, 64);
+  return std::clamp<int64_t>(count / (autoregressive ? kImagesPerLanePixelCNN : kImagesPerLaneFactorized), 1,
+                             kMaxAutomaticLanes);
 }
 
 std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig& cfg, LosslessReport* report,

@@ -20,6 +20,9 @@ struct LosslessReport {
 // Lanes for `count` images when the user gives none. Each lane ends with a 64-bit state flush, so
 // lanes should be long: about 256 images each for a factorized decoder. A PixelCNN runs one network
 // pass per pixel on a batch of one image per lane, so it gets wider batches (32 images per lane).
+constexpr int64_t kImagesPerLaneFactorized = 256;
+constexpr int64_t kImagesPerLanePixelCNN = 32;
+constexpr int64_t kMaxAutomaticLanes = 64;
 int64_t automatic_lanes(int64_t count, bool autoregressive);
 
 // Returns the file's bytes. The images must match the model's size and likelihood.

@@ -188,7 +188,7 @@ LatentGrid make_grid(const PosteriorWidths& w, double scale, double min_kl_nats)
   LatentGrid g;
   g.scale = scale;
   for (size_t j = 0; j < w.sigma.size(); ++j)
-    g.step.push_back(w.kl_nats[j] < min_kl_nats ? 0.0 : std::clamp(scale * w.sigma[j], 1e-5, 100.0));
+    g.step.push_back(w.kl_nats[j] < min_kl_nats ? 0.0 : std::clamp(scale * w.sigma[j], kMinGridStep, kMaxGridStep));
   return g;
 }
 
@@ -277,7 +277,7 @@ LatentGrid choose_grid(VAE& model, const Images& calibration, int search_passes)
     if (grid.step[j] == 0) continue;
     while (true) {
       std::vector<double> trial = grid.step;
-      trial[j] = level[j] + 1 < ladder.size() ? std::clamp(ladder[level[j] + 1] * w.sigma[j], 1e-5, 100.0) : 0.0;
+      trial[j] = level[j] + 1 < ladder.size() ? std::clamp(ladder[level[j] + 1] * w.sigma[j], kMinGridStep, kMaxGridStep) : 0.0;
       if (nll_at(trial, false) > nearest_budget) break;
       grid.step = trial;
       if (trial[j] == 0) break;
@@ -337,7 +337,7 @@ Images decompress_lossy(VAE& model, const std::string& bytes, const std::string&
   try {
     for (int64_t i = 0; i < n; ++i)
       for (int64_t j = 0; j < k; ++j)
-        if (cells[j].step > 0) idx[i * k + j] = codec::pop_cdf(m, cells[j], cells[j].n, kLossyPrec);
+        if (cells[j].step > 0) idx[i * k + j] = codec::pop_cdf(m, cells[j], cells[j].n, kLossyPrec).symbol;
   } catch (const rans::DecodeError& e) {
     throw InputError(name + ": " + e.what());
   }

@@ -36,7 +36,11 @@ void check_lossy_model(const ModelConfig& c);
 
 PosteriorWidths posterior_widths(VAE& model, const Images& calibration);
 PosteriorWidths posterior_widths(const DiagGaussian& q);
-LatentGrid make_grid(const PosteriorWidths& w, double scale, double min_kl_nats = 0.01);
+// A dimension whose mean KL (nats) is below this carries no information and is not sent.
+constexpr double kMinSentKlNats = 0.01;
+// Grid steps stay within [kMinGridStep, kMaxGridStep] (prior standard deviations).
+constexpr double kMinGridStep = 1e-5, kMaxGridStep = 100.0;
+LatentGrid make_grid(const PosteriorWidths& w, double scale, double min_kl_nats = kMinSentKlNats);
 
 struct LossyReport {
   int64_t images = 0, dims = 0, sent_dims = 0;

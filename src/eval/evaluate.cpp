@@ -9,6 +9,13 @@
 
 namespace vlae {
 
+namespace {
+// IWAE: decoder images (samples x images) evaluated per chunk.
+constexpr int64_t kIwaeChunkFactorized = 16384;
+constexpr int64_t kIwaeChunkPixelCNNGpu = 4096;
+constexpr int64_t kIwaeChunkPixelCNNCpu = 256;
+}  // namespace
+
 torch::Tensor log_mean_exp(const torch::Tensor& log_w) {
   return torch::logsumexp(log_w, 0) - std::log(static_cast<double>(log_w.size(0)));
 }
@@ -75,11 +82,11 @@ EvalResult evaluate(VAE& model, const Images& x, const EvalOptions& opt) {
     }
     if (opt.iwae_samples > 0) {
       // Stream the K samples in chunks so memory stays bounded; combine with log-sum-exp. A
-      // PixelCNN holds several [images, channels, H, W] maps per layer: 16,384 images of a gated
-      // two-stack decoder took 24 GB. On the CPU a chunk of 256 decoder images is also the fastest
-      // per image (bench_iwae, one thread: 10.0 ms, against 11.2 at 1,024 and 11.4 at 64); a GPU
-      // gets 4,096.
-      const int64_t per_chunk = !model->autoregressive() ? 16384 : device.is_cuda() ? 4096 : 256;
+      // PixelCNN holds several [images, channels, H, W] maps per layer, so its chunks are small;
+      // the CPU chunk is the fastest per image in bench_iwae (docs/RESULTS.md, "Scoring a PixelCNN").
+      const int64_t per_chunk = !model->autoregressive() ? kIwaeChunkFactorized
+                                : device.is_cuda()        ? kIwaeChunkPixelCNNGpu
+                                                          : kIwaeChunkPixelCNNCpu;
       const int64_t chunk = std::max<int64_t>(1, per_chunk / b);
       torch::Tensor lse;
       for (int64_t done = 0; done < opt.iwae_samples; done += chunk) {

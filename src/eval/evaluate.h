@@ -40,7 +40,8 @@ nlohmann::json to_json(const EvalResult& r);
 // Bounded above by log N by construction.
 double mutual_information(const DiagGaussian& q);
 // Active units: dimensions whose posterior mean varies across x by more than `threshold`.
-int64_t active_units(const torch::Tensor& posterior_means, double threshold = 0.01);
+constexpr double kActiveUnitThreshold = 0.01;  // Burda et al. 2016
+int64_t active_units(const torch::Tensor& posterior_means, double threshold = kActiveUnitThreshold);
 // log (1/S) sum_s exp(w_s) per image, streamed over chunks: [S, B] -> [B].
 torch::Tensor log_mean_exp(const torch::Tensor& log_w);
 

@@ -15,11 +15,11 @@ namespace {
 uint8_t draw(Likelihood lik, const double* p, std::mt19937_64& rng) {
   std::uniform_real_distribution<double> u(1e-12, 1.0 - 1e-12);
   if (lik == Likelihood::Bernoulli) return u(rng) < 1.0 / (1.0 + std::exp(-p[0])) ? 1 : 0;
-  const double s = std::exp(std::max(p[1], kMinLogScale)), v = u(rng);
+  const double s = std::exp(clamped_log_scale(p[kLogScale])), v = u(rng);
   const double x = lik == Likelihood::Gaussian
-                       ? p[0] + s * std::sqrt(-2.0 * std::log(v)) * std::cos(2.0 * M_PI * u(rng))  // Box-Muller
-                       : p[0] + s * (std::log(v) - std::log1p(-v));
-  return static_cast<uint8_t>(std::clamp(std::round((x + 1.0) * 127.5), 0.0, 255.0));
+                       ? p[kLocation] + s * std::sqrt(-2.0 * std::log(v)) * std::cos(2.0 * M_PI * u(rng))  // Box-Muller
+                       : p[kLocation] + s * (std::log(v) - std::log1p(-v));
+  return level_of(x);
 }
 
 Images empty_like(const ModelConfig& c, int64_t n, bool binary) {

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <vector>
 
-#include "model/likelihood.h"
+#include "model/discretization.h"
 
 namespace vlae {
 
@@ -95,13 +95,13 @@ template <bool kGrad>
 VLAE_INLINE void logistic_row(const float* __restrict mean, const float* __restrict log_scale_raw,
                               const float* __restrict level, int64_t d, float* __restrict logp,
                               float* __restrict grad_mean, float* __restrict grad_log_scale) {
-  const float log_bin_width = static_cast<float>(std::log(2.0 / 255.0));
+  const float log_bin_width = static_cast<float>(std::log(kLevelStep));
   for (int64_t i = 0; i < d; ++i) {
     const float raw = log_scale_raw[i], k = level[i];
     const float ls = max_f(raw, static_cast<float>(kMinLogScale));
     const float inv_s = exp_f(-ls);
-    const float c = k * (2.0f / 255.0f) - 1.0f - mean[i];
-    const float plus = inv_s * (c + 1.0f / 255.0f), minus = inv_s * (c - 1.0f / 255.0f), mid = inv_s * c;
+    const float c = k * kLevelStepF - 1.0f - mean[i];
+    const float plus = inv_s * (c + kHalfBinF), minus = inv_s * (c - kHalfBinF), mid = inv_s * c;
     const Sig sp = sig(plus), sm = sig(minus), smid = sig(mid);
     // Above the mean both σ are near 1: take the difference of their complements, which keeps its
     // relative precision where σ(plus) - σ(minus) would cancel.

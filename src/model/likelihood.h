@@ -4,6 +4,7 @@
 #include <torch/types.h>
 
 #include "model/config.h"
+#include "model/discretization.h"
 
 namespace vlae {
 
@@ -20,9 +21,6 @@ torch::Tensor log_likelihood_op_by_op(Likelihood l, const torch::Tensor& params,
 // The decoder mean on the data's scale ([0,1] probabilities or levels 0..255), [B, D].
 torch::Tensor likelihood_mean(Likelihood l, const torch::Tensor& params);
 
-// Discretized logistic on 256 levels, PixelCNN++ convention: level k sits at c_k = 2k/255 - 1 with
-// bin [c_k - 1/255, c_k + 1/255]; the end bins extend to ±infinity. log_scale is clamped at this
-// floor, in training and in coding alike. The discretized Gaussian uses the same bins and floor.
-constexpr double kMinLogScale = -7.0;
+// The 8-bit likelihoods' bins, param layout and log-scale floor: model/discretization.h.
 
 }  // namespace vlae

@@ -86,7 +86,7 @@ torch::Tensor PixelCNNImpl::condition(const torch::Tensor& z) { return cond_net-
 
 torch::Tensor PixelCNNImpl::input(const torch::Tensor& x) const {
   const auto img = x.view({x.size(0), 1, config.height, config.width});
-  return config.likelihood == Likelihood::Bernoulli ? img * 2.0 - 1.0 : img * (2.0 / 255.0) - 1.0;
+  return config.likelihood == Likelihood::Bernoulli ? img * 2.0 - 1.0 : img * kLevelStep - 1.0;
 }
 
 torch::Tensor PixelCNNImpl::forward_maps(const torch::Tensor& cond, const torch::Tensor& in) {
@@ -154,7 +154,7 @@ void PixelCNNImpl::autoregress(const torch::Tensor& z, const PixelStep& step) {
       const auto params = head->forward(h.slice(3, c, c + 1)).reshape({b, -1}).to(torch::kCPU, torch::kFloat64).contiguous();
       step(r * wid + c, params.data_ptr<double>(), values.data());
       float* cp = col.data_ptr<float>();
-      for (int64_t i = 0; i < b; ++i) cp[i] = binary ? 2.0f * values[i] - 1.0f : values[i] * (2.0f / 255.0f) - 1.0f;
+      for (int64_t i = 0; i < b; ++i) cp[i] = binary ? 2.0f * values[i] - 1.0f : values[i] * kLevelStepF - 1.0f;
       maps[0].select(1, 0).select(1, pad + r).select(1, c).copy_(col);
     }
     for (size_t l = 0; l < vlayers.size(); ++l) {  // row r is complete: advance the vertical stack

@@ -21,15 +21,6 @@ namespace {
 
 constexpr double kLn2 = 0.6931471805599453;
 
-nlohmann::json read_json(const std::string& path) {
-  if (!fs::exists(path)) throw InputError(path + ": not found (run `vlae sweep` / `vlae study collapse` first)");
-  try {
-    return nlohmann::json::parse(read_file(path));
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(path + ": not valid JSON (" + e.what() + ")");
-  }
-}
-
 std::vector<int> to_vector(const Images& x, int64_t i, double scale = 1.0) {
   std::vector<int> v(static_cast<size_t>(x.dims()));
   for (int64_t j = 0; j < x.dims(); ++j) v[j] = static_cast<int>(std::lround(x.image(i)[j] * scale));
@@ -40,35 +31,34 @@ std::vector<int> to_vector(const Images& x, int64_t i, double scale = 1.0) {
 
 Demo Demo::load(const std::string& sweep_dir, const std::string& study_dir) {
   Demo d;
-  const auto results = read_json(sweep_dir + "/results.json");
-  if (!results.contains("models") || !results["models"].is_array() || results["models"].empty())
-    throw InputError(sweep_dir + "/results.json: no models");
-  d.baselines = results.value("baselines", nlohmann::json::array());
-  d.data = results.value("data", std::string());
-  for (const auto& m : results["models"]) {
+  const SweepResults results = load_sweep_results(sweep_dir);
+  d.baselines = nlohmann::json::array();
+  for (const auto& p : results.baselines) d.baselines.push_back(to_json(p));
+  d.data = results.data;
+  for (const auto& m : results.models) {
     DemoModel dm;
-    dm.beta = m.at("beta").get<double>();
+    dm.beta = m.beta;
     // The run folder sits in the sweep directory, whatever the path the sweep was given.
-    dm.run = (fs::path(sweep_dir) / fs::path(m.at("run").get<std::string>()).filename()).string();
+    dm.run = (fs::path(sweep_dir) / fs::path(m.run).filename()).string();
     LoadedRun run = load_run(dm.run);
     dm.model = run.model;
-    const std::string coded = dm.run + "/test.lossy.vlae";
+    const std::string coded = sweep_coded_test_file(dm.run);
     if (!fs::exists(coded)) throw InputError(coded + ": missing (rerun the sweep)");
     dm.grid.step = parse_coded_file(read_file(coded), coded).grid;
-    dm.grid.scale = m.value("grid_scale", 1.0);
-    dm.grid.search_passes = m.value("search_passes", 1);  // as the sweep coded its test images
+    dm.grid.scale = m.grid_scale;
+    dm.grid.search_passes = m.search_passes;  // as the sweep coded its test images
     dm.summary = m;
     if (d.models.empty()) {
       DataSpec spec = run_data_spec(run.config);
       spec.split = "test";
-      spec.limit = results.value("test_images", int64_t(1000));
+      spec.limit = results.test_images;
       d.test = load_images(spec);
     }
     d.models.push_back(std::move(dm));
   }
   std::sort(d.models.begin(), d.models.end(), [](const DemoModel& a, const DemoModel& b) { return a.beta < b.beta; });
   if (!study_dir.empty()) {
-    d.study = read_json(study_dir + "/results.json");
+    d.study = load_study_results(study_dir);
     d.study_dir = study_dir;
   }
   return d;
@@ -77,7 +67,7 @@ Demo Demo::load(const std::string& sweep_dir, const std::string& study_dir) {
 nlohmann::json Demo::models_json() const {
   nlohmann::json ms = nlohmann::json::array();
   for (size_t i = 0; i < models.size(); ++i) {
-    const auto& s = models[i].summary;
+    const auto s = to_json(models[i].summary);
     nlohmann::json m = {{"index", i}, {"beta", models[i].beta}};
     for (const char* k : {"rate_nats", "rate_bits", "distortion_nats", "bits_per_pixel", "kl_bits_per_pixel", "psnr_db",
                           "ssim", "mse", "active_units", "mutual_info_nats", "iwae_nll_nats", "elbo_nats",
@@ -94,9 +84,10 @@ nlohmann::json Demo::models_json() const {
                         {"test_images", test.count},
                         {"models", ms},
                         {"baselines", baselines}};
-  if (!study.is_null()) {
+  if (study) {
     nlohmann::json sm = nlohmann::json::array();
-    for (const auto& m : study.value("models", nlohmann::json::array())) {
+    for (const auto& row : study->models) {
+      const nlohmann::json m = to_json(row);
       nlohmann::json e;
       for (const char* k : {"name", "description", "cure", "rate_nats", "distortion_nats", "iwae_nll_nats",
                             "active_units", "mutual_info_nats", "lossless_bits_per_dim", "neg_elbo_bits_per_dim"})
@@ -107,8 +98,7 @@ nlohmann::json Demo::models_json() const {
                       {"reconstructions", "/study/" + name + "/reconstructions.png"}};
       sm.push_back(e);
     }
-    out["study"] = {{"data", study.value("data", std::string())}, {"models", sm},
-                    {"checks", study.value("checks", nlohmann::json::array())}};
+    out["study"] = {{"data", study->data}, {"models", sm}, {"checks", to_json(study->checks)}};
   }
   return out;
 }

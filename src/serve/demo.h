@@ -4,11 +4,14 @@
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "coding/lossy.h"
 #include "data/images.h"
+#include "experiments/study.h"
+#include "experiments/sweep.h"
 #include "model/vae.h"
 
 namespace vlae {
@@ -18,7 +21,7 @@ struct DemoModel {
   std::string run;
   VAE model{nullptr};
   LatentGrid grid;          // the sweep's lossy grid, read from its coded test file
-  nlohmann::json summary;   // the sweep's results for this β
+  SweepRow summary;         // the sweep's results for this β
 };
 
 struct Demo {
@@ -26,7 +29,7 @@ struct Demo {
   Images test;                    // the sweep's test images
   nlohmann::json baselines;       // JPEG/WebP points of the sweep
   std::string data;
-  nlohmann::json study;           // the study's results.json (null when none)
+  std::optional<StudyResults> study;  // the study's results (none when not given)
   std::string study_dir;
 
   // Loads DIR/results.json and every run it names; throws InputError naming what is missing.

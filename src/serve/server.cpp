@@ -67,11 +67,11 @@ void install_routes(httplib::Server& srv, const Demo& demo, const std::string& w
     }
   });
   // Study figures: only the names in the study's results and the three figure files.
-  if (!demo.study.is_null()) {
+  if (demo.study) {
     auto figs = std::make_shared<std::map<std::string, std::string>>();
-    for (const auto& m : demo.study.value("models", nlohmann::json::array()))
+    for (const auto& m : demo.study->models)
       for (const char* f : {"lossy_code", "samples", "reconstructions"}) {
-        const std::string name = m.value("name", std::string());
+        const std::string& name = m.name;
         const std::string path = demo.study_dir + "/" + name + "/" + f + ".png";
         if (fs::exists(path)) (*figs)["/study/" + name + "/" + f + ".png"] = read_file(path);
       }
@@ -83,7 +83,7 @@ void install_routes(httplib::Server& srv, const Demo& demo, const std::string& w
   }
   srv.set_payload_max_length(limits.max_body_bytes);
   // Responses go out in several writes; without TCP_NODELAY, Nagle's algorithm meets the browser's
-  // delayed ACK and each request waits ~40 ms (measured: 63 vs 22 ms per slider move).
+  // delayed ACK and every request waits for it (docs/RESULTS.md, "The interactive demo", has the figures).
   srv.set_tcp_nodelay(true);
   srv.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty()) return;  // a handler already wrote its JSON error

@@ -1,4 +1,4 @@
-#include "apps/rd_plot.h"
+#include "experiments/rd_plot.h"
 
 #include <cstdlib>
 #include <fstream>

@@ -1,0 +1,25 @@
+// The command line's shared pieces: the data flags, JSON outputs, and how claims print.
+#include <cstdio>
+
+#include "apps/commands.h"
+#include "util/atomic_file.h"
+
+namespace vlae {
+
+void add_data_flags(CLI::App& cmd, DataFlags& f, bool with_binarize) {
+  cmd.add_option("--data", f.data, "fashion-mnist | mnist | an IDX file (raw or .gz) | a folder of PNGs");
+  cmd.add_option("--split", f.split, "train | test");
+  cmd.add_option("--limit", f.limit, "use the first N images");
+  if (with_binarize) cmd.add_option("--binarize", f.binarize, "none | static | dynamic");
+}
+
+void write_json_file(const std::string& path, const std::string& json) {
+  if (!path.empty()) write_file_atomic(path, json + "\n");
+}
+
+void print_claims(const std::vector<Claim>& claims) {
+  std::printf("\nchecks on the trained models:\n");
+  for (const auto& c : claims) std::printf("  %s\n", to_line(c).c_str());
+}
+
+}  // namespace vlae

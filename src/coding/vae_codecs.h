@@ -1,0 +1,82 @@
+// The VAE's side of bits-back coding: the three codecs BB-ANS composes, built from the model's
+// networks. This is the one file of the coder that names model members; bits_back.cpp sees only
+// codecs. Every codec works on a step's lanes, one image per lane, so each network runs once per
+// step on a batch of one image per lane.
+//   prior()        p(z):   z_j as one of 2^latent_bits buckets of equal mass under the prior's
+//                          conditional p(z_j | z_<j) (so uniform over buckets); a popped z also gets
+//                          the values the decoder sees, the buckets' medians, through the conditionals.
+//   likelihood(z)  p(x|z): pixels under the decoder's params; factorized decoders code them as a
+//                          sequence, a PixelCNN autoregressively in raster order (params of pixel j
+//                          from x_<j and z).
+//   posterior(x)   q(z|x): z_j's bucket under the Gaussian posterior, in the units of the prior's
+//                          conditional, dimension by dimension (the buckets of j depend on z_<j).
+// Determinism: a decoder must recompute the encoder's integer frequencies exactly. Network passes
+// run single-threaded on fixed batches, and frequencies are computed in double, symbol by symbol.
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "coding/combinators.h"
+#include "coding/gaussian.h"
+#include "data/images.h"
+#include "model/vae.h"
+
+namespace vlae {
+
+// Precisions of bits-back coding; the file header stores them.
+struct BitsBackConfig {
+  // p = 14, q = 24: a wide posterior's window spans all 2^p buckets, each with a floor frequency of
+  // 1, so 2^(p-q) of its mass goes to arbitrary buckets; q - p = 10 keeps that at 0.1% while
+  // buckets stay fine in the prior's tails (the choice is measured in docs/RESULTS.md).
+  unsigned latent_bits = 14;     // p: 2^p buckets per latent dimension
+  unsigned posterior_prec = 24;  // q
+  unsigned obs_prec = 24;        // precision of the pixel codecs
+  int64_t lanes = 8;
+  uint64_t seed = 0;             // seeds the initial random words
+};
+
+// A step's latents: bucket[j][l] for dimension j of lane l, and the values the networks see,
+// value[l * K + j].
+struct Latents {
+  std::vector<codec::LaneSymbols> bucket;
+  std::vector<float> value;
+};
+
+class PriorConditionals;
+
+class VAECodecs {
+ public:
+  VAECodecs(VAE& model, const BitsBackConfig& cfg);
+  ~VAECodecs();
+
+  struct Prior {
+    const VAECodecs& v;
+    double push(codec::Lanes m, const Latents& z) const;
+    codec::Coded<Latents> pop(codec::Lanes m) const;
+  };
+  struct Likelihood {
+    const VAECodecs& v;
+    const Latents& z;
+    double push(codec::Lanes m, const Images& x) const;
+    codec::Coded<Images> pop(codec::Lanes m) const;
+  };
+  struct Posterior {
+    const VAECodecs& v;
+    std::vector<double> mean, std;  // q(z|x) of each lane, [lanes * K]
+    double push(codec::Lanes m, const Latents& z) const;
+    codec::Coded<Latents> pop(codec::Lanes m) const;
+  };
+
+  Prior prior() const { return {*this}; }
+  Likelihood likelihood(const Latents& z) const { return {*this, z}; }
+  Posterior posterior(const Images& x) const;
+
+  // The images this model codes: size and pixel kind.
+  Images empty_images(int64_t count) const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> s_;
+};
+
+}  // namespace vlae
