@@ -147,3 +147,69 @@ TEST(Data, AtomicWriteLeavesNoPartialFile) {
   EXPECT_EQ(read_file(dir + "/f"), "old");
   EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1);
 }
+
+// A folder without train/ and test/: the hold-out by name is deterministic, disjoint from train,
+// and together they are the whole folder; with train/ and test/, those are the splits.
+TEST(Data, FolderSplitsNeverOverlap) {
+  const std::string dir = temp_dir("split");
+  const Images x = test::fashion(60);
+  for (int64_t i = 0; i < x.count; ++i)
+    write_bytes(dir + "/flat/" + (i % 2 ? "a/" : "") + "img" + std::to_string(i) + ".png",
+                encode_png_gray(x.image(i), 28, 28));
+  DataSpec s;
+  s.data = dir + "/flat";
+  s.split = "train";
+  const Images train = load_images(s);
+  s.split = "test";
+  const Images test_split = load_images(s);
+  s.split = "all";
+  const Images all = load_images(s);
+  EXPECT_EQ(all.count, 60);
+  EXPECT_GT(test_split.count, 0);
+  EXPECT_EQ(train.count + test_split.count, all.count);
+  for (const auto& n : test_split.names) {
+    EXPECT_TRUE(in_folder_test_split(n)) << n;
+    EXPECT_EQ(std::count(train.names.begin(), train.names.end(), n), 0) << n;
+  }
+  EXPECT_EQ(load_images(s).names, all.names);  // deterministic
+  // Explicit train/ and test/ folders win.
+  write_bytes(dir + "/tt/train/x.png", encode_png_gray(x.image(0), 28, 28));
+  write_bytes(dir + "/tt/train/y.png", encode_png_gray(x.image(1), 28, 28));
+  write_bytes(dir + "/tt/test/z.png", encode_png_gray(x.image(2), 28, 28));
+  s.data = dir + "/tt";
+  s.split = "test";
+  const Images t = load_images(s);
+  ASSERT_EQ(t.count, 1);
+  EXPECT_EQ(t.names, std::vector<std::string>{"z.png"});
+  s.split = "train";
+  EXPECT_EQ(load_images(s).count, 2);
+  s.data = "fashion-mnist";
+  s.split = "all";
+  expect_input_error([&] { load_images(s); }, "--split all");
+}
+
+// A nested folder goes through compress and decompress with its names, into an output folder that
+// did not exist (given with a trailing slash), and what was in an existing one stays.
+TEST(Data, FolderNamesComeBackFromAFile) {
+  const std::string dir = temp_dir("names");
+  const Images x = test::fashion(5);
+  const std::vector<std::string> names = {"a.png", "shoes/b.png", "shoes/deep/c.png", "tops/d e.png", "z.png"};
+  for (size_t i = 0; i < names.size(); ++i) write_bytes(dir + "/in/" + names[i], encode_png_gray(x.image(i), 28, 28));
+  const std::string run = test::tiny_run(false);
+  for (const std::string mode : {"", " --lossy --calibration 50"}) {
+    const std::string out = dir + "/out" + std::to_string(mode.size()) + "/";
+    write_bytes(out + "keep.txt", "mine");
+    auto r = test::run_cli("compress --run " + run + " --data " + dir + "/in -o " + dir + "/f.vlae" + mode);
+    ASSERT_EQ(r.code, 0) << r.output;
+    r = test::run_cli("decompress --run " + run + " " + dir + "/f.vlae -o " + out + "new/");
+    ASSERT_EQ(r.code, 0) << r.output;
+    EXPECT_EQ(read_file(out + "keep.txt"), "mine");
+    const Images back = read_png_folder(out + "new");
+    EXPECT_EQ(back.names, std::vector<std::string>(names.begin(), names.end()));
+    if (mode.empty()) EXPECT_EQ(back.pixels, x.first(5).pixels);
+  }
+  // A file of unnamed images stays format version 1.
+  const std::string plain = dir + "/plain.vlae";
+  ASSERT_EQ(test::run_cli("compress --run " + run + " --limit 3 -o " + plain).code, 0);
+  EXPECT_EQ(read_file(plain)[4], 1);
+}

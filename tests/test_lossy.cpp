@@ -98,14 +98,17 @@ TEST(Lossy, ImageQualityMetrics) {
   EXPECT_NEAR(psnr_db(255.0 * 255.0 / 100.0), 20.0, 1e-9);
 }
 
-TEST(Lossy, JpegAndWebpBaselinesTradeRateForDistortion) {
+TEST(Lossy, ClassicalBaselinesTradeRateForDistortion) {
   const Images x = test::fashion(16);
   std::vector<uint8_t> dec;
   const size_t lo = jpeg_roundtrip(x.image(0), 28, 28, 10, &dec), hi = jpeg_roundtrip(x.image(0), 28, 28, 90, &dec);
   EXPECT_LT(lo, hi);
-  const auto pts = lossy_baselines(x, false);
-  ASSERT_EQ(pts.size(), 2u * (14 + 12));
-  // Higher quality: more bits and higher PSNR, for both codecs in atlas form.
+  LossyBaselineOptions o;
+  o.avif_speed = 8;  // the ladder's shape, fast; speed 0 is the default everywhere else
+  const auto pts = lossy_baselines(x, false, o);
+  ASSERT_EQ(pts.size(), 2u * (14 + 12 + std::size(kJpegXlDistances) + std::size(kAvifQuantizers)));
+  // Higher quality: more bits and higher PSNR, for every codec in atlas form (JPEG XL's distance
+  // and AVIF's quantizer fall as quality rises: their ladders run from coarse to fine).
   for (const char* codec : {"jpeg", "webp"}) {
     std::vector<LossyPoint> c;
     for (const auto& p : pts)
@@ -113,13 +116,24 @@ TEST(Lossy, JpegAndWebpBaselinesTradeRateForDistortion) {
     EXPECT_GT(c.back().bits_per_pixel, c.front().bits_per_pixel) << codec;
     EXPECT_GT(c.back().psnr_db, c.front().psnr_db + 5) << codec;
   }
+  for (const char* codec : {"jpegxl", "avif"}) {
+    std::vector<LossyPoint> c;
+    for (const auto& p : pts)
+      if (p.codec == codec && p.form == "atlas") c.push_back(p);
+    ASSERT_GE(c.size(), 4u) << codec;
+    const bool avif = std::string(codec) == "avif";
+    const auto& fine = avif ? c.back() : c.front();  // AVIF: quantizers 63 .. 30; JPEG XL: distances 2 .. 25
+    const auto& coarse = avif ? c.front() : c.back();
+    EXPECT_GT(fine.bits_per_pixel, coarse.bits_per_pixel) << codec;
+    EXPECT_GT(fine.psnr_db, coarse.psnr_db + 5) << codec;
+  }
 }
 
 TEST(Sweep, ResultsFigureAndChecks) {
   const std::string dir = test::temp_dir("sweep");
   const auto r = test::run_cli("sweep --data fashion-mnist --limit 1000 --out " + dir +
                                " --betas 0.5,4 --epochs 1 --hidden 32 --latent-dim 4 --batch-size 50"
-                               " --eval-limit 100 --calibration 100 --iwae-samples 5");
+                               " --eval-limit 100 --calibration 100 --iwae-samples 5 --avif-speed 8");
   ASSERT_EQ(r.code, 0) << r.output;
   const auto j = nlohmann::json::parse(read_file(dir + "/results.json"));
   ASSERT_EQ(j["models"].size(), 2u);
@@ -134,7 +148,7 @@ TEST(Sweep, ResultsFigureAndChecks) {
   // A second call reuses the trained models.
   const auto again = test::run_cli("sweep --data fashion-mnist --limit 1000 --out " + dir +
                                    " --betas 0.5,4 --epochs 1 --hidden 32 --latent-dim 4 --batch-size 50"
-                                   " --eval-limit 100 --calibration 100 --iwae-samples 5");
+                                   " --eval-limit 100 --calibration 100 --iwae-samples 5 --avif-speed 8");
   ASSERT_EQ(again.code, 0) << again.output;
   EXPECT_NE(again.output.find("already trained"), std::string::npos);
   EXPECT_EQ(test::run_cli("sweep --out " + dir + " --betas 1,abc").code, 2);

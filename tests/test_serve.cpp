@@ -22,7 +22,7 @@ const std::string& tiny_sweep() {
     const std::string d = test::temp_dir("serve-sweep") + "/sweep";
     const auto r = test::run_cli("sweep --data fashion-mnist --limit 3000 --out " + d +
                                  " --betas 0.5,4 --epochs 3 --latent-dim 8 --hidden 128 --eval-limit 40 "
-                                 "--iwae-samples 2 --calibration 100");
+                                 "--iwae-samples 2 --calibration 100 --avif-speed 8");
     EXPECT_EQ(r.code, 0) << r.output;
     return d;
   }();

@@ -70,10 +70,10 @@ function renderChart() {
   const info = state.info, W = 640, H = 360, L = 50, R = 120, T = 12, B = 40;
   const vae = info.models.map((m, i) => ({ x: m.bits_per_pixel, y: m.psnr_db, i }));
   const series = [{ name: 'VAE (real files)', pts: vae, colour: '#3867d6' }];
-  for (const [codec, colour] of [['jpeg', '#e67e22'], ['webp', '#27ae60']]) {
+  for (const [codec, colour, name] of [['jpeg', '#e67e22', 'JPEG'], ['webp', '#27ae60', 'WebP'], ['jpegxl', '#8e44ad', 'JPEG XL'], ['avif', '#c0392b', 'AVIF']]) {
     const pts = info.baselines.filter((p) => p.codec === codec && p.form === 'atlas')
       .map((p) => ({ x: p.bits_per_pixel, y: p.psnr_db })).sort((a, b) => a.x - b.x);
-    series.push({ name: codec.toUpperCase() + ' (atlas)', pts, colour });
+    if (pts.length) series.push({ name: name + ' (atlas)', pts, colour });
   }
   const all = series.flatMap((s) => s.pts).filter((p) => isFinite(p.x) && isFinite(p.y));
   const xmax = Math.min(2.0, Math.max(...all.map((p) => p.x))) * 1.05;

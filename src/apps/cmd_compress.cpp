@@ -1,5 +1,6 @@
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "apps/commands.h"
@@ -73,8 +74,12 @@ void run_compress(const CompressFlags& f) {
   if (f.lanes < 0) throw InputError("--lanes: must be positive (0: automatic)");
   LoadedRun run = load_run(f.run);
   DataSpec spec = run_data_spec(run.config);
-  if (!f.data.data.empty()) spec.data = f.data.data;
-  if (!f.data.split.empty()) spec.split = f.data.split;
+  if (!f.data.data.empty()) {
+    spec.data = f.data.data;
+    spec.split = f.data.split;  // "" = a data set's test split, or every image of a folder or file
+  } else if (!f.data.split.empty()) {
+    spec.split = f.data.split;
+  }
   spec.limit = f.data.limit;
   const Images x = load_images(spec);
   if (f.lossy) return run_compress_lossy(f, run, x);
@@ -137,9 +142,15 @@ void run_decompress(const DecompressFlags& f) {
   const std::string bytes = read_file(f.file);
   const auto t0 = std::chrono::steady_clock::now();
   const bool lossy = parse_coded_file(bytes, f.file).kind == CodedKind::Lossy;
+  const bool idx = f.out.size() >= 4 && f.out.compare(f.out.size() - 4, 4, ".idx") == 0;
+  if (!idx) {  // a folder: made now, so a path that cannot be one fails before any decoding
+    std::error_code ec;
+    std::filesystem::create_directories(f.out, ec);
+    if (ec || !std::filesystem::is_directory(f.out))
+      throw InputError(f.out + ": cannot create the output folder" + (ec ? " (" + ec.message() + ")" : ""));
+  }
   const Images x = lossy ? decompress_lossy(run.model, bytes, f.file) : decompress_lossless(run.model, bytes, f.file, true);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const bool idx = f.out.size() >= 4 && f.out.compare(f.out.size() - 4, 4, ".idx") == 0;
   if (idx)
     write_idx_images(f.out, x);
   else

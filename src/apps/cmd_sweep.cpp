@@ -16,7 +16,7 @@ struct SweepFlags {
   TrainingFlags run;
   std::string out, betas = "0.1,0.25,0.5,1,2,4,8";
   int64_t eval_limit = 2000, iwae_samples = 100, calibration = 2000;
-  int search_passes = 1;
+  int search_passes = 1, avif_speed = 0;
 };
 
 void sweep(const SweepFlags& f) {
@@ -30,6 +30,7 @@ void sweep(const SweepFlags& f) {
   o.iwae_samples = f.iwae_samples;
   o.calibration = f.calibration;
   o.search_passes = f.search_passes;
+  o.avif_speed = f.avif_speed;
   const SweepResults r = run_sweep(o);
   print_claims(r.checks);
   std::printf("\n%6s %9s %11s %10s %9s %8s %8s %7s %6s %7s\n", "beta", "KL nats", "distortion", "IWAE NLL", "bpp",
@@ -53,6 +54,7 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_option("--iwae-samples", f->iwae_samples, "importance samples for the IWAE NLL");
   cmd->add_option("--calibration", f->calibration, "training images used to choose each lossy grid");
   cmd->add_option("--search-passes", f->search_passes, "passes of the lossy codec's encoder-side search (default 1)");
+  cmd->add_option("--avif-speed", f->avif_speed, "the AVIF baseline's encoder speed: 0 (default, strongest) .. 10");
   cmd->callback([f] { sweep(*f); });
 }
 

@@ -8,7 +8,8 @@ namespace vlae {
 
 void add_data_flags(CLI::App& cmd, DataFlags& f, bool with_binarize) {
   cmd.add_option("--data", f.data, "fashion-mnist | mnist | an IDX file (raw or .gz) | a folder of PNGs");
-  cmd.add_option("--split", f.split, "train | test");
+  cmd.add_option("--split", f.split,
+                 "train | test | all (a folder: DIR/train, DIR/test, or a hold-out of 1 in 10 files by name)");
   cmd.add_option("--limit", f.limit, "use the first N images");
   if (with_binarize) cmd.add_option("--binarize", f.binarize, "none | static | dynamic");
 }

@@ -13,6 +13,9 @@
 #include <stdexcept>
 #include <vector>
 
+#include "baselines/avif.h"
+#include "baselines/jbig.h"
+#include "baselines/jpegxl.h"
 #include "data/png.h"
 #include "util/progress.h"
 
@@ -107,7 +110,7 @@ std::string webp_lossless(const uint8_t* px, int64_t h, int64_t w) {
   return out;
 }
 
-std::map<std::string, CodecSize> lossless_baselines(const Images& x, bool progress) {
+std::map<std::string, CodecSize> lossless_baselines(const Images& x, bool progress, const LosslessBaselineOptions& options) {
   const int64_t n = x.count, d = x.dims();
   const double dims = static_cast<double>(n * d);
   std::map<std::string, CodecSize> out;
@@ -128,7 +131,7 @@ std::map<std::string, CodecSize> lossless_baselines(const Images& x, bool progre
   // Display levels for the image codecs: binary images as 0/255.
   std::vector<uint8_t> levels(x.pixels.size());
   for (size_t i = 0; i < levels.size(); ++i) levels[i] = x.binary ? (x.pixels[i] ? 255 : 0) : x.pixels[i];
-  std::vector<uint64_t> gz(n), bz(n), xz(n), png(n), idat(n), webp(n);
+  std::vector<uint64_t> gz(n), bz(n), xz(n), png(n), idat(n), webp(n), jxl(n), avif(n), jbig(n);
   at::parallel_for(0, n, 16, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       gz[i] = gzip9(per_image[i]).size();
@@ -136,6 +139,11 @@ std::map<std::string, CodecSize> lossless_baselines(const Images& x, bool progre
       xz[i] = xz9e(per_image[i]).size();
       png[i] = png_best(x.image(i), x.height, x.width, x.binary, &idat[i]).size();
       webp[i] = webp_lossless(levels.data() + i * d, x.height, x.width).size();
+      if (options.strongest) {
+        jxl[i] = jpegxl_lossless(levels.data() + i * d, x.height, x.width).size();
+        avif[i] = avif_encode(levels.data() + i * d, x.height, x.width, kAvifLosslessQuantizer, options.avif_speed).size();
+        if (x.binary) jbig[i] = jbig_encode(x.image(i), x.height, x.width).size();
+      }
       const int64_t now = done.fetch_add(4) + 4;
       if (progress && at::get_thread_num() == 0) bar.update(now);
     }
@@ -151,6 +159,11 @@ std::map<std::string, CodecSize> lossless_baselines(const Images& x, bool progre
   record("png", sum(png));
   record("png_idat", sum(idat));
   record("webp_lossless", sum(webp));
+  if (options.strongest) {
+    record("jpegxl", sum(jxl));
+    record("avif", sum(avif));
+    if (x.binary) record("jbig", sum(jbig));
+  }
 
   // Atlas: all images tiled on a grid, one file.
   const int64_t cols = static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n))));
@@ -167,6 +180,11 @@ std::map<std::string, CodecSize> lossless_baselines(const Images& x, bool progre
   record("png_atlas", png_best(atlas.data(), ah, aw, x.binary, &atlas_idat).size());
   record("png_atlas_idat", atlas_idat);
   if (aw <= 16383 && ah <= 16383) record("webp_lossless_atlas", webp_lossless(atlas_levels.data(), ah, aw).size());
+  if (options.strongest) {
+    record("jpegxl_atlas", jpegxl_lossless(atlas_levels.data(), ah, aw).size());
+    record("avif_atlas", avif_encode(atlas_levels.data(), ah, aw, kAvifLosslessQuantizer, options.avif_speed).size());
+    if (x.binary) record("jbig_atlas", jbig_encode(atlas.data(), ah, aw).size());
+  }
   if (progress) bar.finish();
   return out;
 }

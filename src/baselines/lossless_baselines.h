@@ -1,8 +1,9 @@
 // Classical lossless codecs measured on exactly the images vlae codes, in bits per dimension
 // (pixel). Generic compressors see binary images packed 8 pixels per byte (as in BB-ANS), 8-bit
 // images as raw bytes; each is measured on one concatenated stream and as one file per image.
-// PNG and WebP code each image as its own file (and PNG's IDAT payload alone), and all images
-// tiled into one atlas so per-file headers do not decide the comparison.
+// PNG, WebP, JPEG XL, AVIF and (binary data) JBIG code each image as its own file (and PNG's IDAT
+// payload alone), and all images tiled into one atlas so per-file headers do not decide the
+// comparison. Names: png, webp_lossless, jpegxl, avif, jbig, and each with _atlas.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -17,7 +18,13 @@ struct CodecSize {
   double bits_per_dim = 0;
 };
 
-std::map<std::string, CodecSize> lossless_baselines(const Images& x, bool progress);
+struct LosslessBaselineOptions {
+  bool strongest = true;  // JPEG XL (effort 9), AVIF (quantizer 0) and, for binary data, JBIG
+  int avif_speed = 0;     // 0 = the slowest, strongest
+};
+
+std::map<std::string, CodecSize> lossless_baselines(const Images& x, bool progress,
+                                                    const LosslessBaselineOptions& options = {});
 
 // Single-buffer codecs, exposed for tests.
 std::string gzip9(const std::string& in);

@@ -8,11 +8,14 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 
 // jpeglib.h needs size_t and FILE declared first.
 #include <jpeglib.h>
 
+#include "baselines/avif.h"
+#include "baselines/jpegxl.h"
 #include "eval/image_quality.h"
 #include "util/progress.h"
 
@@ -100,7 +103,7 @@ size_t webp_roundtrip(const uint8_t* px, int64_t h, int64_t w, int quality, std:
   return size;
 }
 
-std::vector<LossyPoint> lossy_baselines(const Images& src, bool progress) {
+std::vector<LossyPoint> lossy_baselines(const Images& src, bool progress, const LossyBaselineOptions& options) {
   Images x = src;
   if (x.binary)
     for (auto& v : x.pixels) v = v ? 255 : 0;
@@ -121,11 +124,30 @@ std::vector<LossyPoint> lossy_baselines(const Images& src, bool progress) {
   std::vector<Job> jobs;
   for (int q : jpeg_q) jobs.push_back({"jpeg", q});
   for (int q : webp_q) jobs.push_back({"webp", q});
+  if (options.strongest) {
+    for (int d : kJpegXlDistances) jobs.push_back({"jpegxl", d});
+    for (int q : kAvifQuantizers) jobs.push_back({"avif", q});
+  }
+  using Roundtrip = std::function<size_t(const uint8_t*, int64_t, int64_t, int, std::vector<uint8_t>*)>;
+  const int avif_speed = options.avif_speed;
+  // threads: the encoder's own, for the atlas (one large image); per-file encodes run side by side.
+  auto roundtrip_of = [avif_speed](const std::string& codec, int threads) -> Roundtrip {
+    if (codec == "jpeg") return jpeg_roundtrip;
+    if (codec == "webp") return webp_roundtrip;
+    if (codec == "jpegxl")
+      return [](const uint8_t* px, int64_t h, int64_t w, int d, std::vector<uint8_t>* dec) {
+        return jpegxl_roundtrip(px, h, w, d, dec);
+      };
+    return [avif_speed, threads](const uint8_t* px, int64_t h, int64_t w, int q, std::vector<uint8_t>* dec) {
+      return avif_roundtrip(px, h, w, q, dec, avif_speed, threads);
+    };
+  };
   std::vector<LossyPoint> out(2 * jobs.size());
-  Progress bar("jpeg/webp", static_cast<int64_t>(jobs.size()), "quality");
+  Progress bar(options.strongest ? "jpeg/webp/jpegxl/avif" : "jpeg/webp", static_cast<int64_t>(jobs.size()),
+               "setting");
   for (size_t k = 0; k < jobs.size(); ++k) {
     const auto& job = jobs[k];
-    auto roundtrip = job.codec == "jpeg" ? jpeg_roundtrip : webp_roundtrip;
+    const Roundtrip roundtrip = roundtrip_of(job.codec, 1);
     // One file per image.
     std::vector<double> bytes(n), sq(n), ss(n);
     at::parallel_for(0, n, 32, [&](int64_t b, int64_t e) {
@@ -151,7 +173,9 @@ std::vector<LossyPoint> lossy_baselines(const Images& src, bool progress) {
     // One atlas: only the image cells count towards distortion.
     std::vector<uint8_t> dec;
     LossyPoint at{job.codec, "atlas", job.quality};
-    at.bits_per_pixel = 8.0 * static_cast<double>(roundtrip(atlas.data(), ah, aw, job.quality, &dec)) / (n * d);
+    at.bits_per_pixel =
+        8.0 * static_cast<double>(roundtrip_of(job.codec, at::get_num_threads())(atlas.data(), ah, aw, job.quality, &dec)) /
+        (n * d);
     std::vector<uint8_t> cell(static_cast<size_t>(d));
     for (int64_t i = 0; i < n; ++i) {
       for (int64_t r = 0; r < x.height; ++r)

@@ -1,6 +1,7 @@
-// JPEG (libjpeg-turbo, grayscale, optimized Huffman) and lossy WebP (libwebp) at a ladder of
-// qualities, on the same images as vlae's lossy codec: bits per pixel against MSE, PSNR and SSIM of
-// the decoded images. Each both as one file per image and as one tiled atlas, so per-file headers
+// JPEG (libjpeg-turbo, grayscale, optimized Huffman), lossy WebP (libwebp), JPEG XL (libjxl,
+// effort 7, a ladder of distances) and AVIF (libavif with aom, speed 0, a ladder of quantizers),
+// on the same images as vlae's lossy codec: bits per pixel against MSE, PSNR and SSIM of the
+// decoded images. Each both as one file per image and as one tiled atlas, so per-file headers
 // do not decide the comparison.
 #pragma once
 #include <cstdint>
@@ -12,13 +13,23 @@
 namespace vlae {
 
 struct LossyPoint {
-  std::string codec;  // jpeg | webp
+  std::string codec;  // jpeg | webp | jpegxl | avif
   std::string form;   // files | atlas
   int quality = 0;
   double bits_per_pixel = 0, mse = 0, psnr_db = 0, ssim = 0;
 };
 
-std::vector<LossyPoint> lossy_baselines(const Images& x, bool progress);
+// The ladders of the strongest codecs: JPEG XL distances (quality = distance) and AVIF quantizers
+// (quality = quantizer, 0..63, higher is coarser), spanning about 0.2-1 bits per pixel on 28x28.
+constexpr int kJpegXlDistances[] = {2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25};
+constexpr int kAvifQuantizers[] = {63, 62, 60, 58, 56, 53, 50, 47, 44, 40, 35, 30};
+
+struct LossyBaselineOptions {
+  bool strongest = true;  // JPEG XL and AVIF beside JPEG and WebP
+  int avif_speed = 0;     // 0 = the slowest, strongest (avifenc -s 0)
+};
+
+std::vector<LossyPoint> lossy_baselines(const Images& x, bool progress, const LossyBaselineOptions& options = {});
 
 // One grayscale image: encode at `quality`, decode into `decoded`; returns the file size in bytes.
 size_t jpeg_roundtrip(const uint8_t* px, int64_t h, int64_t w, int quality, std::vector<uint8_t>* decoded);

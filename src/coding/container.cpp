@@ -44,8 +44,9 @@ CodedFile coded_file_header(CodedKind kind, bool binary, uint64_t fingerprint, i
 }
 
 std::string serialize(const CodedFile& f) {
+  if (!f.names.empty() && f.names.size() != f.count) throw std::invalid_argument("container: one name per image");
   std::string s = "VLAE";
-  put<uint16_t>(s, kFormatVersion);
+  put<uint16_t>(s, f.names.empty() ? kFormatVersion : kFormatVersionNames);
   put<uint8_t>(s, static_cast<uint8_t>(f.kind));
   put<uint8_t>(s, f.binary ? 1 : 0);
   put<uint64_t>(s, f.fingerprint);
@@ -71,6 +72,14 @@ std::string serialize(const CodedFile& f) {
       put<uint64_t>(s, bitsof);
     }
   }
+  if (!f.names.empty()) {
+    put<uint32_t>(s, static_cast<uint32_t>(f.names.size()));
+    for (const auto& n : f.names) {
+      if (n.size() > 0xffff) throw std::invalid_argument("container: name longer than 65535 bytes");
+      put<uint16_t>(s, static_cast<uint16_t>(n.size()));
+      s += n;
+    }
+  }
   put<uint64_t>(s, fnv1a(s.data(), s.size()));
   return s;
 }
@@ -86,9 +95,9 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
   }();
   Reader r{bytes, name, 4, bytes.size() - 8};
   const uint16_t version = r.get<uint16_t>("version");
-  if (version != kFormatVersion)
+  if (version != kFormatVersion && version != kFormatVersionNames)
     throw InputError(name + ": format version " + std::to_string(version) + " is not supported (this vlae reads " +
-                     std::to_string(kFormatVersion) + ")");
+                     std::to_string(kFormatVersion) + " and " + std::to_string(kFormatVersionNames) + ")");
   if (fnv1a(bytes.data(), bytes.size() - 8) != stored)
     throw InputError(name + ": checksum mismatch (file truncated or corrupted)");
   CodedFile f;
@@ -134,6 +143,17 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
       const uint64_t bitsof = r.get<uint64_t>("latent grid");
       std::memcpy(&g, &bitsof, 8);
       if (!(g == 0.0 || (g >= 1e-5 && g <= 100.0))) throw InputError(name + ": invalid latent grid step");
+    }
+  }
+  if (version == kFormatVersionNames) {
+    const uint32_t n = r.get<uint32_t>("name count");
+    if (n != f.count) throw InputError(name + ": " + std::to_string(n) + " names for " + std::to_string(f.count) + " images");
+    f.names.reserve(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      const uint16_t len = r.get<uint16_t>("names");
+      if (len == 0 || r.left() < len) throw InputError(name + ": truncated or empty image name");
+      f.names.push_back(bytes.substr(r.pos, len));
+      r.pos += len;
     }
   }
   if (r.left() != 0) throw InputError(name + ": trailing bytes after the payload");

@@ -4,7 +4,10 @@
 //   | latent_bits u8 | posterior_prec u8 | obs_prec u8 | reserved u8 | checksum of decoded pixels u64
 //   | lanes u32 | per lane: state u64, words u32, words...
 //   | lossy only: latent dims u32, grid step per dim f64 (0: dimension not sent)
+//   | version 2 only: names u32 (= count), per image: length u16, its relative path (bytes)
 //   | checksum of every preceding byte u64
+// Version 2 is written only for images that have names (a folder's), so every other file is
+// version 1, byte for byte as before; both versions are read.
 // Parsing checks everything it can before any decoding; errors are InputError naming the file.
 #pragma once
 #include <cstdint>
@@ -15,7 +18,8 @@
 
 namespace vlae {
 
-constexpr uint16_t kFormatVersion = 1;
+constexpr uint16_t kFormatVersion = 1;        // no names
+constexpr uint16_t kFormatVersionNames = 2;   // with the images' relative paths
 enum class CodedKind : uint8_t { Lossless = 1, Lossy = 2 };
 
 struct CodedFile {
@@ -27,6 +31,7 @@ struct CodedFile {
   uint64_t data_checksum = 0;
   std::vector<rans::Message> lanes;
   std::vector<double> grid;  // lossy: quantization step of each latent dimension
+  std::vector<std::string> names;  // empty, or one relative path per image
 };
 
 // A file header for `count` images of height x width coded with the model of `fingerprint`.

@@ -43,6 +43,7 @@ std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig&
   f.obs_prec = static_cast<uint8_t>(cfg.obs_prec);
   f.data_checksum = fnv1a(x.pixels.data(), x.pixels.size());
   f.lanes = std::move(lanes);
+  f.names = x.names;
   std::string bytes = serialize(f);
   if (report) {
     report->images = x.count;
@@ -82,6 +83,7 @@ Images decompress_lossless(VAE& model, const std::string& bytes, const std::stri
   if (progress) bar.finish();
   if (fnv1a(out.pixels.data(), out.pixels.size()) != f.data_checksum)
     throw InputError(name + ": decoded data fail the checksum (corrupt stream or different model)");
+  out.names = std::move(f.names);
   return out;
 }
 

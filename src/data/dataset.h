@@ -1,5 +1,6 @@
 // Resolves a `--data` argument to images: a named data set (fashion-mnist, mnist) or a path
-// (an IDX file, raw or .gz, or a folder of PNGs), then applies --split, --limit and --binarize.
+// (an IDX file, raw or .gz, or a folder of PNGs, read recursively), then applies --split, --limit
+// and --binarize.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -12,9 +13,19 @@ enum class Binarize { None, Static, Dynamic };
 Binarize parse_binarize(const std::string& s);  // throws InputError
 std::string to_string(Binarize b);
 
+// A folder of PNGs without train/ and test/ subfolders holds out 1 in kFolderTestShare of its files
+// as its test split, chosen by a hash of each file's relative path: deterministic, the same for
+// any subset or order, and train and test never overlap.
+constexpr uint64_t kFolderTestShare = 10;
+bool in_folder_test_split(const std::string& relative_path);
+bool named_data_set(const std::string& data);  // fashion-mnist or mnist
+
 struct DataSpec {
   std::string data = "fashion-mnist";
-  std::string split = "test";  // train | test (ignored for a path)
+  // train | test | all. A folder: DIR/train and DIR/test when both exist, else the hold-out above;
+  // all: every image. An IDX or PNG file is one set whatever the split. "" is test for a data set
+  // and all for a path.
+  std::string split = "test";
   int64_t limit = -1;          // first N images; -1: all
   Binarize binarize = Binarize::None;
 };

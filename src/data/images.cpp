@@ -8,6 +8,7 @@ Images Images::first(int64_t n) const {
   Images out = *this;
   out.count = std::min<int64_t>(n, count);
   out.pixels.resize(static_cast<size_t>(out.count * dims()));
+  if (!out.names.empty()) out.names.resize(static_cast<size_t>(out.count));
   return out;
 }
 

@@ -11,6 +11,9 @@ struct Images {
   int64_t count = 0, height = 0, width = 0;
   bool binary = false;          // pixel values are 0/1; otherwise 8-bit levels 0..255
   std::vector<uint8_t> pixels;  // count * height * width, image-major, row-major
+  // A folder's images: each one's path relative to the folder ('/'-separated), so decoding can
+  // give every image back its name. Empty for data sets and IDX files.
+  std::vector<std::string> names;
 
   int64_t dims() const { return height * width; }
   const uint8_t* image(int64_t i) const { return pixels.data() + i * dims(); }

@@ -46,16 +46,20 @@ Images read_png_file(const std::string& path) { return decode_png(path, read_fil
 
 Images read_png_folder(const std::string& dir) {
   if (!fs::is_directory(dir)) throw InputError(dir + ": no such directory");
-  std::vector<std::string> files;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    std::string ext = e.path().extension().string();
+  std::vector<std::string> names;  // relative to dir, '/'-separated
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    std::string ext = it->path().extension().string();
     std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
-    if (e.is_regular_file() && ext == ".png") files.push_back(e.path().string());
+    if (it->is_regular_file() && ext == ".png") names.push_back(fs::relative(it->path(), dir).generic_string());
   }
-  if (files.empty()) throw InputError(dir + ": folder has no .png files");
-  std::sort(files.begin(), files.end());
+  if (ec) throw InputError(dir + ": cannot list the folder (" + ec.message() + ")");
+  if (names.empty()) throw InputError(dir + ": folder has no .png files");
+  std::sort(names.begin(), names.end());
   Images out;
-  for (const auto& f : files) {
+  for (const auto& name : names) {
+    const std::string f = (fs::path(dir) / name).string();
     Images one = read_png_file(f);
     if (out.count == 0) {
       out.height = one.height;
@@ -66,9 +70,17 @@ Images read_png_folder(const std::string& dir) {
                        std::to_string(out.height) + ")");
     }
     out.pixels.insert(out.pixels.end(), one.pixels.begin(), one.pixels.end());
+    out.names.push_back(name);
     ++out.count;
   }
   return out;
+}
+
+bool safe_relative_name(const std::string& name) {
+  if (name.empty() || name.size() > 4096 || name.front() == '/' || name.find('\0') != std::string::npos) return false;
+  for (const auto& part : fs::path(name))
+    if (part == ".." || part == "." || part.empty()) return false;
+  return name.back() != '/';
 }
 
 std::string encode_png_gray(const uint8_t* pixels, int64_t height, int64_t width, bool one_bit, int filter) {
@@ -109,22 +121,27 @@ std::string encode_png_gray(const uint8_t* pixels, int64_t height, int64_t width
 }
 
 void write_png_folder(const std::string& dir, const Images& images) {
-  write_dir_atomic(dir, [&](const std::string& tmp) {
-    std::vector<uint8_t> buf(static_cast<size_t>(images.dims()));
-    for (int64_t i = 0; i < images.count; ++i) {
-      const uint8_t* px = images.image(i);
-      for (int64_t j = 0; j < images.dims(); ++j) buf[j] = images.binary ? (px[j] ? 255 : 0) : px[j];
-      char name[32];
-      std::snprintf(name, sizeof name, "%05ld.png", static_cast<long>(i));
-      const std::string bytes = encode_png_gray(buf.data(), images.height, images.width);
-      FILE* f = std::fopen((fs::path(tmp) / name).c_str(), "wb");
-      if (!f || std::fwrite(bytes.data(), 1, bytes.size(), f) != bytes.size()) {
-        if (f) std::fclose(f);
-        throw InputError(dir + ": cannot write " + name);
-      }
-      std::fclose(f);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir)) throw InputError(dir + ": cannot create the folder (" + ec.message() + ")");
+  std::vector<uint8_t> buf(static_cast<size_t>(images.dims()));
+  for (int64_t i = 0; i < images.count; ++i) {
+    std::string name;
+    if (!images.names.empty()) {
+      name = images.names[i];
+      if (!safe_relative_name(name)) throw InputError(dir + ": refusing to write outside the folder: '" + name + "'");
+    } else {
+      char n[32];
+      std::snprintf(n, sizeof n, "%05ld.png", static_cast<long>(i));
+      name = n;
     }
-  });
+    const fs::path target = fs::path(dir) / name;
+    fs::create_directories(target.parent_path(), ec);
+    if (ec) throw InputError(target.parent_path().string() + ": cannot create the folder (" + ec.message() + ")");
+    const uint8_t* px = images.image(i);
+    for (int64_t j = 0; j < images.dims(); ++j) buf[j] = images.binary ? (px[j] ? 255 : 0) : px[j];
+    write_file_atomic(target.string(), encode_png_gray(buf.data(), images.height, images.width));
+  }
 }
 
 }  // namespace vlae

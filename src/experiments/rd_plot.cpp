@@ -18,7 +18,7 @@ std::string plot_rate_distortion(const std::string& dir, const nlohmann::json& r
           << m.at("kl_bits_per_pixel").get<double>() << " " << m.at("beta").get<double>() << " "
           << m.at("rate_nats").get<double>() << " " << m.at("distortion_nats").get<double>() << "\n";
   }
-  for (const char* codec : {"jpeg", "webp"})
+  for (const char* codec : {"jpeg", "webp", "jpegxl", "avif"})
     for (const char* form : {"files", "atlas"}) {
       std::ofstream f(dir + "/rd_" + codec + "_" + form + ".dat");
       f << "# bits_per_pixel psnr_db quality\n";
@@ -40,7 +40,9 @@ std::string plot_rate_distortion(const std::string& dir, const nlohmann::json& r
           "  plot 'rd_vae.dat' u 1:2 w lp lw 2 pt 7 t 'VAE lossy codec (actual file)', \\\n"
           "       'rd_vae.dat' u 3:2 w lp dt 2 pt 6 t 'VAE at its KL rate (ideal)', \\\n"
           "       'rd_jpeg_atlas.dat' u 1:2 w lp pt 5 t 'JPEG (atlas)', 'rd_jpeg_files.dat' u 1:2 w lp dt 3 pt 4 t 'JPEG (per file)', \\\n"
-          "       'rd_webp_atlas.dat' u 1:2 w lp pt 9 t 'WebP (atlas)', 'rd_webp_files.dat' u 1:2 w lp dt 3 pt 8 t 'WebP (per file)'\n"
+          "       'rd_webp_atlas.dat' u 1:2 w lp pt 9 t 'WebP (atlas)', 'rd_webp_files.dat' u 1:2 w lp dt 3 pt 8 t 'WebP (per file)', \\\n"
+          "       'rd_jpegxl_atlas.dat' u 1:2 w lp lw 2 pt 13 t 'JPEG XL (atlas)', \\\n"
+          "       'rd_avif_atlas.dat' u 1:2 w lp lw 2 pt 11 t 'AVIF (atlas)'\n"
           "  set xrange [*:*]; set key top right\n"
           "  set xlabel 'rate KL(q(z|x)||p(z)) (nats/image)'; set ylabel 'distortion E_q[-log p(x|z)] (nats/image)'\n"
           "  plot 'rd_vae.dat' u 5:6 w lp lw 2 pt 7 t 'beta sweep', '' u 5:6:(sprintf('beta=%g', $4)) w labels offset 2,1 notitle\n"

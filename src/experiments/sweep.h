@@ -21,6 +21,7 @@ struct SweepOptions {
   std::string device = "cpu";         // training device
   int64_t eval_limit = 2000, iwae_samples = 100, calibration = 2000;
   int search_passes = 1;
+  int avif_speed = 0;  // the AVIF baseline's encoder speed (0: slowest, strongest)
 };
 
 // One β's model: the model's figures (nats) and its lossy code's (to_json(LossyReport), per image).

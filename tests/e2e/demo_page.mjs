@@ -30,7 +30,7 @@ if (!sweep || !existsSync(join(sweep, 'results.json'))) {
   sweep = join(mkdtempSync(join(tmpdir(), 'vlae-e2e-')), 'sweep');
   execFileSync(vlae, ['sweep', '--data', 'fashion-mnist', '--limit', '3000', '--out', sweep, '--betas', '0.5,2,8',
     '--epochs', '3', '--latent-dim', '8', '--hidden', '128', '--eval-limit', '40', '--iwae-samples', '2',
-    '--calibration', '100', '--threads', '2'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    '--calibration', '100', '--threads', '2', '--avif-speed', '8'], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 const server = spawn(vlae, ['serve', '--sweep', sweep, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
