@@ -2,7 +2,7 @@
 // The input is a file without its trailing checksum; the harness appends the right one and skips
 // the model-fingerprint check, so mutations reach the header parser and the rANS decoder instead
 // of stopping at the checksum. Every input must end in success or InputError: never a crash.
-// With VLAE_FUZZ_WRITE_SEED=PATH set, it first writes valid seed inputs to PATH and PATH.lossy.
+// With VLAE_FUZZ_WRITE_SEED=PATH set, it first writes valid seed inputs to PATH, PATH.lossy and PATH.rec.
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -10,6 +10,7 @@
 
 #include "coding/lossless.h"
 #include "coding/lossy.h"
+#include "coding/lossy_rec.h"
 #include "util/error.h"
 #include "util/hash.h"
 
@@ -43,6 +44,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     const std::string lossy = vlae::compress_lossy(model(), x, grid, nullptr);
     std::ofstream(std::string(seed) + ".lossy", std::ios::binary)
         .write(lossy.data(), static_cast<std::streamsize>(lossy.size() - 8));
+    const std::string rec = vlae::compress_rec(model(), x, x, vlae::RecOptions{}, nullptr);
+    std::ofstream(std::string(seed) + ".rec", std::ios::binary).write(rec.data(), static_cast<std::streamsize>(rec.size() - 8));
   }
   return 0;
 }
@@ -52,9 +55,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint64_t sum = vlae::fnv1a(bytes.data(), bytes.size());
   for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>((sum >> (8 * i)) & 0xff));
   try {
-    // Byte 6 is the payload kind (container.h): 2 is a lossy file.
+    // Byte 6 is the payload kind (container.h): 2 a lossy grid file, 3 a relative-entropy coded one.
     if (bytes.size() > 6 && bytes[6] == 2)
       vlae::decompress_lossy(model(), bytes, "fuzz", /*verify_fingerprint=*/false);
+    else if (bytes.size() > 6 && bytes[6] == 3)
+      vlae::decompress_rec(model(), bytes, "fuzz", /*verify_fingerprint=*/false);
     else
       vlae::decompress_lossless(model(), bytes, "fuzz", false, /*verify_fingerprint=*/false);
   } catch (const vlae::InputError&) {

@@ -8,6 +8,7 @@
 #include "coding/container.h"
 #include "coding/lossless.h"
 #include "coding/lossy.h"
+#include "coding/lossy_rec.h"
 #include "data/idx.h"
 #include "data/png.h"
 #include "eval/evaluate.h"
@@ -26,7 +27,43 @@ struct CompressFlags {
   unsigned latent_bits = 14, posterior_prec = 24, obs_prec = 24;
   bool lossy = false, no_search = false;
   double grid_scale = 0;  // 0: choose on calibration images
+  std::string codec = "grid";
+  double rec_block_nats = rec::kDefaultBlockNats;
+  uint64_t rec_seed = 0;
 };
+
+// Lossy by relative-entropy coding: a sample of q(z|x) is sent; blocks are set on training images.
+void run_compress_rec(const CompressFlags& f, LoadedRun& run, const Images& x) {
+  DataSpec cal = run.config.train.data;
+  cal.split = "train";
+  cal.limit = f.calibration;
+  if (cal.binarize == Binarize::Dynamic) cal.binarize = Binarize::Static;
+  const Images calibration = load_images(cal);
+  RecOptions o;
+  o.block_nats = f.rec_block_nats;
+  o.seed = f.rec_seed;
+  RecReport r;
+  const std::string bytes = compress_rec(run.model, x, calibration, o, &r);
+  write_file_atomic(f.out, bytes);
+  nlohmann::json j = to_json(r);
+  j["file"] = f.out;
+  const double n = static_cast<double>(r.lossy.images), px = n * r.lossy.dims;
+  std::printf("%-36s %s (%lu bytes, %ld images, %ld blocks)\n", "file", f.out.c_str(),
+              static_cast<unsigned long>(r.lossy.bytes), static_cast<long>(r.lossy.images), static_cast<long>(r.blocks));
+  std::printf("%-36s %10.2f bits/image %8.4f bits/pixel\n", "actual (file, header included)", r.lossy.bits / n,
+              r.lossy.bits / px);
+  std::printf("%-36s %10.2f bits/image %8.4f bits/pixel\n", "ideal (index codes)", r.lossy.ideal_bits / n,
+              r.lossy.ideal_bits / px);
+  std::printf("%-36s %10.2f bits/image %8.4f bits/pixel\n", "model rate KL(q||p)", r.lossy.kl_bits / n,
+              r.lossy.kl_bits / px);
+  std::printf("%-36s %10.3f\n", "actual / KL", r.lossy.bits / r.lossy.kl_bits);
+  std::printf("%-36s %10.2f nats/image (model E_q: %.2f)\n", "-log p(x|z) at the sent sample", r.lossy.nll_at_code_nats / n,
+              r.lossy.distortion_nats / n);
+  std::printf("%-36s %10.2f (%.0f%% of blocks exact)\n", "log2 candidates searched per block", r.mean_log2_candidates,
+              100.0 * r.exact_share);
+  std::printf("%-36s %10.2f dB PSNR, SSIM %.4f\n", "decoder mean at the sample", r.lossy.psnr_db, r.lossy.ssim);
+  write_json_file(f.json, j.dump(2));
+}
 
 // Lossy: only z is sent; the grid is chosen on training images, never on the images being coded.
 void run_compress_lossy(const CompressFlags& f, LoadedRun& run, const Images& x) {
@@ -82,7 +119,9 @@ void run_compress(const CompressFlags& f) {
   }
   spec.limit = f.data.limit;
   const Images x = load_images(spec);
-  if (f.lossy) return run_compress_lossy(f, run, x);
+  if (f.codec != "grid" && f.codec != "rec") throw InputError("--codec: expected grid or rec, got '" + f.codec + "'");
+  if (f.codec == "rec" && !f.lossy) throw InputError("--codec rec: a lossy codec; add --lossy");
+  if (f.lossy) return f.codec == "rec" ? run_compress_rec(f, run, x) : run_compress_lossy(f, run, x);
   BitsBackConfig cfg;
   cfg.latent_bits = f.latent_bits;
   cfg.posterior_prec = f.posterior_prec;
@@ -141,7 +180,8 @@ void run_decompress(const DecompressFlags& f) {
   LoadedRun run = load_run(f.run);
   const std::string bytes = read_file(f.file);
   const auto t0 = std::chrono::steady_clock::now();
-  const bool lossy = parse_coded_file(bytes, f.file).kind == CodedKind::Lossy;
+  const CodedKind kind = parse_coded_file(bytes, f.file).kind;
+  const bool lossy = kind == CodedKind::Lossy;
   const bool idx = f.out.size() >= 4 && f.out.compare(f.out.size() - 4, 4, ".idx") == 0;
   if (!idx) {  // a folder: made now, so a path that cannot be one fails before any decoding
     std::error_code ec;
@@ -149,7 +189,9 @@ void run_decompress(const DecompressFlags& f) {
     if (ec || !std::filesystem::is_directory(f.out))
       throw InputError(f.out + ": cannot create the output folder" + (ec ? " (" + ec.message() + ")" : ""));
   }
-  const Images x = lossy ? decompress_lossy(run.model, bytes, f.file) : decompress_lossless(run.model, bytes, f.file, true);
+  const Images x = kind == CodedKind::LossyRec ? decompress_rec(run.model, bytes, f.file)
+                   : lossy                     ? decompress_lossy(run.model, bytes, f.file)
+                                               : decompress_lossless(run.model, bytes, f.file, true);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (idx)
     write_idx_images(f.out, x);
@@ -187,6 +229,10 @@ void add_compress_commands(CLI::App& app) {
                 "lossy: send the grid point nearest the posterior mean (no encoder-side search)");
   cmd->add_option("--search-passes", c->search_passes,
                   "lossy: passes of the encoder-side search over the dimensions (default 1; more lowers the distortion)");
+  cmd->add_option("--codec", c->codec,
+                  "lossy: grid (default: the quantized posterior mean) | rec (relative-entropy coding of a sample of q(z|x))");
+  cmd->add_option("--rec-block-nats", c->rec_block_nats, "rec: mean KL per block of latent dimensions (nats)");
+  cmd->add_option("--rec-seed", c->rec_seed, "rec: the shared randomness (stored in the file)");
   cmd->callback([c] { run_compress(*c); });
 
   auto d = std::make_shared<DecompressFlags>();

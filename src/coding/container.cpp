@@ -72,6 +72,17 @@ std::string serialize(const CodedFile& f) {
       put<uint64_t>(s, bitsof);
     }
   }
+  if (f.kind == CodedKind::LossyRec) {
+    put<uint64_t>(s, f.rec_seed);
+    put<uint32_t>(s, static_cast<uint32_t>(f.rec_blocks.size()));
+    for (uint8_t b : f.rec_blocks) put<uint8_t>(s, b);
+    put<uint32_t>(s, static_cast<uint32_t>(f.rec_lambdas.size()));
+    for (double l : f.rec_lambdas) {
+      uint64_t bitsof;
+      std::memcpy(&bitsof, &l, 8);
+      put<uint64_t>(s, bitsof);
+    }
+  }
   if (!f.names.empty()) {
     put<uint32_t>(s, static_cast<uint32_t>(f.names.size()));
     for (const auto& n : f.names) {
@@ -102,7 +113,7 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
     throw InputError(name + ": checksum mismatch (file truncated or corrupted)");
   CodedFile f;
   const uint8_t kind = r.get<uint8_t>("kind");
-  if (kind != 1 && kind != 2) throw InputError(name + ": unknown payload kind " + std::to_string(kind));
+  if (kind < 1 || kind > 3) throw InputError(name + ": unknown payload kind " + std::to_string(kind));
   f.kind = static_cast<CodedKind>(kind);
   f.binary = r.get<uint8_t>("header") != 0;
   f.fingerprint = r.get<uint64_t>("header");
@@ -143,6 +154,23 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
       const uint64_t bitsof = r.get<uint64_t>("latent grid");
       std::memcpy(&g, &bitsof, 8);
       if (!(g == 0.0 || (g >= 1e-5 && g <= 100.0))) throw InputError(name + ": invalid latent grid step");
+    }
+  }
+  if (f.kind == CodedKind::LossyRec) {
+    f.rec_seed = r.get<uint64_t>("rec header");
+    const uint32_t k = r.get<uint32_t>("rec header");
+    if (k == 0 || k > 4096 || r.left() < k) throw InputError(name + ": invalid latent blocks");
+    f.rec_blocks.resize(k);
+    for (auto& b : f.rec_blocks) b = r.get<uint8_t>("rec blocks");
+    const uint32_t nb = r.get<uint32_t>("rec header");
+    if (nb > 254 || r.left() / 8 < nb) throw InputError(name + ": invalid block count");
+    for (uint8_t b : f.rec_blocks)
+      if (b >= nb && b != 255) throw InputError(name + ": a dimension's block is out of range");
+    f.rec_lambdas.resize(nb);
+    for (auto& l : f.rec_lambdas) {
+      const uint64_t bitsof = r.get<uint64_t>("rec lambdas");
+      std::memcpy(&l, &bitsof, 8);
+      if (!(l >= 1.0 && l <= 1e6)) throw InputError(name + ": invalid index-code parameter");
     }
   }
   if (version == kFormatVersionNames) {

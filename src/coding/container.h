@@ -1,9 +1,11 @@
 // The compressed file. Little-endian:
-//   "VLAE" | version u16 | kind u8 (1 lossless bits-back, 2 lossy latent) | binary u8
+//   "VLAE" | version u16 | kind u8 (1 lossless bits-back, 2 lossy latent grid, 3 lossy relative-
+//   entropy coded latent sample) | binary u8
 //   | model fingerprint u64 | count u32 | height u32 | width u32
 //   | latent_bits u8 | posterior_prec u8 | obs_prec u8 | reserved u8 | checksum of decoded pixels u64
 //   | lanes u32 | per lane: state u64, words u32, words...
 //   | lossy only: latent dims u32, grid step per dim f64 (0: dimension not sent)
+//   | rec only: seed u64, latent dims u32, block per dim u8, blocks u32, index-code lambda per block f64
 //   | version 2 only: names u32 (= count), per image: length u16, its relative path (bytes)
 //   | checksum of every preceding byte u64
 // Version 2 is written only for images that have names (a folder's), so every other file is
@@ -20,7 +22,7 @@ namespace vlae {
 
 constexpr uint16_t kFormatVersion = 1;        // no names
 constexpr uint16_t kFormatVersionNames = 2;   // with the images' relative paths
-enum class CodedKind : uint8_t { Lossless = 1, Lossy = 2 };
+enum class CodedKind : uint8_t { Lossless = 1, Lossy = 2, LossyRec = 3 };
 
 struct CodedFile {
   CodedKind kind = CodedKind::Lossless;
@@ -32,6 +34,10 @@ struct CodedFile {
   std::vector<rans::Message> lanes;
   std::vector<double> grid;  // lossy: quantization step of each latent dimension
   std::vector<std::string> names;  // empty, or one relative path per image
+  // rec: the shared randomness, each dimension's block and each block's index-code lambda.
+  uint64_t rec_seed = 0;
+  std::vector<uint8_t> rec_blocks;
+  std::vector<double> rec_lambdas;
 };
 
 // A file header for `count` images of height x width coded with the model of `fingerprint`.

@@ -194,7 +194,8 @@ LatentGrid make_grid(const PosteriorWidths& w, double scale, double min_kl_nats)
 
 nlohmann::json to_json(const LossyReport& r) {
   const double n = static_cast<double>(r.images), px = n * r.dims;
-  return {{"images", r.images},
+  return {{"codec", "grid"},
+          {"images", r.images},
           {"bytes", r.bytes},
           {"bits_per_image", r.bits / n},
           {"bits_per_pixel", r.bits / px},
@@ -318,16 +319,27 @@ std::string compress_lossy(VAE& model, const Images& x, const LatentGrid& grid, 
   return bytes;
 }
 
-Images decompress_lossy(VAE& model, const std::string& bytes, const std::string& name, bool verify_fingerprint) {
+CodedFile open_lossy_file(VAE& model, const std::string& bytes, const std::string& name, uint8_t kind,
+                          bool verify_fingerprint) {
   check_lossy_model(model->config);
   CodedFile f = parse_coded_file(bytes, name);
-  if (f.kind != CodedKind::Lossy) throw InputError(name + ": a lossless file, not a lossy one");
+  if (static_cast<uint8_t>(f.kind) != kind)
+    throw InputError(name + (f.kind == CodedKind::Lossless ? ": a lossless file, not a lossy one"
+                             : f.kind == CodedKind::Lossy  ? ": a lossy grid file, not a relative-entropy coded one"
+                                                           : ": a relative-entropy coded file, not a grid one"));
   const auto& c = model->config;
   if (verify_fingerprint && f.fingerprint != model->fingerprint())
     throw InputError(name + ": compressed with a different model (fingerprint mismatch); pass the --run that made it");
-  if (f.height != c.height || f.width != c.width || static_cast<int64_t>(f.grid.size()) != c.latent_dim ||
+  const size_t latents = f.kind == CodedKind::Lossy ? f.grid.size() : f.rec_blocks.size();
+  if (f.height != c.height || f.width != c.width || static_cast<int64_t>(latents) != c.latent_dim ||
       f.lanes.size() != 1)
     throw InputError(name + ": image size or latent size does not match the model");
+  return f;
+}
+
+Images decompress_lossy(VAE& model, const std::string& bytes, const std::string& name, bool verify_fingerprint) {
+  CodedFile f = open_lossy_file(model, bytes, name, static_cast<uint8_t>(CodedKind::Lossy), verify_fingerprint);
+  const auto& c = model->config;
   LatentGrid grid;
   grid.step = f.grid;
   const auto cells = grid_priors(grid);

@@ -67,6 +67,12 @@ LatentGrid choose_grid(VAE& model, const Images& calibration, int search_passes 
 void check_search_passes(int n);
 
 std::string compress_lossy(VAE& model, const Images& x, const LatentGrid& grid, LossyReport* report);
+// Parses a lossy file of `kind` (grid or rec) for `model`: InputError unless the model suits the
+// lossy codecs and the file is of that kind, from this model (unless !verify_fingerprint), and of
+// its image and latent sizes.
+struct CodedFile;
+CodedFile open_lossy_file(VAE& model, const std::string& bytes, const std::string& name, uint8_t kind,
+                          bool verify_fingerprint);
 // Reconstructions (decoder mean, 8-bit levels; binary models give probabilities * 255).
 Images decompress_lossy(VAE& model, const std::string& bytes, const std::string& name,
                         bool verify_fingerprint = true);

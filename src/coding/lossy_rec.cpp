@@ -1,0 +1,206 @@
+#include "coding/lossy_rec.h"
+
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "coding/container.h"
+#include "data/tensor.h"
+#include "eval/image_quality.h"
+#include "model/likelihood.h"
+#include "util/error.h"
+#include "util/hash.h"
+
+namespace vlae {
+
+namespace {
+
+constexpr int64_t kBatch = 256;
+
+// The dimensions of each block, in order.
+std::vector<std::vector<int64_t>> block_dims(const std::vector<uint8_t>& blocks, size_t count) {
+  std::vector<std::vector<int64_t>> d(count);
+  for (size_t j = 0; j < blocks.size(); ++j)
+    if (blocks[j] != rec::kPriorBlock) d[blocks[j]].push_back(static_cast<int64_t>(j));
+  return d;
+}
+
+// A dimension that is not sent: both sides draw it from the prior with the shared randomness.
+float prior_draw(uint64_t seed, int64_t image, int64_t j) {
+  return static_cast<float>(rec::shared_normal(seed, static_cast<uint64_t>(image), rec::kPriorBlock, 0, static_cast<uint32_t>(j)));
+}
+
+// Reconstructions (8-bit; a binary model's probabilities * 255) at latents z [n, K].
+Images reconstruct(VAE& model, const std::vector<float>& z, int64_t n) {
+  const auto& c = model->config;
+  Images out;
+  out.count = n;
+  out.height = c.height;
+  out.width = c.width;
+  out.pixels.resize(static_cast<size_t>(n * c.dims()));
+  for (int64_t s = 0; s < n; s += kBatch) {
+    const int64_t b = std::min(kBatch, n - s);
+    const auto zt = torch::from_blob(const_cast<float*>(z.data() + s * c.latent_dim), {b, c.latent_dim}, torch::kFloat32);
+    auto recon = likelihood_mean(c.likelihood, model->decoder->forward(zt));
+    if (c.likelihood == Likelihood::Bernoulli) recon = recon * 255.0;
+    const auto r8 = recon.round().clamp(0, 255).to(torch::kUInt8).contiguous();
+    std::copy(r8.data_ptr<uint8_t>(), r8.data_ptr<uint8_t>() + b * c.dims(), out.image(s));
+  }
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const RecReport& r) {
+  nlohmann::json j = to_json(r.lossy);
+  j["codec"] = "rec";
+  j["blocks"] = r.blocks;
+  j["mean_log2_candidates"] = r.mean_log2_candidates;
+  j["exact_share"] = r.exact_share;
+  j["sample_nll_nats"] = j["nll_at_code_nats"];
+  j["block_kl_nats"] = r.block_kl_nats;
+  j["block_log2_candidates"] = r.block_log2_candidates;
+  return j;
+}
+
+std::string compress_rec(VAE& model, const Images& x, const Images& calibration, const RecOptions& o,
+                         RecReport* report) {
+  check_lossy_model(model->config);
+  if (!(o.block_nats > 0) || o.block_nats > 30) throw InputError("--rec-block-nats: expected a size in (0, 30] nats");
+  torch::NoGradGuard no_grad;
+  if (model->is_training()) model->eval();
+  const auto t0 = std::chrono::steady_clock::now();
+  const int64_t k = model->config.latent_dim;
+  const PosteriorWidths w = posterior_widths(model, calibration);
+  const std::vector<uint8_t> blocks = rec::make_blocks(w.kl_nats, o.block_nats);
+  const std::vector<double> lambdas = rec::block_lambdas(blocks, w.kl_nats);
+  const auto dims = block_dims(blocks, lambdas.size());
+  std::vector<rec::IndexCodec> index_codecs;
+  for (double l : lambdas) index_codecs.emplace_back(l);
+
+  RecReport r;
+  r.lossy.images = x.count;
+  r.lossy.dims = x.dims();
+  for (uint8_t bl : blocks) r.lossy.sent_dims += bl != rec::kPriorBlock;
+  r.blocks = static_cast<int64_t>(lambdas.size());
+  std::vector<uint64_t> index(static_cast<size_t>(x.count) * lambdas.size());
+  std::vector<float> z(static_cast<size_t>(x.count * k));
+  int64_t exact = 0;
+  for (int64_t s = 0; s < x.count; s += kBatch) {
+    const int64_t b = std::min(kBatch, x.count - s);
+    const auto xb = to_tensor(x, s, b);
+    const VAETerms t = model->terms(xb);
+    r.lossy.kl_bits += t.rate.sum().item<double>() / std::log(2.0);
+    double d = t.distortion.sum().item<double>();
+    for (int e = 1; e < 4; ++e)
+      d += -log_likelihood(model->config.likelihood, model->decoder->forward(t.posterior.sample()), xb).sum().item<double>();
+    r.lossy.distortion_nats += d / 4;
+    const auto mean = t.posterior.mean.to(torch::kFloat64).contiguous();
+    const auto sd = t.posterior.std().to(torch::kFloat64).contiguous();
+    const auto kl = t.kl_per_dim.to(torch::kFloat64).contiguous();
+    for (int64_t i = 0; i < b; ++i) {
+      const int64_t img = s + i;
+      for (size_t bl = 0; bl < lambdas.size(); ++bl) {
+        std::vector<double> m, sdv;
+        double block_kl = 0;
+        for (int64_t j : dims[bl]) {
+          m.push_back(mean.data_ptr<double>()[i * k + j]);
+          sdv.push_back(sd.data_ptr<double>()[i * k + j]);
+          block_kl += kl.data_ptr<double>()[i * k + j];
+        }
+        const rec::Selection sel = rec::select(o.seed, static_cast<uint64_t>(img), static_cast<uint32_t>(bl), m, sdv,
+                                               o.max_candidates);
+        index[img * lambdas.size() + bl] = sel.index;
+        exact += sel.exact;
+        r.block_kl_nats.push_back(block_kl);
+        r.block_log2_candidates.push_back(std::log2(static_cast<double>(std::max<uint64_t>(1, sel.searched))));
+        const auto zc = rec::candidate(o.seed, static_cast<uint64_t>(img), static_cast<uint32_t>(bl), sel.index, dims[bl].size());
+        for (size_t q = 0; q < dims[bl].size(); ++q) z[img * k + dims[bl][q]] = static_cast<float>(zc[q]);
+      }
+      for (int64_t j = 0; j < k; ++j)
+        if (blocks[j] == rec::kPriorBlock) z[img * k + j] = prior_draw(o.seed, img, j);
+    }
+  }
+  // One message: the last image's last block first, so decoding pops in reading order.
+  rans::Message msg;
+  for (int64_t i = x.count - 1; i >= 0; --i)
+    for (size_t bl = lambdas.size(); bl-- > 0;) r.lossy.ideal_bits += index_codecs[bl].push(msg, index[i * lambdas.size() + bl]);
+  // What the receiver will see: -log p(x | z) at the sample and the decoder mean's fidelity.
+  const Images recon = reconstruct(model, z, x.count);
+  double sq = 0;
+  for (int64_t s = 0; s < x.count; s += kBatch) {
+    const int64_t b = std::min(kBatch, x.count - s);
+    const auto zt = torch::from_blob(z.data() + s * k, {b, k}, torch::kFloat32);
+    r.lossy.nll_at_code_nats += -log_likelihood(model->config.likelihood, model->decoder->forward(zt), to_tensor(x, s, b)).sum().item<double>();
+  }
+  for (int64_t i = 0; i < x.count; ++i) {
+    const uint8_t* a = x.image(i);
+    std::vector<uint8_t> target(a, a + x.dims());
+    if (x.binary)
+      for (auto& v : target) v = v ? 255 : 0;
+    for (int64_t j = 0; j < x.dims(); ++j) sq += (double(target[j]) - recon.image(i)[j]) * (double(target[j]) - recon.image(i)[j]);
+    r.lossy.ssim += ssim(target.data(), recon.image(i), x.height, x.width);
+  }
+  r.lossy.mse = sq / static_cast<double>(x.count * x.dims());
+  r.lossy.psnr_db = psnr_db(r.lossy.mse);
+  r.lossy.ssim /= static_cast<double>(x.count);
+  double sum_log2 = 0;
+  for (double v : r.block_log2_candidates) sum_log2 += v;
+  r.mean_log2_candidates = sum_log2 / std::max<size_t>(1, r.block_log2_candidates.size());
+  r.exact_share = static_cast<double>(exact) / std::max<size_t>(1, r.block_log2_candidates.size());
+
+  CodedFile f = coded_file_header(CodedKind::LossyRec, x.binary, model->fingerprint(), x.count, x.height, x.width);
+  f.obs_prec = rec::kOctavePrec;
+  f.data_checksum = fnv1a(index.data(), index.size() * sizeof(uint64_t));
+  f.lanes.push_back(std::move(msg));
+  f.rec_seed = o.seed;
+  f.rec_blocks = blocks;
+  f.rec_lambdas = lambdas;
+  f.names = x.names;
+  std::string bytes = serialize(f);
+  r.lossy.bytes = bytes.size();
+  r.lossy.bits = 8.0 * bytes.size();
+  r.lossy.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (report) *report = r;
+  return bytes;
+}
+
+Images decompress_rec(VAE& model, const std::string& bytes, const std::string& name, bool verify_fingerprint,
+                      std::vector<float>* latents) {
+  CodedFile f = open_lossy_file(model, bytes, name, static_cast<uint8_t>(CodedKind::LossyRec), verify_fingerprint);
+  const auto& c = model->config;
+  torch::NoGradGuard no_grad;
+  if (model->is_training()) model->eval();
+  const int64_t k = c.latent_dim, n = f.count;
+  const size_t nb = f.rec_lambdas.size();
+  if (n * static_cast<int64_t>(nb) > (int64_t(1) << 26)) throw InputError(name + ": too many images for one file");
+  const auto dims = block_dims(f.rec_blocks, nb);
+  std::vector<rec::IndexCodec> index_codecs;
+  for (double l : f.rec_lambdas) index_codecs.emplace_back(l);
+  std::vector<uint64_t> index(static_cast<size_t>(n) * nb);
+  std::vector<float> z(static_cast<size_t>(n * k));
+  rans::Message& m = f.lanes[0];
+  try {
+    for (int64_t i = 0; i < n; ++i)
+      for (size_t bl = 0; bl < nb; ++bl) index[i * nb + bl] = index_codecs[bl].pop(m).symbol;
+  } catch (const rans::DecodeError& e) {
+    throw InputError(name + ": " + e.what());
+  }
+  if (fnv1a(index.data(), index.size() * sizeof(uint64_t)) != f.data_checksum)
+    throw InputError(name + ": decoded indices fail the checksum (corrupt stream or different model)");
+  for (int64_t i = 0; i < n; ++i)
+    for (size_t bl = 0; bl < nb; ++bl) {
+      const auto zc = rec::candidate(f.rec_seed, static_cast<uint64_t>(i), static_cast<uint32_t>(bl), index[i * nb + bl],
+                                     dims[bl].size());
+      for (size_t q = 0; q < dims[bl].size(); ++q) z[i * k + dims[bl][q]] = static_cast<float>(zc[q]);
+    }
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < k; ++j)
+      if (f.rec_blocks[j] == rec::kPriorBlock) z[i * k + j] = prior_draw(f.rec_seed, i, j);
+  Images out = reconstruct(model, z, n);
+  out.names = std::move(f.names);
+  if (latents) *latents = std::move(z);
+  return out;
+}
+
+}  // namespace vlae

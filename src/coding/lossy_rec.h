@@ -1,0 +1,37 @@
+// The relative-entropy lossy codec behind `vlae compress --lossy --codec rec`: it sends an exact
+// sample z ~ q(z|x) (rec.h), block by block, at about the model's KL, and the receiver decodes
+// x-hat = the decoder mean at z. Its distortion is therefore E_q[-log p(x|z)], the model's own,
+// where the grid codec (lossy.h) sends a quantized posterior mean instead.
+#pragma once
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "coding/lossy.h"
+#include "coding/rec.h"
+
+namespace vlae {
+
+struct RecOptions {
+  double block_nats = rec::kDefaultBlockNats;  // mean KL per block on the calibration images
+  uint64_t seed = 0;                           // the shared randomness, stored in the file
+  uint64_t max_candidates = uint64_t(1) << rec::kMaxLog2Candidates;
+};
+
+struct RecReport {
+  LossyReport lossy;              // bits, KL, distortions (nll_at_code_nats is -log p(x|z) at the sample)
+  int64_t blocks = 0;
+  double mean_log2_candidates = 0;  // log2 of the candidates searched, averaged over blocks
+  double exact_share = 0;           // blocks whose search proved its choice (no cap reached)
+  std::vector<double> block_kl_nats, block_log2_candidates;  // per coded block: its KL and search size
+};
+nlohmann::json to_json(const RecReport& r);
+
+std::string compress_rec(VAE& model, const Images& x, const Images& calibration, const RecOptions& o,
+                         RecReport* report);
+// The decoded latent samples [count * K] and the reconstructions.
+Images decompress_rec(VAE& model, const std::string& bytes, const std::string& name, bool verify_fingerprint = true,
+                      std::vector<float>* latents = nullptr);
+
+}  // namespace vlae

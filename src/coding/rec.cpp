@@ -1,0 +1,191 @@
+#include "coding/rec.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+namespace vlae::rec {
+
+namespace {
+
+uint64_t mix(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+// A uniform in (0, 1) from 53 bits of a hash.
+double unit(uint64_t h) { return (static_cast<double>(h >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
+
+uint64_t key(uint64_t seed, uint64_t image, uint32_t block, uint64_t n, uint32_t j) {
+  uint64_t h = mix(seed + 0x9e3779b97f4a7c15ull);
+  h = mix(h ^ (image * 0xd1b54a32d192ed03ull));
+  h = mix(h ^ (static_cast<uint64_t>(block) << 32 ^ j));
+  return mix(h ^ (n * 0x9e3779b97f4a7c15ull));
+}
+
+}  // namespace
+
+double shared_normal(uint64_t seed, uint64_t image, uint32_t block, uint64_t n, uint32_t j) {
+  // Box-Muller from two hashed uniforms.
+  const uint64_t h = key(seed, image, block, n, j);
+  const double u1 = unit(h), u2 = unit(mix(h + 0x632be59bd9b4e019ull));
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+}
+
+std::vector<double> candidate(uint64_t seed, uint64_t image, uint32_t block, uint64_t n, size_t dims) {
+  std::vector<double> z(dims);
+  for (size_t j = 0; j < dims; ++j) z[j] = shared_normal(seed, image, block, n, static_cast<uint32_t>(j));
+  return z;
+}
+
+Selection select(uint64_t seed, uint64_t image, uint32_t block, const std::vector<double>& mean,
+                 const std::vector<double>& sd, uint64_t max_candidates) {
+  // log w(z) = sum_j f_j(z_j), f(z) = -((z - m) / s)^2 / 2 - log s + z^2 / 2. Candidates never leave
+  // [-kCandidateBound, kCandidateBound], so sup w over them is finite for any s: f is concave for
+  // s < 1 (its peak m / (1 - s^2), clipped), convex or linear otherwise (an end of the range).
+  const size_t d = mean.size();
+  double log_sup = 0, kl = 0;
+  std::vector<double> sup_f(d), neg_log_sd(d);
+  const bool bounded = true;
+  for (size_t j = 0; j < d; ++j) {
+    neg_log_sd[j] = -std::log(sd[j]);
+    kl += 0.5 * (sd[j] * sd[j] + mean[j] * mean[j] - 1.0) - std::log(sd[j]);
+    auto f = [&](double z) {
+      const double u = (z - mean[j]) / sd[j];
+      return -std::log(sd[j]) + 0.5 * (z * z - u * u);
+    };
+    double best_f = std::max(f(-kCandidateBound), f(kCandidateBound));
+    if (sd[j] < 1.0) best_f = std::max(best_f, f(std::clamp(mean[j] / (1.0 - sd[j] * sd[j]), -kCandidateBound, kCandidateBound)));
+    sup_f[j] = best_f;
+    log_sup += best_f;
+  }
+  // rest_sup[j]: what dimensions j.. can add to log w at most.
+  std::vector<double> rest_sup(d + 1, 0.0);
+  for (size_t j = d; j-- > 0;) rest_sup[j] = rest_sup[j + 1] + sup_f[j];
+  // Arrival times: a Poisson process from the encoder's own stream (the decoder never needs them).
+  // The search needs about exp(KL) candidates; past exp(KL + kSearchMarginNats) it stops (then the
+  // sample is approximate, as in ordered random coding with that many candidates).
+  max_candidates = std::min<uint64_t>(
+      max_candidates, static_cast<uint64_t>(std::ceil(std::exp(std::min(kl + kSearchMarginNats, 44.0)))));
+  uint64_t t_state = mix(seed ^ 0x5851f42d4c957f2dull ^ mix(image * 31 + block));
+  double t = 0, best = std::numeric_limits<double>::infinity();
+  Selection s;
+  for (uint64_t n = 1; n <= max_candidates; ++n) {
+    t_state = mix(t_state + 0x9e3779b97f4a7c15ull);
+    t += -std::log(unit(t_state));
+    const double log_t = std::log(t);
+    if (bounded && log_t - log_sup >= best) {  // no later candidate can score lower
+      s.exact = true;
+      break;
+    }
+    // log w dimension by dimension; a candidate is dropped as soon as even the best values of its
+    // remaining dimensions could not bring its score below the best so far.
+    double part = 0;  // sum of f_j over the dimensions so far
+    bool beaten = false;
+    for (size_t j = 0; j < d; ++j) {
+      const double z = shared_normal(seed, image, block, n, static_cast<uint32_t>(j));
+      const double u = (z - mean[j]) / sd[j];
+      part += neg_log_sd[j] + 0.5 * (z * z - u * u);
+      if (log_t - part - rest_sup[j + 1] >= best) {
+        beaten = true;
+        break;
+      }
+    }
+    if (!beaten) {
+      best = log_t - part;
+      s.index = n;
+    }
+    s.searched = n;
+  }
+  return s;
+}
+
+namespace {
+// Zipf mass of the octave [2^e, 2^(e+1)) under p(n) ∝ n^-s, unnormalized.
+double octave_mass(int e, double s) {
+  const double lo = std::ldexp(1.0, e), hi = std::ldexp(1.0, e + 1);
+  if (e <= 10) {
+    double m = 0;
+    for (double n = lo; n < hi; n += 1.0) m += std::pow(n, -s);
+    return m;
+  }
+  return (std::pow(lo - 0.5, 1.0 - s) - std::pow(hi - 0.5, 1.0 - s)) / (s - 1.0);  // midpoint-corrected integral
+}
+codec::Categorical octave_codec(double lambda) {
+  if (!(lambda > 0) || !std::isfinite(lambda)) throw std::invalid_argument("rec: lambda must be positive");
+  const double s = 1.0 + 1.0 / lambda;
+  std::vector<double> mass;
+  double total = 0;
+  for (int e = 0; e <= kMaxLog2Candidates; ++e) total += mass.emplace_back(octave_mass(e, s));
+  // Integer frequencies >= 1 summing to 2^prec: floor of the scaled masses, the rest to the largest.
+  const uint32_t n = static_cast<uint32_t>(mass.size()), full = 1u << kOctavePrec;
+  std::vector<uint32_t> f(n);
+  uint32_t used = 0;
+  for (uint32_t e = 0; e < n; ++e) used += f[e] = 1 + static_cast<uint32_t>(std::floor(mass[e] / total * (full - n)));
+  f[static_cast<size_t>(std::max_element(mass.begin(), mass.end()) - mass.begin())] += full - used;
+  return codec::Categorical::from_frequencies(f, kOctavePrec);
+}
+}  // namespace
+
+IndexCodec::IndexCodec(double lambda) : octave(octave_codec(lambda)) {}
+
+double IndexCodec::push(rans::Message& m, uint64_t n) const {
+  if (n < 1 || n > (uint64_t(1) << kMaxLog2Candidates)) throw std::invalid_argument("rec: index out of range");
+  const int e = 63 - __builtin_clzll(n);
+  double bits = 0;
+  if (e > 0) bits += codec::Uniform{static_cast<unsigned>(e)}.push(m, static_cast<uint32_t>(n - (uint64_t(1) << e)));
+  return bits + octave.push(m, static_cast<uint32_t>(e));
+}
+
+codec::Coded<uint64_t> IndexCodec::pop(rans::Message& m) const {
+  const auto e = octave.pop(m);
+  codec::Coded<uint64_t> out{uint64_t(1) << e.symbol, e.bits};
+  if (e.symbol > 0) {
+    const auto r = codec::Uniform{e.symbol}.pop(m);
+    out.symbol += r.symbol;
+    out.bits += r.bits;
+  }
+  return out;
+}
+
+std::vector<uint8_t> make_blocks(const std::vector<double>& mean_kl_nats, double block_nats) {
+  if (!(block_nats > 0)) throw std::invalid_argument("rec: block size must be positive");
+  std::vector<uint8_t> block(mean_kl_nats.size(), kPriorBlock);
+  double total = 0;
+  for (double k : mean_kl_nats)
+    if (k >= kMinSentKlNats) total += k;
+  if (total <= 0) return block;
+  // As many blocks as whole block_nats fit (at least 1, at most 254); a dimension joins the block
+  // whose share of the running KL holds its midpoint.
+  const int blocks = static_cast<int>(std::clamp(std::round(total / block_nats), 1.0, 254.0));
+  double run = 0;
+  for (size_t j = 0; j < mean_kl_nats.size(); ++j) {
+    if (mean_kl_nats[j] < kMinSentKlNats) continue;
+    const double mid = (run + 0.5 * mean_kl_nats[j]) / total;
+    block[j] = static_cast<uint8_t>(std::min(blocks - 1, static_cast<int>(mid * blocks)));
+    run += mean_kl_nats[j];
+  }
+  // Number the blocks that got dimensions 0, 1, ... in order.
+  std::vector<int> renumber(256, -1);
+  int next = 0;
+  for (auto& b : block)
+    if (b != kPriorBlock) {
+      if (renumber[b] < 0) renumber[b] = next++;
+      b = static_cast<uint8_t>(renumber[b]);
+    }
+  return block;
+}
+
+std::vector<double> block_lambdas(const std::vector<uint8_t>& blocks, const std::vector<double>& mean_kl_nats) {
+  int n = 0;
+  for (uint8_t b : blocks)
+    if (b != kPriorBlock) n = std::max(n, b + 1);
+  std::vector<double> lambda(static_cast<size_t>(n), 1.0);
+  for (size_t j = 0; j < blocks.size(); ++j)
+    if (blocks[j] != kPriorBlock) lambda[blocks[j]] += std::max(0.0, mean_kl_nats[j]);
+  return lambda;
+}
+
+}  // namespace vlae::rec

@@ -1,0 +1,60 @@
+// Relative-entropy coding (channel simulation): sending an exact sample of q(z|x) in about
+// KL(q || p) + log(KL + 1) + a few nats, with randomness both sides share (the file's seed).
+// Scheme: the Poisson functional representation (Li & El Gamal 2018). Candidates z_1, z_2, ...
+// are drawn from the prior p = N(0, I) by a counter-based generator, so candidate n of a block can
+// be regenerated on its own; arrival times T_1 < T_2 < ... are a Poisson process of rate 1. The
+// encoder sends n = argmin_i T_i / w_i, w_i = q(z_i) / p(z_i): z_n is then distributed exactly as
+// q. It searches until T_i / sup w exceeds the best score, which proves no later candidate can win,
+// or until a cap of candidates, exp(block KL + kSearchMarginNats) (then the sample is approximate). The index is coded under a Zipf
+// law p(n) ∝ n^-(1 + 1/λ), λ = the block's mean KL (nats) + 1, as an octave (a categorical) and
+// an offset within it (uniform bits).
+// z is coded in blocks of dimensions of about `block_nats` mean KL each, fixed per file from
+// calibration images, so that the candidates grow as exp(block KL), not exp(KL).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "coding/combinators.h"
+
+namespace vlae::rec {
+
+constexpr double kDefaultBlockNats = 8.0;
+// Dimensions whose mean KL on the calibration images is below this are not sent: both sides draw
+// them from the prior with the shared randomness (block kPriorBlock).
+constexpr double kMinSentKlNats = 0.01;
+constexpr uint8_t kPriorBlock = 255;
+// |candidate| never exceeds this: Box-Muller on uniforms of 53 bits, at least 2^-54 from 0.
+constexpr double kCandidateBound = 8.6624;
+constexpr int kMaxLog2Candidates = 22;  // at most 2^22 candidates per block
+constexpr double kSearchMarginNats = 5.0;  // and at most exp(block KL + this)
+constexpr unsigned kOctavePrec = 16;
+
+// A standard normal of candidate n's dimension j in block b of image i, from the seed alone.
+double shared_normal(uint64_t seed, uint64_t image, uint32_t block, uint64_t n, uint32_t j);
+// Candidate n of a block of `dims` dimensions (n >= 1).
+std::vector<double> candidate(uint64_t seed, uint64_t image, uint32_t block, uint64_t n, size_t dims);
+
+struct Selection {
+  uint64_t index = 0;        // n >= 1
+  uint64_t searched = 0;     // candidates looked at
+  bool exact = false;        // the search proved the choice (no cap reached)
+};
+// PFR over the block's posterior N(mean, sd^2) per dimension against N(0, 1).
+Selection select(uint64_t seed, uint64_t image, uint32_t block, const std::vector<double>& mean,
+                 const std::vector<double>& sd, uint64_t max_candidates = uint64_t(1) << kMaxLog2Candidates);
+
+// The index code of one block: Zipf with exponent 1 + 1/lambda over 1 .. 2^kMaxLog2Candidates.
+struct IndexCodec {
+  explicit IndexCodec(double lambda);
+  double push(rans::Message& m, uint64_t n) const;  // bits
+  codec::Coded<uint64_t> pop(rans::Message& m) const;
+  codec::Categorical octave;  // e = floor(log2 n), 0 .. kMaxLog2Candidates
+};
+
+// Blocks of consecutive dimensions of about block_nats mean KL each: block[j] for dimension j, or
+// kPriorBlock when its mean KL is below kMinSentKlNats. Blocks are numbered 0.. without gaps.
+std::vector<uint8_t> make_blocks(const std::vector<double>& mean_kl_nats, double block_nats);
+// lambda of each block (kPriorBlock excluded): its mean KL in nats + 1.
+std::vector<double> block_lambdas(const std::vector<uint8_t>& blocks, const std::vector<double>& mean_kl_nats);
+
+}  // namespace vlae::rec
