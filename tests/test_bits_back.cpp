@@ -121,3 +121,24 @@ TEST(BitsBackFile, DeterministicAcrossProcessesAndThreadCounts) {
   s.split = "all";  // the whole folder, not its hold-out test split
   EXPECT_EQ(load_images(s).pixels, test::fashion(150).pixels);
 }
+
+// A file of another coding arithmetic is refused with a message naming both, not called corrupt.
+TEST(BitsBackFile, AnotherArithmeticIsRefusedByName) {
+  LoadedRun run = load_run(test::tiny_run(false, 2));
+  const Images x = test::fashion(4);
+  BitsBackConfig cfg;
+  cfg.lanes = 1;
+  std::string bytes = compress_lossless(run.model, x, cfg, nullptr, false);
+  constexpr size_t kArithmeticByte = 4 + 2 + 1 + 1 + 8 + 4 + 4 + 4 + 3;  // container.h's header layout
+  EXPECT_EQ(bytes[kArithmeticByte], 0);
+  bytes[kArithmeticByte] = 1;
+  const uint64_t sum = fnv1a(bytes.data(), bytes.size() - 8);
+  for (int i = 0; i < 8; ++i) bytes[bytes.size() - 8 + i] = static_cast<char>((sum >> (8 * i)) & 0xff);
+  expect_input_error([&] { decompress_lossless(run.model, bytes, "other.vlae", false); }, "coding arithmetic 1");
+  try {
+    decompress_lossless(run.model, bytes, "other.vlae", false);
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("LibTorch float"), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find("corrupt"), std::string::npos) << e.what();
+  }
+}

@@ -31,6 +31,19 @@ struct Reader {
 };
 }  // namespace
 
+std::string to_string(CodingArithmetic a) {
+  switch (a) {
+    case CodingArithmetic::LibTorchFloat: return "0 (LibTorch float kernels)";
+  }
+  return std::to_string(static_cast<int>(a));
+}
+
+std::string checksum_failure(const std::string& name, const std::string& what) {
+  return name + ": decoded " + what + " fail the checksum: the file is corrupt, was made with another model, or was " +
+         "made on a machine whose float rounding differs (arithmetic " + to_string(kCodingArithmetic) +
+         " depends on the BLAS kernel, SIMD width and threads)";
+}
+
 CodedFile coded_file_header(CodedKind kind, bool binary, uint64_t fingerprint, int64_t count, int64_t height,
                             int64_t width) {
   CodedFile f;
@@ -56,7 +69,7 @@ std::string serialize(const CodedFile& f) {
   put<uint8_t>(s, f.latent_bits);
   put<uint8_t>(s, f.posterior_prec);
   put<uint8_t>(s, f.obs_prec);
-  put<uint8_t>(s, 0);
+  put<uint8_t>(s, static_cast<uint8_t>(f.arithmetic));
   put<uint64_t>(s, f.data_checksum);
   put<uint32_t>(s, static_cast<uint32_t>(f.lanes.size()));
   for (const auto& m : f.lanes) {
@@ -123,7 +136,11 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
   f.latent_bits = r.get<uint8_t>("header");
   f.posterior_prec = r.get<uint8_t>("header");
   f.obs_prec = r.get<uint8_t>("header");
-  r.get<uint8_t>("header");
+  const uint8_t arithmetic = r.get<uint8_t>("header");
+  if (arithmetic != static_cast<uint8_t>(kCodingArithmetic))
+    throw InputError(name + ": made with coding arithmetic " + std::to_string(arithmetic) +
+                     ", this vlae computes with " + to_string(kCodingArithmetic) + "; decode it with a vlae of that arithmetic");
+  f.arithmetic = static_cast<CodingArithmetic>(arithmetic);
   f.data_checksum = r.get<uint64_t>("header");
   if (f.count == 0 || f.height == 0 || f.width == 0 || f.height > 4096 || f.width > 4096 ||
       uint64_t(f.count) * f.height * f.width > (uint64_t(1) << 30))

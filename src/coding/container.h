@@ -2,7 +2,7 @@
 //   "VLAE" | version u16 | kind u8 (1 lossless bits-back, 2 lossy latent grid, 3 lossy relative-
 //   entropy coded latent sample) | binary u8
 //   | model fingerprint u64 | count u32 | height u32 | width u32
-//   | latent_bits u8 | posterior_prec u8 | obs_prec u8 | reserved u8 | checksum of decoded pixels u64
+//   | latent_bits u8 | posterior_prec u8 | obs_prec u8 | arithmetic u8 | checksum of decoded pixels u64
 //   | lanes u32 | per lane: state u64, words u32, words...
 //   | lossy only: latent dims u32, grid step per dim f64 (0: dimension not sent)
 //   | rec only: seed u64, latent dims u32, block per dim u8, blocks u32, index-code lambda per block f64
@@ -20,6 +20,15 @@
 
 namespace vlae {
 
+// The arithmetic that computed the file's frequencies and reconstructions. 0: LibTorch's float
+// kernels (BLAS, SIMD width and thread split decide the last bits, so a file decodes where its
+// arithmetic's rounding is the same). A decoder refuses a file of another arithmetic, naming both.
+enum class CodingArithmetic : uint8_t { LibTorchFloat = 0 };
+constexpr CodingArithmetic kCodingArithmetic = CodingArithmetic::LibTorchFloat;
+std::string to_string(CodingArithmetic a);
+// The checksum-failure message of a decoded file: corrupt, or another machine's rounding.
+std::string checksum_failure(const std::string& name, const std::string& what);
+
 constexpr uint16_t kFormatVersion = 1;        // no names
 constexpr uint16_t kFormatVersionNames = 2;   // with the images' relative paths
 enum class CodedKind : uint8_t { Lossless = 1, Lossy = 2, LossyRec = 3 };
@@ -30,6 +39,7 @@ struct CodedFile {
   uint64_t fingerprint = 0;
   uint32_t count = 0, height = 0, width = 0;
   uint8_t latent_bits = 0, posterior_prec = 0, obs_prec = 0;
+  CodingArithmetic arithmetic = kCodingArithmetic;
   uint64_t data_checksum = 0;
   std::vector<rans::Message> lanes;
   std::vector<double> grid;  // lossy: quantization step of each latent dimension

@@ -78,11 +78,12 @@ Images decompress_lossless(VAE& model, const std::string& bytes, const std::stri
       if (progress) bar.update(done);
     });
   } catch (const rans::DecodeError& e) {
-    throw InputError(name + ": " + e.what());
+    throw InputError(name + ": " + e.what() + "; or the encoder's float rounding differed from this machine's (arithmetic " +
+                     to_string(kCodingArithmetic) + ")");
   }
   if (progress) bar.finish();
   if (fnv1a(out.pixels.data(), out.pixels.size()) != f.data_checksum)
-    throw InputError(name + ": decoded data fail the checksum (corrupt stream or different model)");
+    throw InputError(checksum_failure(name, "data"));
   out.names = std::move(f.names);
   return out;
 }

@@ -355,7 +355,7 @@ Images decompress_lossy(VAE& model, const std::string& bytes, const std::string&
     throw InputError(name + ": " + e.what());
   }
   if (fnv1a(idx.data(), idx.size() * sizeof(uint32_t)) != f.data_checksum)
-    throw InputError(name + ": decoded latents fail the checksum (corrupt stream or different model)");
+    throw InputError(checksum_failure(name, "latents"));
   torch::NoGradGuard no_grad;
   if (model->is_training()) model->eval();  // no write when already in eval mode: models may be shared by threads
   Images out;

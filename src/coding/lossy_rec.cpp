@@ -187,7 +187,7 @@ Images decompress_rec(VAE& model, const std::string& bytes, const std::string& n
     throw InputError(name + ": " + e.what());
   }
   if (fnv1a(index.data(), index.size() * sizeof(uint64_t)) != f.data_checksum)
-    throw InputError(name + ": decoded indices fail the checksum (corrupt stream or different model)");
+    throw InputError(checksum_failure(name, "indices"));
   for (int64_t i = 0; i < n; ++i)
     for (size_t bl = 0; bl < nb; ++bl) {
       const auto zc = rec::candidate(f.rec_seed, static_cast<uint64_t>(i), static_cast<uint32_t>(bl), index[i * nb + bl],
