@@ -89,6 +89,24 @@ TEST(Data, PngFolders) {
   png_image_write_to_file(&img, (dir + "/rgb/a.png").c_str(), 0, rgb.data(), 0, nullptr);
   expect_input_error([&] { read_png_folder(dir + "/rgb"); }, "not grayscale");
 
+  // 16-bit gray and palette PNGs are refused by name, not converted.
+  png_image g16{};
+  g16.version = PNG_IMAGE_VERSION;
+  g16.width = g16.height = 2;
+  g16.format = PNG_FORMAT_LINEAR_Y;
+  std::vector<uint16_t> deep(4, 30000);
+  png_image_write_to_file(&g16, (dir + "/deep.png").c_str(), 0, deep.data(), 0, nullptr);
+  expect_input_error([&] { read_png_file(dir + "/deep.png"); }, "16-bit");
+  png_image pal{};
+  pal.version = PNG_IMAGE_VERSION;
+  pal.width = pal.height = 2;
+  pal.format = PNG_FORMAT_RGB_COLORMAP;
+  pal.colormap_entries = 2;
+  const uint8_t cmap[6] = {0, 0, 0, 255, 255, 255};
+  const uint8_t idx[4] = {0, 1, 1, 0};
+  png_image_write_to_file(&pal, (dir + "/pal.png").c_str(), 0, idx, 0, cmap);
+  expect_input_error([&] { read_png_file(dir + "/pal.png"); }, "palette PNG");
+
   write_bytes(dir + "/junk.png", "not a png");
   expect_input_error([&] { read_png_file(dir + "/junk.png"); }, "not a readable PNG");
 }

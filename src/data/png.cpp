@@ -21,6 +21,15 @@ Images decode_png(const std::string& path, const std::string& bytes) {
   img.version = PNG_IMAGE_VERSION;
   if (!png_image_begin_read_from_memory(&img, bytes.data(), bytes.size()))
     throw InputError(path + ": not a readable PNG (" + img.message + ")");
+  // The simplified API would convert what it reads: refuse instead, so no pixel changes unseen.
+  if (img.format & PNG_FORMAT_FLAG_COLORMAP) {
+    png_image_free(&img);
+    throw InputError(path + ": palette PNG (vlae reads 8-bit grayscale; convert it first)");
+  }
+  if (img.format & PNG_FORMAT_FLAG_LINEAR) {
+    png_image_free(&img);
+    throw InputError(path + ": 16-bit PNG (vlae reads 8-bit grayscale; convert it first)");
+  }
   if (img.format & (PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA)) {
     png_image_free(&img);
     throw InputError(path + ": PNG is not grayscale (vlae models single-channel images)");
