@@ -356,21 +356,28 @@ Images decompress_lossy(VAE& model, const std::string& bytes, const std::string&
   }
   if (fnv1a(idx.data(), idx.size() * sizeof(uint32_t)) != f.data_checksum)
     throw InputError(checksum_failure(name, "latents"));
+  Images out = decoder_mean_images(model, n, kBatch, [&](int64_t s, int64_t b) { return dequantize(cells, idx, s, b); });
+  out.names = std::move(f.names);
+  return out;
+}
+
+Images decoder_mean_images(VAE& model, int64_t count, int64_t batch,
+                           const std::function<torch::Tensor(int64_t from, int64_t b)>& latents) {
   torch::NoGradGuard no_grad;
   if (model->is_training()) model->eval();  // no write when already in eval mode: models may be shared by threads
+  const auto& c = model->config;
   Images out;
-  out.count = n;
+  out.count = count;
   out.height = c.height;
   out.width = c.width;
-  out.pixels.resize(static_cast<size_t>(n * c.dims()));
-  for (int64_t s = 0; s < n; s += kBatch) {
-    const int64_t b = std::min(kBatch, n - s);
-    auto recon = likelihood_mean(c.likelihood, model->decoder->forward(dequantize(cells, idx, s, b)));
+  out.pixels.resize(static_cast<size_t>(count * c.dims()));
+  for (int64_t s = 0; s < count; s += batch) {
+    const int64_t b = std::min(batch, count - s);
+    auto recon = likelihood_mean(c.likelihood, model->decoder->forward(latents(s, b)));
     if (c.likelihood == Likelihood::Bernoulli) recon = recon * 255.0;
     const auto r8 = recon.round().clamp(0, 255).to(torch::kUInt8).contiguous();
     std::memcpy(out.image(s), r8.data_ptr<uint8_t>(), static_cast<size_t>(b * c.dims()));
   }
-  out.names = std::move(f.names);
   return out;
 }
 

@@ -6,6 +6,7 @@
 // decodes to the prior mean, costing nothing. The receiver decodes x-hat = decoder mean at z-hat.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
@@ -71,6 +72,10 @@ std::string compress_lossy(VAE& model, const Images& x, const LatentGrid& grid, 
 // lossy codecs and the file is of that kind, from this model (unless !verify_fingerprint), and of
 // its image and latent sizes.
 struct CodedFile;
+// The receiver's reconstructions: the decoder mean at latents(from, b) ([b, K]) for images in
+// batches of `batch`, as 8-bit levels (a binary model's probabilities * 255).
+Images decoder_mean_images(VAE& model, int64_t count, int64_t batch,
+                           const std::function<torch::Tensor(int64_t from, int64_t b)>& latents);
 CodedFile open_lossy_file(VAE& model, const std::string& bytes, const std::string& name, uint8_t kind,
                           bool verify_fingerprint);
 // Reconstructions (decoder mean, 8-bit levels; binary models give probabilities * 255).

@@ -30,23 +30,12 @@ float prior_draw(uint64_t seed, int64_t image, int64_t j) {
   return static_cast<float>(rec::shared_normal(seed, static_cast<uint64_t>(image), rec::kPriorBlock, 0, static_cast<uint32_t>(j)));
 }
 
-// Reconstructions (8-bit; a binary model's probabilities * 255) at latents z [n, K].
+// Reconstructions at latents z [n, K].
 Images reconstruct(VAE& model, const std::vector<float>& z, int64_t n) {
-  const auto& c = model->config;
-  Images out;
-  out.count = n;
-  out.height = c.height;
-  out.width = c.width;
-  out.pixels.resize(static_cast<size_t>(n * c.dims()));
-  for (int64_t s = 0; s < n; s += kBatch) {
-    const int64_t b = std::min(kBatch, n - s);
-    const auto zt = torch::from_blob(const_cast<float*>(z.data() + s * c.latent_dim), {b, c.latent_dim}, torch::kFloat32);
-    auto recon = likelihood_mean(c.likelihood, model->decoder->forward(zt));
-    if (c.likelihood == Likelihood::Bernoulli) recon = recon * 255.0;
-    const auto r8 = recon.round().clamp(0, 255).to(torch::kUInt8).contiguous();
-    std::copy(r8.data_ptr<uint8_t>(), r8.data_ptr<uint8_t>() + b * c.dims(), out.image(s));
-  }
-  return out;
+  const int64_t k = model->config.latent_dim;
+  return decoder_mean_images(model, n, kBatch, [&](int64_t s, int64_t b) {
+    return torch::from_blob(const_cast<float*>(z.data() + s * k), {b, k}, torch::kFloat32);
+  });
 }
 
 }  // namespace
