@@ -46,27 +46,6 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
   });
 }
 
-void write_dir_atomic(const std::string& path, const std::function<void(const std::string&)>& fill) {
-  fs::path p(path);
-  if (!p.parent_path().empty() && !fs::is_directory(p.parent_path()))
-    throw InputError(path + ": directory " + p.parent_path().string() + " does not exist");
-  if (fs::exists(p) && !fs::is_directory(p)) throw InputError(path + ": exists and is not a directory");
-  const std::string tmp = temp_sibling(path);
-  std::error_code ec;
-  fs::remove_all(tmp, ec);
-  fs::create_directories(tmp);
-  try {
-    fill(tmp);
-    const std::string old = tmp + ".old";
-    if (fs::exists(p)) fs::rename(p, old);
-    fs::rename(tmp, p);
-    fs::remove_all(old, ec);
-  } catch (...) {
-    fs::remove_all(tmp, ec);
-    throw;
-  }
-}
-
 std::string read_file(const std::string& path) {
   if (fs::is_directory(path)) throw InputError(path + ": is a directory, expected a file");
   std::ifstream in(path, std::ios::binary);

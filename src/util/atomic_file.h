@@ -15,9 +15,6 @@ void write_file_atomic(const std::string& path, const std::string& bytes);
 // On exception the temporary is removed and `path` is left untouched.
 void write_atomic_with(const std::string& path, const std::function<void(const std::string&)>& write);
 
-// Replaces directory `path` with one filled by `fill(tmp_dir)` (the old one is removed only after).
-void write_dir_atomic(const std::string& path, const std::function<void(const std::string&)>& fill);
-
 std::string read_file(const std::string& path);  // throws InputError naming the file
 
 }  // namespace vlae
