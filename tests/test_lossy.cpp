@@ -153,3 +153,20 @@ TEST(Sweep, ResultsFigureAndChecks) {
   EXPECT_NE(again.output.find("already trained"), std::string::npos);
   EXPECT_EQ(test::run_cli("sweep --out " + dir + " --betas 1,abc").code, 2);
 }
+
+// With --rec the sweep also sends a sample of q(z|x) for each beta and draws it in its figure.
+TEST(Sweep, RelativeEntropyCodePerBeta) {
+  const std::string dir = test::temp_dir("sweep-rec");
+  const auto r = test::run_cli("sweep --data fashion-mnist --limit 1000 --out " + dir +
+                               " --betas 1 --epochs 1 --hidden 32 --latent-dim 4 --batch-size 50"
+                               " --eval-limit 30 --calibration 100 --iwae-samples 2 --avif-speed 8 --rec");
+  ASSERT_EQ(r.code, 0) << r.output;
+  const auto j = nlohmann::json::parse(read_file(dir + "/results.json"));
+  const auto& rec = j["models"][0]["rec"];
+  EXPECT_EQ(rec["codec"], "rec");
+  EXPECT_GT(rec["bits_per_pixel"].get<double>(), 0.0);
+  EXPECT_GT(rec["psnr_db"].get<double>(), 5.0);
+  EXPECT_GT(std::filesystem::file_size(dir + "/rd_vae_rec.dat"), 20u);
+  EXPECT_TRUE(std::filesystem::exists(dir + "/beta-1/test.lossy.vlae.rec"));
+  EXPECT_EQ(test::run_cli("sweep --out " + dir + " --betas 1 --rec --rec-block-nats 0").code, 2);
+}

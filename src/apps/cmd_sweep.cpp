@@ -17,6 +17,8 @@ struct SweepFlags {
   std::string out, betas = "0.1,0.25,0.5,1,2,4,8";
   int64_t eval_limit = 2000, iwae_samples = 100, calibration = 2000;
   int search_passes = 1, avif_speed = 0;
+  bool rec = false;
+  double rec_block_nats = 8.0;
 };
 
 void sweep(const SweepFlags& f) {
@@ -31,6 +33,8 @@ void sweep(const SweepFlags& f) {
   o.calibration = f.calibration;
   o.search_passes = f.search_passes;
   o.avif_speed = f.avif_speed;
+  o.rec = f.rec;
+  o.rec_block_nats = f.rec_block_nats;
   const SweepResults r = run_sweep(o);
   print_claims(r.checks);
   std::printf("\n%6s %9s %11s %10s %9s %8s %8s %7s %6s %7s\n", "beta", "KL nats", "distortion", "IWAE NLL", "bpp",
@@ -39,6 +43,11 @@ void sweep(const SweepFlags& f) {
     std::printf("%6g %9.2f %11.2f %10.2f %9.4f %8.4f %8.3f %7.2f %6.3f %7d\n", m.beta, m.rate_nats, m.distortion_nats,
                 m.iwae_nll_nats, m.bits_per_pixel, m.kl_bits_per_pixel, m.actual_over_kl, m.psnr_db, m.ssim,
                 static_cast<int>(m.active_units));
+  for (const auto& m : r.models)
+    if (m.rec)
+      std::printf("rec  beta %-5g %9.4f bpp (%.3f x KL), PSNR %.2f dB, -log p(x|z) at the sample %.1f nats (E_q %.1f)\n",
+                  m.beta, m.rec->bits_per_pixel, m.rec->actual_over_kl, m.rec->psnr_db, m.rec->sample_nll_nats,
+                  m.model_distortion_nats);
   const std::string png = plot_rate_distortion(f.out, to_json(r));
   std::printf("\nresults: %s/results.json, results.csv; figure: %s (and rd.svg)\n", f.out.c_str(), png.c_str());
 }
@@ -55,6 +64,8 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_option("--calibration", f->calibration, "training images used to choose each lossy grid");
   cmd->add_option("--search-passes", f->search_passes, "passes of the lossy codec's encoder-side search (default 1)");
   cmd->add_option("--avif-speed", f->avif_speed, "the AVIF baseline's encoder speed: 0 (default, strongest) .. 10");
+  cmd->add_flag("--rec", f->rec, "also code each beta's test images by relative-entropy coding (slow: exp(block KL) candidates)");
+  cmd->add_option("--rec-block-nats", f->rec_block_nats, "with --rec: mean KL per block of latent dimensions (nats)");
   cmd->callback([f] { sweep(*f); });
 }
 

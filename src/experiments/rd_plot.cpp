@@ -18,6 +18,15 @@ std::string plot_rate_distortion(const std::string& dir, const nlohmann::json& r
           << m.at("kl_bits_per_pixel").get<double>() << " " << m.at("beta").get<double>() << " "
           << m.at("rate_nats").get<double>() << " " << m.at("distortion_nats").get<double>() << "\n";
   }
+  {
+    // The relative-entropy code of each beta, when the sweep made one (an empty file otherwise).
+    std::ofstream rec(dir + "/rd_vae_rec.dat");
+    rec << "# bits_per_pixel psnr_db beta\n";
+    for (const auto& m : results.at("models"))
+      if (m.contains("rec"))
+        rec << m["rec"].at("bits_per_pixel").get<double>() << " " << m["rec"].at("psnr_db").get<double>() << " "
+            << m.at("beta").get<double>() << "\n";
+  }
   for (const char* codec : {"jpeg", "webp", "jpegxl", "avif"})
     for (const char* form : {"files", "atlas"}) {
       std::ofstream f(dir + "/rd_" + codec + "_" + form + ".dat");
@@ -39,6 +48,7 @@ std::string plot_rate_distortion(const std::string& dir, const nlohmann::json& r
           "  set xlabel 'bits per pixel'; set ylabel 'PSNR (dB)'; set xrange [0:1]\n"
           "  plot 'rd_vae.dat' u 1:2 w lp lw 2 pt 7 t 'VAE lossy codec (actual file)', \\\n"
           "       'rd_vae.dat' u 3:2 w lp dt 2 pt 6 t 'VAE at its KL rate (ideal)', \\\n"
+          "       'rd_vae_rec.dat' u 1:2 w lp lw 2 pt 3 t 'VAE relative-entropy code (a sample of q)', \\\n"
           "       'rd_jpeg_atlas.dat' u 1:2 w lp pt 5 t 'JPEG (atlas)', 'rd_jpeg_files.dat' u 1:2 w lp dt 3 pt 4 t 'JPEG (per file)', \\\n"
           "       'rd_webp_atlas.dat' u 1:2 w lp pt 9 t 'WebP (atlas)', 'rd_webp_files.dat' u 1:2 w lp dt 3 pt 8 t 'WebP (per file)', \\\n"
           "       'rd_jpegxl_atlas.dat' u 1:2 w lp lw 2 pt 13 t 'JPEG XL (atlas)', \\\n"

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "coding/lossy_rec.h"
 #include "eval/evaluate.h"
 #include "train/trainer.h"
 #include "util/atomic_file.h"
@@ -68,8 +69,22 @@ nlohmann::json to_json(const LossyPoint& p) {
 
 double SweepRow::rate_bits() const { return rate_nats / std::log(2.0); }
 
+namespace {
+nlohmann::json rec_json(const SweepRec& r) {
+  return {{"codec", "rec"},
+          {"bits_per_pixel", r.bits_per_pixel},
+          {"bits_per_image", r.bits_per_image},
+          {"ideal_bits_per_image", r.ideal_bits_per_image},
+          {"actual_over_kl", r.actual_over_kl},
+          {"sample_nll_nats", r.sample_nll_nats},
+          {"psnr_db", r.psnr_db},
+          {"ssim", r.ssim},
+          {"compress_images_per_s", r.compress_images_per_s}};
+}
+}  // namespace
+
 nlohmann::json to_json(const SweepRow& r) {
-  return {{"beta", r.beta},
+  nlohmann::json j = {{"beta", r.beta},
           {"run", r.run},
           {"rate_nats", r.rate_nats},
           {"rate_bits", r.rate_bits()},
@@ -101,7 +116,10 @@ nlohmann::json to_json(const SweepRow& r) {
           {"psnr_db", r.psnr_db},
           {"ssim", r.ssim},
           {"compress_images_per_s", r.compress_images_per_s}};
+  if (r.rec) j["rec"] = rec_json(*r.rec);
+  return j;
 }
+
 
 SweepRow sweep_row_from_json(const nlohmann::json& j) {
   SweepRow r;
@@ -134,6 +152,12 @@ SweepRow sweep_row_from_json(const nlohmann::json& j) {
     r.psnr_db = number(j, "psnr_db");
     r.ssim = number(j, "ssim");
     r.compress_images_per_s = number(j, "compress_images_per_s");
+    if (j.contains("rec") && j["rec"].is_object()) {
+      const auto& q = j["rec"];
+      r.rec = SweepRec{number(q, "bits_per_pixel"), number(q, "ideal_bits_per_image"), number(q, "bits_per_image"),
+                       number(q, "actual_over_kl"),  number(q, "sample_nll_nats"),      number(q, "psnr_db"),
+                       number(q, "ssim"),            number(q, "compress_images_per_s")};
+    }
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("sweep results: a model lacks a field or has the wrong type (") + e.what() + ")");
   }
@@ -203,6 +227,8 @@ SweepResults run_sweep(const SweepOptions& o) {
   if (o.betas.empty()) throw InputError("--betas: empty list");
   if (o.eval_limit <= 0 || o.calibration <= 0) throw InputError("--eval-limit and --calibration must be positive");
   if (o.avif_speed < 0 || o.avif_speed > 10) throw InputError("--avif-speed: expected 0 (slowest, strongest) .. 10");
+  if (o.rec && (!(o.rec_block_nats > 0) || o.rec_block_nats > 30))
+    throw InputError("--rec-block-nats: expected a size in (0, 30] nats");
   check_search_passes(o.search_passes);
   RunConfig base = o.base;
   base.train.test_limit = o.eval_limit;
@@ -249,6 +275,16 @@ SweepResults run_sweep(const SweepOptions& o) {
     m.marginal_kl_nats = ev.marginal_kl;
     m.grid_scale = grid.scale;
     m.search_passes = grid.search_passes;
+    if (o.rec) {
+      RecOptions ro;
+      ro.block_nats = o.rec_block_nats;
+      RecReport rr;
+      write_file_atomic(sweep_coded_test_file(dir) + ".rec", compress_rec(run.model, test, calibration, ro, &rr));
+      const double n = static_cast<double>(rr.lossy.images);
+      m.rec = SweepRec{rr.lossy.bits / (n * rr.lossy.dims), rr.lossy.ideal_bits / n, rr.lossy.bits / n,
+                       rr.lossy.bits / rr.lossy.kl_bits, rr.lossy.nll_at_code_nats / n, rr.lossy.psnr_db, rr.lossy.ssim,
+                       n / std::max(1e-9, rr.lossy.seconds)};
+    }
     res.models.push_back(m);
   }
 

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,14 @@ struct SweepOptions {
   int64_t eval_limit = 2000, iwae_samples = 100, calibration = 2000;
   int search_passes = 1;
   int avif_speed = 0;  // the AVIF baseline's encoder speed (0: slowest, strongest)
+  bool rec = false;    // also code every beta's test images by relative-entropy coding (slow)
+  double rec_block_nats = 8.0;
+};
+
+// The relative-entropy code of a beta's test images (SweepOptions::rec), per image and pixel.
+struct SweepRec {
+  double bits_per_pixel = 0, ideal_bits_per_image = 0, bits_per_image = 0, actual_over_kl = 0;
+  double sample_nll_nats = 0, psnr_db = 0, ssim = 0, compress_images_per_s = 0;
 };
 
 // One β's model: the model's figures (nats) and its lossy code's (to_json(LossyReport), per image).
@@ -38,6 +47,7 @@ struct SweepRow {
   double bits_per_image = 0, bits_per_pixel = 0, ideal_bits_per_image = 0, kl_bits_per_image = 0,
          kl_bits_per_pixel = 0, actual_over_kl = 0, nll_at_code_nats = 0, model_distortion_nats = 0, mse = 0,
          psnr_db = 0, ssim = 0, compress_images_per_s = 0;
+  std::optional<SweepRec> rec;
   double rate_bits() const;
 };
 
