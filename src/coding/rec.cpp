@@ -48,7 +48,6 @@ Selection select(uint64_t seed, uint64_t image, uint32_t block, const std::vecto
   const size_t d = mean.size();
   double log_sup = 0, kl = 0;
   std::vector<double> sup_f(d), neg_log_sd(d);
-  const bool bounded = true;
   for (size_t j = 0; j < d; ++j) {
     neg_log_sd[j] = -std::log(sd[j]);
     kl += 0.5 * (sd[j] * sd[j] + mean[j] * mean[j] - 1.0) - std::log(sd[j]);
@@ -76,7 +75,7 @@ Selection select(uint64_t seed, uint64_t image, uint32_t block, const std::vecto
     t_state = mix(t_state + 0x9e3779b97f4a7c15ull);
     t += -std::log(unit(t_state));
     const double log_t = std::log(t);
-    if (bounded && log_t - log_sup >= best) {  // no later candidate can score lower
+    if (log_t - log_sup >= best) {  // no later candidate can score lower
       s.exact = true;
       break;
     }
