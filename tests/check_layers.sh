@@ -11,11 +11,12 @@ declare -A allowed=(
   [objective]="util data model objective"
   [eval]="util data model objective eval"
   [train]="util data model objective eval train"
-  [coding]="util data model eval coding"
+  [engine]="util data model engine"
+  [coding]="util data model eval engine coding"
   [baselines]="util data eval baselines"
-  [experiments]="util data model objective eval train coding baselines experiments"
-  [serve]="util data model objective eval train coding baselines experiments serve"
-  [apps]="util data model objective eval train coding baselines experiments serve apps"
+  [experiments]="util data model objective eval train engine coding baselines experiments"
+  [serve]="util data model objective eval train engine coding baselines experiments serve"
+  [apps]="util data model objective eval train engine coding baselines experiments serve apps"
 )
 bad=0
 checked=0

@@ -128,17 +128,21 @@ TEST(BitsBackFile, AnotherArithmeticIsRefusedByName) {
   const Images x = test::fashion(4);
   BitsBackConfig cfg;
   cfg.lanes = 1;
-  std::string bytes = compress_lossless(run.model, x, cfg, nullptr, false);
+  const std::string good = compress_lossless(run.model, x, cfg, nullptr, false);
   constexpr size_t kArithmeticByte = 4 + 2 + 1 + 1 + 8 + 4 + 4 + 4 + 3;  // container.h's header layout
-  EXPECT_EQ(bytes[kArithmeticByte], 0);
-  bytes[kArithmeticByte] = 1;
-  const uint64_t sum = fnv1a(bytes.data(), bytes.size() - 8);
-  for (int i = 0; i < 8; ++i) bytes[bytes.size() - 8 + i] = static_cast<char>((sum >> (8 * i)) & 0xff);
-  expect_input_error([&] { decompress_lossless(run.model, bytes, "other.vlae", false); }, "coding arithmetic 1");
-  try {
-    decompress_lossless(run.model, bytes, "other.vlae", false);
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("LibTorch float"), std::string::npos) << e.what();
-    EXPECT_EQ(std::string(e.what()).find("corrupt"), std::string::npos) << e.what();
+  EXPECT_EQ(good[kArithmeticByte], 1);  // vlae's deterministic kernels, version 1
+  for (const auto& [id, names] : std::vector<std::pair<int, std::string>>{{0, "LibTorch float"}, {7, "coding arithmetic 7"}}) {
+    std::string bytes = good;
+    bytes[kArithmeticByte] = static_cast<char>(id);
+    const uint64_t sum = fnv1a(bytes.data(), bytes.size() - 8);
+    for (int i = 0; i < 8; ++i) bytes[bytes.size() - 8 + i] = static_cast<char>((sum >> (8 * i)) & 0xff);
+    expect_input_error([&] { decompress_lossless(run.model, bytes, "other.vlae", false); }, "coding arithmetic " + std::to_string(id));
+    try {
+      decompress_lossless(run.model, bytes, "other.vlae", false);
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(names), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("deterministic kernels v1"), std::string::npos) << e.what();
+      EXPECT_EQ(std::string(e.what()).find("corrupt"), std::string::npos) << e.what();
+    }
   }
 }

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "model/discretization.h"
+#include "util/det_math.h"
 
 namespace vlae::codec {
 
@@ -23,29 +24,29 @@ Categorical Categorical::from_frequencies(const std::vector<uint32_t>& freq, uns
 }
 
 Bernoulli Bernoulli::from_logit(double logit, unsigned prec) {
-  const double p1 = 1.0 / (1.0 + std::exp(-logit));
+  const double p1 = 1.0 / (1.0 + det::exp(-logit));
   const double scale = static_cast<double>(1u << prec);
   const double f = std::clamp(std::nearbyint(p1 * scale), 1.0, scale - 1.0);
   return Bernoulli{static_cast<uint32_t>(f), prec};
 }
 
 DiscretizedLogistic::DiscretizedLogistic(double m, double log_scale, unsigned p)
-    : mean(m), inv_scale(std::exp(-clamped_log_scale(log_scale))), prec(p) {}
+    : mean(m), inv_scale(det::exp(-clamped_log_scale(log_scale))), prec(p) {}
 
 uint32_t DiscretizedLogistic::operator()(uint32_t k) const {
   if (k == 0 || k >= kLevels) return quantize_cdf(0.0, k, kLevels, prec);
   const double edge = level_lower_edge(k);
-  const double f = 1.0 / (1.0 + std::exp(-(edge - mean) * inv_scale));
+  const double f = 1.0 / (1.0 + det::exp(-(edge - mean) * inv_scale));
   return quantize_cdf(f, k, kLevels, prec);
 }
 
 DiscretizedGaussian::DiscretizedGaussian(double m, double log_scale, unsigned p)
-    : mean(m), inv_scale_sqrt2(std::exp(-clamped_log_scale(log_scale)) * M_SQRT1_2), prec(p) {}
+    : mean(m), inv_scale_sqrt2(det::exp(-clamped_log_scale(log_scale)) * M_SQRT1_2), prec(p) {}
 
 uint32_t DiscretizedGaussian::operator()(uint32_t k) const {
   if (k == 0 || k >= kLevels) return quantize_cdf(0.0, k, kLevels, prec);
   const double edge = level_lower_edge(k);
-  return quantize_cdf(0.5 * std::erfc(-(edge - mean) * inv_scale_sqrt2), k, kLevels, prec);
+  return quantize_cdf(0.5 * det::erfc(-(edge - mean) * inv_scale_sqrt2), k, kLevels, prec);
 }
 
 }  // namespace vlae::codec

@@ -33,15 +33,14 @@ struct Reader {
 
 std::string to_string(CodingArithmetic a) {
   switch (a) {
-    case CodingArithmetic::LibTorchFloat: return "0 (LibTorch float kernels)";
+    case CodingArithmetic::LibTorchFloat: return "0 (LibTorch float kernels, machine-dependent)";
+    case CodingArithmetic::Deterministic1: return "1 (vlae deterministic kernels v1)";
   }
   return std::to_string(static_cast<int>(a));
 }
 
 std::string checksum_failure(const std::string& name, const std::string& what) {
-  return name + ": decoded " + what + " fail the checksum: the file is corrupt, was made with another model, or was " +
-         "made on a machine whose float rounding differs (arithmetic " + to_string(kCodingArithmetic) +
-         " depends on the BLAS kernel, SIMD width and threads)";
+  return name + ": decoded " + what + " fail the checksum: the file is corrupt or was made with another model";
 }
 
 CodedFile coded_file_header(CodedKind kind, bool binary, uint64_t fingerprint, int64_t count, int64_t height,
@@ -138,7 +137,8 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
   f.obs_prec = r.get<uint8_t>("header");
   const uint8_t arithmetic = r.get<uint8_t>("header");
   if (arithmetic != static_cast<uint8_t>(kCodingArithmetic))
-    throw InputError(name + ": made with coding arithmetic " + std::to_string(arithmetic) +
+    throw InputError(name + ": made with coding arithmetic " +
+                     (arithmetic == 0 ? to_string(CodingArithmetic::LibTorchFloat) : std::to_string(arithmetic)) +
                      ", this vlae computes with " + to_string(kCodingArithmetic) + "; decode it with a vlae of that arithmetic");
   f.arithmetic = static_cast<CodingArithmetic>(arithmetic);
   f.data_checksum = r.get<uint64_t>("header");

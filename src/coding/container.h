@@ -20,13 +20,18 @@
 
 namespace vlae {
 
-// The arithmetic that computed the file's frequencies and reconstructions. 0: LibTorch's float
-// kernels (BLAS, SIMD width and thread split decide the last bits, so a file decodes where its
-// arithmetic's rounding is the same). A decoder refuses a file of another arithmetic, naming both.
-enum class CodingArithmetic : uint8_t { LibTorchFloat = 0 };
-constexpr CodingArithmetic kCodingArithmetic = CodingArithmetic::LibTorchFloat;
+// The arithmetic that computed the file's frequencies and reconstructions. A decoder refuses a
+// file of another arithmetic, naming both.
+//   0: LibTorch's float kernels (vlae before the deterministic engine): BLAS kernel, SIMD width
+//      and thread split decided the last bits, so such a file decoded only where it was made.
+//   1: vlae's deterministic kernels, version 1 (src/engine, util/det_math.h): the same bits on
+//      every machine, thread count and compiler.
+// Changing any operation on the coding path, or its order, is a new arithmetic id; the golden
+// files under tests/golden/ catch a change that forgot to say so.
+enum class CodingArithmetic : uint8_t { LibTorchFloat = 0, Deterministic1 = 1 };
+constexpr CodingArithmetic kCodingArithmetic = CodingArithmetic::Deterministic1;
 std::string to_string(CodingArithmetic a);
-// The checksum-failure message of a decoded file: corrupt, or another machine's rounding.
+// The checksum-failure message of a decoded file: corrupt, or coded with another model.
 std::string checksum_failure(const std::string& name, const std::string& what);
 
 constexpr uint16_t kFormatVersion = 1;        // no names

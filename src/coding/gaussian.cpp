@@ -4,9 +4,11 @@
 #include <cmath>
 #include <limits>
 
+#include "util/det_math.h"
+
 namespace vlae::codec {
 
-double normal_cdf(double x) { return 0.5 * std::erfc(-x * 0.70710678118654752440); }
+double normal_cdf(double x) { return det::normal_cdf(x); }
 
 double normal_quantile(double p) {
   // Acklam's rational approximation (relative error 1.15e-9), refined by one Halley step on Φ.
@@ -20,11 +22,11 @@ double normal_quantile(double p) {
                              3.754408661907416e+00};
   double x;
   if (p < 0.02425) {
-    const double q = std::sqrt(-2 * std::log(p));
+    const double q = std::sqrt(-2 * det::log(p));
     x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
         ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
   } else if (p > 1 - 0.02425) {
-    const double q = std::sqrt(-2 * std::log(1 - p));
+    const double q = std::sqrt(-2 * det::log(1 - p));
     x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
         ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
   } else {
@@ -33,7 +35,7 @@ double normal_quantile(double p) {
         (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
   }
   const double e = normal_cdf(x) - p;
-  const double u = e * 2.50662827463100050242 * std::exp(x * x / 2);
+  const double u = e * 2.50662827463100050242 * det::exp(x * x / 2);
   return x - u / (1 + x * u / 2);
 }
 

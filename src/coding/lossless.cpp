@@ -78,8 +78,7 @@ Images decompress_lossless(VAE& model, const std::string& bytes, const std::stri
       if (progress) bar.update(done);
     });
   } catch (const rans::DecodeError& e) {
-    throw InputError(name + ": " + e.what() + "; or the encoder's float rounding differed from this machine's (arithmetic " +
-                     to_string(kCodingArithmetic) + ")");
+    throw InputError(name + ": " + e.what());
   }
   if (progress) bar.finish();
   if (fnv1a(out.pixels.data(), out.pixels.size()) != f.data_checksum)

@@ -11,6 +11,7 @@
 #include "coding/gaussian.h"
 #include "coding/lossless.h"
 #include "data/tensor.h"
+#include "engine/vae_engine.h"
 #include "eval/image_quality.h"
 #include "model/likelihood.h"
 #include "util/error.h"
@@ -136,17 +137,18 @@ std::vector<uint32_t> quantize(VAE& model, const Images& x, const LatentGrid& gr
         }
     const auto params = model->decoder->forward(dequantize(cells, idx, s, b));
     r->nll_at_code_nats += -log_likelihood(model->config.likelihood, params, xb).sum().item<double>();
-    auto recon = likelihood_mean(model->config.likelihood, params);
-    auto target = xb;
-    if (x.binary) {
-      recon = recon * 255.0;
-      target = xb * 255.0;
+    // The reconstruction a decoder will produce, and its fidelity.
+    const Images recon = decoder_mean_images(model, b, b, [&](int64_t, int64_t) { return dequantize(cells, idx, s, b); });
+    for (int64_t i = 0; i < b; ++i) {
+      std::vector<uint8_t> target(x.image(s + i), x.image(s + i) + x.dims());
+      if (x.binary)
+        for (auto& v : target) v = v ? 255 : 0;
+      for (int64_t j = 0; j < x.dims(); ++j) {
+        const double e = static_cast<double>(target[j]) - recon.image(i)[j];
+        sq += e * e;
+      }
+      r->ssim += ssim(target.data(), recon.image(i), x.height, x.width);
     }
-    recon = recon.round().clamp(0, 255);
-    sq += (recon - target).pow(2).sum().item<double>();
-    const auto r8 = recon.to(torch::kUInt8).contiguous(), t8 = target.to(torch::kUInt8).contiguous();
-    for (int64_t i = 0; i < b; ++i)
-      r->ssim += ssim(t8.data_ptr<uint8_t>() + i * x.dims(), r8.data_ptr<uint8_t>() + i * x.dims(), x.height, x.width);
   }
   r->mse = sq / static_cast<double>(x.count * x.dims());
   r->psnr_db = psnr_db(r->mse);
@@ -363,20 +365,21 @@ Images decompress_lossy(VAE& model, const std::string& bytes, const std::string&
 
 Images decoder_mean_images(VAE& model, int64_t count, int64_t batch,
                            const std::function<torch::Tensor(int64_t from, int64_t b)>& latents) {
-  torch::NoGradGuard no_grad;
-  if (model->is_training()) model->eval();  // no write when already in eval mode: models may be shared by threads
   const auto& c = model->config;
+  const engine::VAEEngine net(model);
   Images out;
   out.count = count;
   out.height = c.height;
   out.width = c.width;
   out.pixels.resize(static_cast<size_t>(count * c.dims()));
+  std::vector<double> params;
+  const int64_t p = likelihood_params(c.likelihood), d = c.dims();
   for (int64_t s = 0; s < count; s += batch) {
     const int64_t b = std::min(batch, count - s);
-    auto recon = likelihood_mean(c.likelihood, model->decoder->forward(latents(s, b)));
-    if (c.likelihood == Likelihood::Bernoulli) recon = recon * 255.0;
-    const auto r8 = recon.round().clamp(0, 255).to(torch::kUInt8).contiguous();
-    std::memcpy(out.image(s), r8.data_ptr<uint8_t>(), static_cast<size_t>(b * c.dims()));
+    const torch::Tensor z = latents(s, b).to(torch::kCPU, torch::kFloat32).contiguous();
+    net.decoder_params(z.data_ptr<float>(), b, params);
+    for (int64_t i = 0; i < b; ++i)
+      for (int64_t j = 0; j < d; ++j) out.image(s + i)[j] = engine::mean_level(c.likelihood, params[(i * p) * d + j]);
   }
   return out;
 }

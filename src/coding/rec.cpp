@@ -5,6 +5,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "util/det_math.h"
+
 namespace vlae::rec {
 
 namespace {
@@ -28,10 +30,11 @@ uint64_t key(uint64_t seed, uint64_t image, uint32_t block, uint64_t n, uint32_t
 }  // namespace
 
 double shared_normal(uint64_t seed, uint64_t image, uint32_t block, uint64_t n, uint32_t j) {
-  // Box-Muller from two hashed uniforms.
+  // Box-Muller from two hashed uniforms, with vlae's own log and cosine: the decoder regenerates
+  // these candidates, so they must be the same numbers on every machine.
   const uint64_t h = key(seed, image, block, n, j);
   const double u1 = unit(h), u2 = unit(mix(h + 0x632be59bd9b4e019ull));
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+  return std::sqrt(-2.0 * det::log(u1)) * det::cos_2pi(u2);
 }
 
 std::vector<double> candidate(uint64_t seed, uint64_t image, uint32_t block, uint64_t n, size_t dims) {
@@ -107,10 +110,10 @@ double octave_mass(int e, double s) {
   const double lo = std::ldexp(1.0, e), hi = std::ldexp(1.0, e + 1);
   if (e <= 10) {
     double m = 0;
-    for (double n = lo; n < hi; n += 1.0) m += std::pow(n, -s);
+    for (double n = lo; n < hi; n += 1.0) m += det::pow(n, -s);
     return m;
   }
-  return (std::pow(lo - 0.5, 1.0 - s) - std::pow(hi - 0.5, 1.0 - s)) / (s - 1.0);  // midpoint-corrected integral
+  return (det::pow(lo - 0.5, 1.0 - s) - det::pow(hi - 0.5, 1.0 - s)) / (s - 1.0);  // midpoint-corrected integral
 }
 codec::Categorical octave_codec(double lambda) {
   if (!(lambda > 0) || !std::isfinite(lambda)) throw std::invalid_argument("rec: lambda must be positive");

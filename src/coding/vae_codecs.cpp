@@ -3,63 +3,30 @@
 #include <ATen/Parallel.h>
 
 #include "coding/pixel_codecs.h"
-#include "data/tensor.h"
+#include "engine/pixelcnn_engine.h"
+#include "engine/vae_engine.h"
 #include "model/likelihood.h"
 
 namespace vlae {
 
 namespace {
 
-// Runs network passes on one thread, so results never depend on the caller's thread count.
-// Touches the global setting only when it is not 1 already (the server runs at 1, many threads).
-struct SingleThreaded {
-  int saved = at::get_num_threads();
-  SingleThreaded() {
-    if (saved != 1) at::set_num_threads(1);
-  }
-  ~SingleThreaded() {
-    if (saved != 1) at::set_num_threads(saved);
-  }
-};
-
 using codec::Coded;
 using codec::Lanes;
 using codec::LaneSymbols;
-using PixelElement = codec::PerLane<codec::PixelCodec>;  // one pixel of every lane
 using LatentElement = codec::PerLane<codec::GaussianBuckets>;
-
-// Images of a step seen as the pixel-major symbols of a pixel codec: [j][l] is pixel j of image l.
-struct PixelColumns {
-  const Images& x;
-  struct Column {
-    const Images& x;
-    int64_t j;
-    uint32_t operator[](int64_t l) const { return x.image(l)[j]; }
-  };
-  Column operator[](int64_t j) const { return {x, j}; }
-};
 
 }  // namespace
 
 // p(z_j | z_<j) = N(mean, std^2) for each lane, from z values [lanes * K] of which dims >= j are
-// ignored: the prefix fed to the prior always has zeros from j on, so encoder and decoder feed it
-// the same input.
+// never read (engine/vae_engine.h), so encoder and decoder see the same conditionals.
 class PriorConditionals {
  public:
-  explicit PriorConditionals(VAE& model) : model_(model) {}
+  explicit PriorConditionals(const engine::VAEEngine& e) : engine_(e) {}
   void at(const std::vector<float>& z, int64_t lanes, int64_t j) {
-    const int64_t k = model_->config.latent_dim;
-    mean.assign(lanes, 0.0);
-    std.assign(lanes, 1.0);
-    if (model_->prior->standard_normal()) return;
-    auto prefix = torch::zeros({lanes, k}, torch::kFloat32);
-    float* pp = prefix.data_ptr<float>();
-    for (int64_t l = 0; l < lanes; ++l) std::copy(z.begin() + l * k, z.begin() + l * k + j, pp + l * k);
-    const auto device = model_->parameters().front().device();
-    const auto [m, s] = model_->prior->conditional(prefix.to(device), j);
-    const auto mc = m.to(torch::kCPU).contiguous(), sc = s.to(torch::kCPU).contiguous();
-    std::copy(mc.data_ptr<double>(), mc.data_ptr<double>() + lanes, mean.begin());
-    std::copy(sc.data_ptr<double>(), sc.data_ptr<double>() + lanes, std.begin());
+    mean.resize(static_cast<size_t>(lanes));
+    std.resize(static_cast<size_t>(lanes));
+    engine_.prior_conditional(z.data(), lanes, j, mean.data(), std.data());
   }
   // The value the decoder sees for bucket `b` of lane l: the bucket's median under the conditional.
   float value(const codec::LatentBuckets& buckets, int64_t l, uint32_t b) const {
@@ -68,21 +35,19 @@ class PriorConditionals {
   std::vector<double> mean, std;  // of the last `at`, per lane
 
  private:
-  VAE& model_;
+  const engine::VAEEngine& engine_;
 };
 
 struct VAECodecs::State {
   VAE& model;
   BitsBackConfig cfg;
   codec::LatentBuckets buckets;
-  torch::NoGradGuard no_grad;
-  SingleThreaded single;
+  engine::VAEEngine engine;
   mutable PriorConditionals cond;
-  torch::Device device;
   int64_t k, d;
   State(VAE& m, const BitsBackConfig& c)
-      : model(m), cfg(c), buckets(c.latent_bits), cond(m), device(m->parameters().front().device()),
-        k(m->config.latent_dim), d(m->config.dims()) {}
+      : model(m), cfg(c), buckets(c.latent_bits), engine(m), cond(engine), k(m->config.latent_dim),
+        d(m->config.dims()) {}
 
   // Latent values dimension by dimension: at j, the conditional from z_<j, then bucket_of(j) -> the
   // lanes' buckets of dimension j, whose values fill z[l * K + j].
@@ -133,12 +98,8 @@ Coded<Latents> VAECodecs::Prior::pop(Lanes m) const {
 }
 
 VAECodecs::Posterior VAECodecs::posterior(const Images& x) const {
-  const auto q = s_->model->encode(to_tensor(x).to(s_->device));
-  const auto mean = q.mean.to(torch::kCPU, torch::kFloat64).contiguous();
-  const auto std = q.std().to(torch::kCPU, torch::kFloat64).contiguous();
   Posterior p{*this, {}, {}};
-  p.mean.assign(mean.data_ptr<double>(), mean.data_ptr<double>() + mean.numel());
-  p.std.assign(std.data_ptr<double>(), std.data_ptr<double>() + std.numel());
+  s_->engine.posterior(x.image(0), x.count, p.mean, p.std);
   return p;
 }
 
@@ -180,20 +141,55 @@ double VAECodecs::Posterior::push(Lanes m, const Latents& z) const {
 // p(x|z): a factorized decoder's pixels are independent given z (a sequence in raster order); a
 // PixelCNN's are autoregressive in raster order, the params of pixel j computed from x_<j alone.
 namespace {
+codec::PixelCodec pixel_at(Likelihood likelihood, const double* params, unsigned prec) {
+  return {likelihood, params[0], likelihood_params(likelihood) == 2 ? params[1] : 0.0, prec};
+}
+
+// A PixelCNN's pixels, autoregressive in raster order: pushed D-1..0 from teacher-forced params
+// (every pixel's params from the known image in one pass), popped 0..D-1 with each pixel's params
+// computed incrementally from the pixels popped before it. The two give the same params bit for
+// bit (engine/pixelcnn_engine.h), which is what makes the pop the push's inverse.
 template <class State>
-auto pixel_codec(const State& s, const Latents& z, int64_t lanes) {
-  const auto& c = s.model->config;
-  const int64_t p = likelihood_params(c.likelihood);
-  const auto zt = torch::from_blob(const_cast<float*>(z.value.data()), {lanes, s.k}, torch::kFloat32).to(s.device);
-  return codec::autoregressive<PixelElement>([&s, &c, zt, lanes, p](auto visit) {
-    s.model->pixelcnn->autoregress(zt, [&](int64_t j, const double* pj, uint8_t* values) {
-      PixelElement e;
-      for (int64_t l = 0; l < lanes; ++l)
-        e.codecs.push_back({c.likelihood, pj[l * p], p == 2 ? pj[l * p + 1] : 0.0, s.cfg.obs_prec});
-      const auto v = visit(j, e);
-      for (int64_t l = 0; l < lanes; ++l) values[l] = static_cast<uint8_t>(v[l]);
-    });
+double push_autoregressive(const State& s, const Latents& z, Lanes m, const Images& x) {
+  const auto& pc = *s.engine.pixelcnn();
+  const int64_t p = pc.params_per_pixel(), lanes = m.count;
+  std::vector<double> bits(static_cast<size_t>(lanes), 0.0);
+  at::parallel_for(0, lanes, 1, [&](int64_t l0, int64_t l1) {
+    std::vector<double> params(static_cast<size_t>(s.d * p));
+    for (int64_t l = l0; l < l1; ++l) {
+      pc.teacher_forced(z.value.data() + l * s.k, x.image(l), params.data());
+      for (int64_t j = s.d - 1; j >= 0; --j)
+        bits[l] += pixel_at(s.model->config.likelihood, params.data() + j * p, s.cfg.obs_prec).push(m[l], x.image(l)[j]);
+    }
   });
+  double total = 0;
+  for (double b : bits) total += b;
+  return total;
+}
+
+template <class State>
+double pop_autoregressive(const State& s, const Latents& z, Lanes m, Images& out) {
+  const auto& pc = *s.engine.pixelcnn();
+  const int64_t p = pc.params_per_pixel(), lanes = m.count;
+  std::vector<double> bits(static_cast<size_t>(lanes), 0.0);
+  // Lanes are independent messages: each is decoded on its own thread.
+  at::parallel_for(0, lanes, 1, [&](int64_t l0, int64_t l1) {
+    std::vector<double> params(static_cast<size_t>(p));
+    for (int64_t l = l0; l < l1; ++l) {
+      auto im = pc.start(z.value.data() + l * s.k);
+      uint8_t* image = out.image(l);
+      for (int64_t j = 0; j < s.d; ++j) {
+        pc.params_at(im, j, params.data());
+        const auto c = pixel_at(s.model->config.likelihood, params.data(), s.cfg.obs_prec).pop(m[l]);
+        image[j] = static_cast<uint8_t>(c.symbol);
+        bits[l] += c.bits;
+        pc.set(im, j, image[j]);
+      }
+    }
+  });
+  double total = 0;
+  for (double b : bits) total += b;
+  return total;
 }
 
 // One lane's image under a factorized decoder's params [B, P, D]: its pixels are independent
@@ -223,21 +219,22 @@ struct FactorizedImage {
 
 // The decoder's params at z ([B, P, D], double): each lane's image codec points into them.
 template <class State>
-torch::Tensor factorized_params(const State& s, const Latents& z, int64_t lanes) {
-  const auto zt = torch::from_blob(const_cast<float*>(z.value.data()), {lanes, s.k}, torch::kFloat32).to(s.device);
-  return s.model->decoder->forward(zt).to(torch::kCPU, torch::kFloat64).contiguous();
+std::vector<double> factorized_params(const State& s, const Latents& z, int64_t lanes) {
+  std::vector<double> params;
+  s.engine.decoder_params(z.value.data(), lanes, params);
+  return params;
 }
 template <class State>
-FactorizedImage factorized_image(const State& s, const torch::Tensor& params, int64_t l) {
+FactorizedImage factorized_image(const State& s, const std::vector<double>& params, int64_t l) {
   const int64_t p = likelihood_params(s.model->config.likelihood);
-  return {s.model->config.likelihood, params.template data_ptr<double>() + l * p * s.d, s.d, p, s.cfg.obs_prec};
+  return {s.model->config.likelihood, params.data() + l * p * s.d, s.d, p, s.cfg.obs_prec};
 }
 }  // namespace
 
 double VAECodecs::Likelihood::push(Lanes m, const Images& x) const {
-  if (v.s_->model->autoregressive()) return pixel_codec(*v.s_, z, m.count).push(m, PixelColumns{x});
+  if (v.s_->model->autoregressive()) return push_autoregressive(*v.s_, z, m, x);
   // Independent lanes, each a sequence over its pixels.
-  const torch::Tensor params = factorized_params(*v.s_, z, m.count);
+  const std::vector<double> params = factorized_params(*v.s_, z, m.count);
   double bits = 0;
   for (int64_t l = 0; l < m.count; ++l) bits += factorized_image(*v.s_, params, l).push(m[l], x.image(l));
   return bits;
@@ -246,13 +243,10 @@ double VAECodecs::Likelihood::push(Lanes m, const Images& x) const {
 Coded<Images> VAECodecs::Likelihood::pop(Lanes m) const {
   Coded<Images> out{v.empty_images(m.count), 0.0};
   if (v.s_->model->autoregressive()) {
-    const auto c = pixel_codec(*v.s_, z, m.count).pop(m);
-    for (int64_t j = 0; j < v.s_->d; ++j)
-      for (int64_t l = 0; l < m.count; ++l) out.symbol.image(l)[j] = static_cast<uint8_t>(c.symbol[j][l]);
-    out.bits = c.bits;
+    out.bits = pop_autoregressive(*v.s_, z, m, out.symbol);
     return out;
   }
-  const torch::Tensor params = factorized_params(*v.s_, z, m.count);
+  const std::vector<double> params = factorized_params(*v.s_, z, m.count);
   for (int64_t l = 0; l < m.count; ++l) out.bits += factorized_image(*v.s_, params, l).pop(m[l], out.symbol.image(l));
   return out;
 }

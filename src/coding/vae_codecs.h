@@ -10,8 +10,9 @@
 //                          from x_<j and z).
 //   posterior(x)   q(z|x): z_j's bucket under the Gaussian posterior, in the units of the prior's
 //                          conditional, dimension by dimension (the buckets of j depend on z_<j).
-// Determinism: a decoder must recompute the encoder's integer frequencies exactly. Network passes
-// run single-threaded on fixed batches, and frequencies are computed in double, symbol by symbol.
+// Determinism: a decoder must recompute the encoder's integer frequencies exactly, on any machine.
+// Every network runs on vlae's deterministic kernels (engine/), and frequencies are computed in
+// double with vlae's own elementary functions (util/det_math.h), symbol by symbol.
 #pragma once
 #include <memory>
 #include <vector>

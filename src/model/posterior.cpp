@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "util/det_math.h"
+
 namespace vlae {
 
 namespace {
@@ -22,7 +24,7 @@ double delta_vae_max_std(double delta) {
   double lo = 1e-8, hi = 1.0;
   for (int i = 0; i < 200; ++i) {
     const double mid = 0.5 * (lo + hi);
-    const double f = 0.5 * (mid * mid - std::log(mid * mid) - 1.0);
+    const double f = 0.5 * (mid * mid - det::log(mid * mid) - 1.0);
     (f > delta ? lo : hi) = mid;
   }
   return lo;  // f(lo) >= delta

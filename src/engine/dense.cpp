@@ -1,0 +1,67 @@
+#include "engine/dense.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace vlae::engine {
+
+namespace {
+
+typedef float v4f __attribute__((vector_size(16)));
+
+v4f load(const float* p) {
+  v4f v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+float finish(v4f a, float b) { return ((a[0] + a[1]) + (a[2] + a[3])) + b; }
+
+// Rows [r0, r0 + R) x outputs [o0, o0 + O): R * O accumulators, each the same sequence of
+// lane-wise multiply-then-add as a lone dot product would be.
+template <int R, int O>
+void tile(const Dense& d, const float* x, int64_t ldx, float* y, int64_t ldy, int64_t o0) {
+  v4f acc[R][O] = {};
+  const float* w[O];
+  for (int o = 0; o < O; ++o) w[o] = d.weight.data() + (o0 + o) * d.stride;
+  for (int64_t i = 0; i < d.stride; i += 4) {
+    v4f xv[R], wv[O];
+    for (int r = 0; r < R; ++r) xv[r] = load(x + r * ldx + i);
+    for (int o = 0; o < O; ++o) wv[o] = load(w[o] + i);
+    for (int r = 0; r < R; ++r)
+      for (int o = 0; o < O; ++o) acc[r][o] += xv[r] * wv[o];
+  }
+  for (int r = 0; r < R; ++r)
+    for (int o = 0; o < O; ++o) y[r * ldy + o0 + o] = finish(acc[r][o], d.bias[o0 + o]);
+}
+
+template <int R>
+void rows(const Dense& d, const float* x, int64_t ldx, float* y, int64_t ldy, int64_t o0, int64_t o1) {
+  int64_t o = o0;
+  for (; o + 2 <= o1; o += 2) tile<R, 2>(d, x, ldx, y, ldy, o);
+  for (; o < o1; ++o) tile<R, 1>(d, x, ldx, y, ldy, o);
+}
+
+}  // namespace
+
+Dense::Dense(int64_t in_, int64_t out_, const float* w, const float* b)
+    : in(in_), out(out_), stride(padded(in_)), weight(static_cast<size_t>(out_ * padded(in_)), 0.0f),
+      bias(static_cast<size_t>(out_), 0.0f) {
+  for (int64_t o = 0; o < out; ++o) std::copy(w + o * in, w + (o + 1) * in, weight.begin() + o * stride);
+  if (b) std::copy(b, b + out, bias.begin());
+}
+
+void Dense::forward_row(const float* x, float* y, int64_t o0, int64_t o1) const { rows<1>(*this, x, 0, y, 0, o0, o1); }
+
+void Dense::forward(const float* x, int64_t ldx, int64_t n, float* y, int64_t ldy) const {
+  // Work per row decides the grain: small layers stay on one thread.
+  const int64_t grain = std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, stride * out));
+  at::parallel_for(0, n, grain, [&](int64_t r0, int64_t r1) {
+    int64_t r = r0;
+    for (; r + 4 <= r1; r += 4) rows<4>(*this, x + r * ldx, ldx, y + r * ldy, ldy, 0, out);
+    for (; r < r1; ++r) rows<1>(*this, x + r * ldx, ldx, y + r * ldy, ldy, 0, out);
+  });
+}
+
+}  // namespace vlae::engine

@@ -1,0 +1,135 @@
+#include "engine/sequential.h"
+
+#include <torch/nn/modules/activation.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+
+#include <stdexcept>
+
+namespace vlae::engine {
+
+namespace nn = torch::nn;
+
+namespace {
+torch::Tensor cpu_float(const torch::Tensor& t) { return t.detach().to(torch::kCPU, torch::kFloat32).contiguous(); }
+}  // namespace
+
+Batch Batch::flat(int64_t n, int64_t length) {
+  Batch b;
+  b.n = n;
+  b.c = length;
+  b.stride = padded(length);
+  b.data.assign(static_cast<size_t>(n * b.stride), 0.0f);
+  return b;
+}
+
+Dense dense_of(const nn::Linear& l, const torch::Tensor& mask) {
+  auto w = cpu_float(l->weight);
+  if (mask.defined()) w = (w * cpu_float(mask)).contiguous();
+  const auto b = cpu_float(l->bias);
+  return Dense(w.size(1), w.size(0), w.data_ptr<float>(), b.data_ptr<float>());
+}
+
+Sequential::Sequential(const nn::Sequential& net) {
+  for (const auto& child : net->children()) {
+    Op op{};
+    if (auto l = std::dynamic_pointer_cast<nn::LinearImpl>(child)) {
+      op.kind = Op::Linear;
+      op.dense = dense_of(nn::Linear(l));
+    } else if (auto c = std::dynamic_pointer_cast<nn::Conv2dImpl>(child)) {
+      op.kind = Op::Conv;
+      const auto w = cpu_float(c->weight), b = cpu_float(c->bias);
+      op.conv = Conv2d(w.size(1), w.size(0), w.size(2), w.size(3), false, w.data_ptr<float>(), b.data_ptr<float>(),
+                       [](int, int) { return true; });
+      const auto pad = c10::get<torch::ExpandingArray<2>>(c->options.padding());
+      op.conv.stride = (*c->options.stride())[0];
+      op.conv.pad_h = (*pad)[0];
+      op.conv.pad_w = (*pad)[1];
+      op.conv.dil_h = (*c->options.dilation())[0];
+      op.conv.dil_w = (*c->options.dilation())[1];
+    } else if (auto t = std::dynamic_pointer_cast<nn::ConvTranspose2dImpl>(child)) {
+      op.kind = Op::Conv;
+      const auto w = cpu_float(t->weight), b = cpu_float(t->bias);
+      op.conv = Conv2d(w.size(0), w.size(1), w.size(2), w.size(3), true, w.data_ptr<float>(), b.data_ptr<float>(),
+                       [](int, int) { return true; });
+      const auto pad = c10::get<torch::ExpandingArray<2>>(t->options.padding());
+      op.conv.stride = (*t->options.stride())[0];
+      op.conv.pad_h = (*pad)[0];
+      op.conv.pad_w = (*pad)[1];
+    } else if (std::dynamic_pointer_cast<nn::ReLUImpl>(child)) {
+      op.kind = Op::ReLU;
+    } else if (std::dynamic_pointer_cast<nn::FlattenImpl>(child)) {
+      op.kind = Op::Flatten;
+    } else if (auto u = std::dynamic_pointer_cast<nn::UnflattenImpl>(child)) {
+      op.kind = Op::Unflatten;
+      const auto& sizes = u->options.sizes();
+      op.c = sizes.at(0);
+      op.h = sizes.at(1);
+      op.w = sizes.at(2);
+    } else {
+      throw std::logic_error("engine: no deterministic kernel for layer " + child->name());
+    }
+    ops_.push_back(std::move(op));
+  }
+}
+
+float Sequential::at(const Batch& b, int64_t r, int64_t i) {
+  if (!b.map) return b.row(r)[i];
+  const int64_t hw = b.h * b.w, ch = i / hw, pos = i % hw;
+  return b.row(r)[pos * b.c + ch];
+}
+
+Batch Sequential::to_map(const Batch& x, int64_t c, int64_t h, int64_t w) {
+  Batch y;
+  y.n = x.n;
+  y.map = true;
+  y.c = c;
+  y.h = h;
+  y.w = w;
+  y.stride = c * h * w;
+  y.data.resize(static_cast<size_t>(y.n * y.stride));
+  const int64_t hw = h * w;
+  for (int64_t r = 0; r < x.n; ++r)
+    for (int64_t i = 0; i < y.stride; ++i) y.row(r)[(i % hw) * c + i / hw] = x.row(r)[i];
+  return y;
+}
+
+Batch Sequential::forward(Batch x) const {
+  for (const Op& op : ops_) {
+    switch (op.kind) {
+      case Op::Linear: {
+        Batch y = Batch::flat(x.n, op.dense.out);
+        op.dense.forward(x.data.data(), x.stride, x.n, y.data.data(), y.stride);
+        x = std::move(y);
+        break;
+      }
+      case Op::Conv: {
+        Batch y;
+        y.n = x.n;
+        y.map = true;
+        y.c = op.conv.cout;
+        y.h = op.conv.out_h(x.h);
+        y.w = op.conv.out_w(x.w);
+        y.stride = y.h * y.w * y.c;
+        y.data.resize(static_cast<size_t>(y.n * y.stride));
+        for (int64_t r = 0; r < x.n; ++r) op.conv.forward(x.row(r), x.h, x.w, y.row(r));
+        x = std::move(y);
+        break;
+      }
+      case Op::ReLU:
+        for (float& v : x.data) v = v > 0.0f ? v : 0.0f;
+        break;
+      case Op::Flatten: {
+        Batch y = Batch::flat(x.n, x.c * x.h * x.w);
+        for (int64_t r = 0; r < x.n; ++r)
+          for (int64_t i = 0; i < y.c; ++i) y.row(r)[i] = at(x, r, i);
+        x = std::move(y);
+        break;
+      }
+      case Op::Unflatten: x = to_map(x, op.c, op.h, op.w); break;
+    }
+  }
+  return x;
+}
+
+}  // namespace vlae::engine

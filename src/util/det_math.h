@@ -1,0 +1,30 @@
+// vlae's own elementary functions, built from IEEE-754 +, -, *, /, sqrt, floor and exact bit
+// operations only, each evaluated in one fixed order. libm's exp, log and erfc differ in their
+// last bits between versions and platforms; a frequency computed from them would too, and a file
+// would decode only where it was made. Everything on the coding path calls these instead.
+// Accuracy (tests/test_det_math.cpp): exp, log, log1p, cos_2pi within 2 ulp; erfc within
+// 1e-13 relative for x < 10. The float versions round the double result once.
+// Invariant: every function here is a pure function of its argument's bits (no table built at
+// run time, no dependence on the rounding mode, which vlae never changes).
+#pragma once
+
+namespace vlae::det {
+
+double exp(double x);
+double log(double x);
+double log1p(double x);
+double erfc(double x);
+double normal_cdf(double x);   // Φ(x) = erfc(-x / √2) / 2
+double cos_2pi(double turns);  // cos(2π · turns)
+double pow(double x, double y);  // exp(y log x), x > 0
+double sigmoid(double x);      // 1 / (1 + e^-x)
+double tanh(double x);
+double softplus(double x);     // log(1 + e^x)
+double log_sigmoid(double x);  // -softplus(-x)
+
+inline float expf(float x) { return static_cast<float>(det::exp(x)); }
+inline float tanhf(float x) { return static_cast<float>(det::tanh(x)); }
+inline float sigmoidf(float x) { return static_cast<float>(det::sigmoid(x)); }
+inline float log_sigmoidf(float x) { return static_cast<float>(det::log_sigmoid(x)); }
+
+}  // namespace vlae::det
