@@ -40,6 +40,13 @@ uint32_t DiscretizedLogistic::operator()(uint32_t k) const {
   return quantize_cdf(f, k, kLevels, prec);
 }
 
+uint32_t DiscretizedLogistic::guess(uint32_t slot) const {
+  const double u = (static_cast<double>(slot) + 0.5) / static_cast<double>(1u << prec);
+  const double x = mean + det::log(u / (1.0 - u)) / inv_scale;
+  if (!(x > -2.0 && x < 2.0)) return x > 0 ? kLevels - 1 : 0;  // beyond the end bins (or NaN)
+  return level_of(x);
+}
+
 DiscretizedGaussian::DiscretizedGaussian(double m, double log_scale, unsigned p)
     : mean(m), inv_scale_sqrt2(det::exp(-clamped_log_scale(log_scale)) * M_SQRT1_2), prec(p) {}
 

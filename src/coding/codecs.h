@@ -50,6 +50,47 @@ Coded<uint32_t> pop_cdf(rans::Message& m, const Cdf& cdf, uint32_t n, unsigned p
   return {lo, cost_bits(freq, prec)};
 }
 
+// The same pop when a good guess of the symbol is at hand: walks from the guess, and falls back to
+// the binary search after a few steps. Any guess gives the same symbol (the unique k with
+// cdf(k) <= slot < cdf(k + 1)); a good one needs about two CDF evaluations instead of log2(n) + 2.
+template <class Cdf>
+Coded<uint32_t> pop_cdf_near(rans::Message& m, const Cdf& cdf, uint32_t n, unsigned prec, uint32_t guess) {
+  const uint32_t slot = rans::peek(m, prec);
+  uint32_t k = std::min(guess, n - 1), start = cdf(k), next = 0;
+  uint32_t lo = 0, hi = n;  // invariant: cdf(lo) <= slot < cdf(hi)
+  bool found = false;
+  for (int step = 0; step < 4; ++step) {
+    if (start > slot) {  // below k
+      hi = k;
+      if (k == 0) break;  // unreachable: cdf(0) = 0 <= slot
+      next = start;
+      start = cdf(--k);
+      continue;
+    }
+    next = cdf(k + 1);
+    if (slot < next) {
+      found = true;
+      break;
+    }
+    lo = k + 1;
+    if (k + 1 >= n) break;  // unreachable: cdf(n) = 2^prec > slot
+    ++k;
+    start = next;
+  }
+  if (!found) {
+    if (start <= slot) lo = std::max(lo, k);
+    while (hi - lo > 1) {
+      const uint32_t mid = lo + (hi - lo) / 2;
+      (cdf(mid) <= slot ? lo : hi) = mid;
+    }
+    k = lo;
+    start = cdf(k);
+    next = cdf(k + 1);
+  }
+  rans::pop(m, start, next - start, prec);
+  return {k, cost_bits(next - start, prec)};
+}
+
 // C(k) from a continuous CDF value F in [0, 1] (F(0) = 0 and F(n) = 1 are forced).
 inline uint32_t quantize_cdf(double f, uint32_t k, uint32_t n, unsigned prec) {
   if (k == 0) return 0;
@@ -100,7 +141,9 @@ struct DiscretizedLogistic {
   DiscretizedLogistic(double mean, double log_scale, unsigned prec);
   uint32_t operator()(uint32_t k) const;
   double push(rans::Message& m, uint32_t s) const { return push_cdf(m, *this, s, prec); }
-  Coded<uint32_t> pop(rans::Message& m) const { return pop_cdf(m, *this, 256, prec); }
+  // The slot's level under the continuous logistic is the guess (the walk makes it exact).
+  Coded<uint32_t> pop(rans::Message& m) const { return pop_cdf_near(m, *this, 256, prec, guess(rans::peek(m, prec))); }
+  uint32_t guess(uint32_t slot) const;
 };
 
 // Discretized Gaussian over the same 256 bins, log_scale clamped at kMinLogScale as in training.

@@ -9,24 +9,25 @@ namespace vlae::engine {
 
 namespace {
 
-typedef float v4f __attribute__((vector_size(16)));
+typedef float v8f __attribute__((vector_size(32)));
 
-v4f load(const float* p) {
-  v4f v;
+inline v8f load(const float* p) {
+  v8f v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-float finish(v4f a, float b) { return ((a[0] + a[1]) + (a[2] + a[3])) + b; }
+inline float finish(v8f a, float b) { return (((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))) + b; }
 
 // Rows [r0, r0 + R) x outputs [o0, o0 + O): R * O accumulators, each the same sequence of
 // lane-wise multiply-then-add as a lone dot product would be.
 template <int R, int O>
-void tile(const Dense& d, const float* x, int64_t ldx, float* y, int64_t ldy, int64_t o0) {
-  v4f acc[R][O] = {};
+inline __attribute__((always_inline)) void tile(const Dense& d, const float* x, int64_t ldx, float* y, int64_t ldy,
+                                                int64_t o0) {
+  v8f acc[R][O] = {};
   const float* w[O];
   for (int o = 0; o < O; ++o) w[o] = d.weight.data() + (o0 + o) * d.stride;
-  for (int64_t i = 0; i < d.stride; i += 4) {
-    v4f xv[R], wv[O];
+  for (int64_t i = 0; i < d.stride; i += 8) {
+    v8f xv[R], wv[O];
     for (int r = 0; r < R; ++r) xv[r] = load(x + r * ldx + i);
     for (int o = 0; o < O; ++o) wv[o] = load(w[o] + i);
     for (int r = 0; r < R; ++r)
@@ -37,10 +38,25 @@ void tile(const Dense& d, const float* x, int64_t ldx, float* y, int64_t ldy, in
 }
 
 template <int R>
-void rows(const Dense& d, const float* x, int64_t ldx, float* y, int64_t ldy, int64_t o0, int64_t o1) {
+inline __attribute__((always_inline)) void rows(const Dense& d, const float* x, int64_t ldx, float* y, int64_t ldy,
+                                                int64_t o0, int64_t o1) {
   int64_t o = o0;
   for (; o + 2 <= o1; o += 2) tile<R, 2>(d, x, ldx, y, ldy, o);
   for (; o < o1; ++o) tile<R, 1>(d, x, ldx, y, ldy, o);
+}
+
+// The two entry points, each compiled for AVX2 and for the baseline (GCC and clang pick one at
+// load time). "avx2" brings no FMA, and contraction is off: both clones compute the same bits.
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+#define VLAE_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define VLAE_CLONES
+#endif
+VLAE_CLONES void rows1(const Dense& d, const float* x, float* y, int64_t o0, int64_t o1) { rows<1>(d, x, 0, y, 0, o0, o1); }
+VLAE_CLONES void rows_block(const Dense& d, const float* x, int64_t ldx, int64_t n, float* y, int64_t ldy) {
+  int64_t r = 0;
+  for (; r + 4 <= n; r += 4) rows<4>(d, x + r * ldx, ldx, y + r * ldy, ldy, 0, d.out);
+  for (; r < n; ++r) rows<1>(d, x + r * ldx, ldx, y + r * ldy, ldy, 0, d.out);
 }
 
 }  // namespace
@@ -52,15 +68,13 @@ Dense::Dense(int64_t in_, int64_t out_, const float* w, const float* b)
   if (b) std::copy(b, b + out, bias.begin());
 }
 
-void Dense::forward_row(const float* x, float* y, int64_t o0, int64_t o1) const { rows<1>(*this, x, 0, y, 0, o0, o1); }
+void Dense::forward_row(const float* x, float* y, int64_t o0, int64_t o1) const { rows1(*this, x, y, o0, o1); }
 
 void Dense::forward(const float* x, int64_t ldx, int64_t n, float* y, int64_t ldy) const {
   // Work per row decides the grain: small layers stay on one thread.
   const int64_t grain = std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, stride * out));
   at::parallel_for(0, n, grain, [&](int64_t r0, int64_t r1) {
-    int64_t r = r0;
-    for (; r + 4 <= r1; r += 4) rows<4>(*this, x + r * ldx, ldx, y + r * ldy, ldy, 0, out);
-    for (; r < r1; ++r) rows<1>(*this, x + r * ldx, ldx, y + r * ldy, ldy, 0, out);
+    rows_block(*this, x + r0 * ldx, ldx, r1 - r0, y + r0 * ldy, ldy);
   });
 }
 

@@ -133,18 +133,23 @@ void PixelCNNEngine::horizontal(Image& im, size_t l, int64_t pos, const float* c
 }
 
 void PixelCNNEngine::head(const float* h, double* out) const {
-  std::vector<float> a(static_cast<size_t>(head1_.stride), 0.0f), b(static_cast<size_t>(head2_.stride), 0.0f);
+  // Per-thread buffers, zero beyond the channels (Dense reads rows padded to its stride).
+  thread_local std::vector<float> a, b, p;
+  a.assign(static_cast<size_t>(head1_.stride), 0.0f);
+  b.assign(static_cast<size_t>(head2_.stride), 0.0f);
+  p.resize(static_cast<size_t>(p_));
   for (int64_t i = 0; i < ch_; ++i) a[i] = h[i] > 0.0f ? h[i] : 0.0f;
   head1_.forward_row(a.data(), b.data(), 0, head1_.out);
   for (int64_t i = 0; i < head1_.out; ++i) b[i] = b[i] > 0.0f ? b[i] : 0.0f;
-  std::vector<float> p(static_cast<size_t>(p_));
   head2_.forward_row(b.data(), p.data(), 0, p_);
   for (int64_t i = 0; i < p_; ++i) out[i] = p[i];
 }
 
 void PixelCNNEngine::params_at(Image& im, int64_t j, double* out) const {
   const int64_t r = j / w_, c = j % w_;
-  std::vector<float> conv(static_cast<size_t>(units_)), scratch(scratch_size());
+  thread_local std::vector<float> conv, scratch;
+  conv.resize(static_cast<size_t>(units_));
+  scratch.resize(scratch_size());
   for (size_t l = 0; l < layers_.size(); ++l) {
     const float* in = l == 0 ? im.input.data() : im.h[l - 1].data();
     layers_[l].conv.at(in, h_, w_, r, c, conv.data());
@@ -154,7 +159,8 @@ void PixelCNNEngine::params_at(Image& im, int64_t j, double* out) const {
 }
 
 void PixelCNNEngine::vertical_row(Image& im, int64_t r) const {
-  std::vector<float> pre(static_cast<size_t>(units_));
+  thread_local std::vector<float> pre;
+  pre.resize(static_cast<size_t>(units_));
   for (size_t l = 0; l < layers_.size(); ++l) {
     const float* in = l == 0 ? im.input.data() : im.v[l - 1].data();
     for (int64_t c = 0; c < w_; ++c) {

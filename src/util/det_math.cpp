@@ -14,7 +14,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // ln 2 split so that k * kLn2Hi is exact for |k| < 2^11 (fdlibm's constants).
 constexpr double kLn2Hi = 6.93147180369123816490e-01;
 constexpr double kLn2Lo = 1.90821492927058770002e-10;
-constexpr double kLog2e = 1.44269504088896338700e+00;
 constexpr double kSqrt2 = 1.41421356237309504880;
 constexpr double kHalfPi = 1.57079632679489661923;
 
@@ -31,26 +30,48 @@ double from_bits(uint64_t b) {
 // 2^k for a normal exponent k in [-1022, 1023], exactly.
 double pow2(int k) { return from_bits(static_cast<uint64_t>(k + 1023) << 52); }
 
+// 2^(j/64), j = 0..63, each rounded to the nearest double (computed in 40-digit arithmetic, mpmath).
+constexpr double kExp2Table[64] = {
+    1.0, 1.0108892860517005, 1.0218971486541166, 1.0330248790212284,
+    1.0442737824274138, 1.0556451783605572, 1.0671404006768237, 1.0787607977571199,
+    1.0905077326652577, 1.102382583307841, 1.1143867425958924, 1.1265216186082418,
+    1.1387886347566916, 1.1511892299529827, 1.1637248587775775, 1.1763969916502812,
+    1.189207115002721, 1.202156731452703, 1.215247359980469, 1.22848053610687,
+    1.241857812073484, 1.255380757024691, 1.2690509571917332, 1.2828700160787783,
+    1.2968395546510096, 1.3109612115247644, 1.3252366431597413, 1.339667524053303,
+    1.3542555469368927, 1.3690024229745905, 1.383909881963832, 1.3989796725383112,
+    1.4142135623730951, 1.42961333839197, 1.4451808069770467, 1.460917794180647,
+    1.4768261459394993, 1.4929077282912648, 1.5091644275934228, 1.5255981507445384,
+    1.5422108254079407, 1.559004400237837, 1.5759808451078865, 1.593142151342267,
+    1.6104903319492543, 1.6280274218573478, 1.645755478153965, 1.6636765803267364,
+    1.681792830507429, 1.7001063537185235, 1.718619298122478, 1.7373338352737062,
+    1.7562521603732995, 1.7753764925265212, 1.7947090750031072, 1.8142521755003989,
+    1.8340080864093424, 1.8539791250833855, 1.8741676341103, 1.8945759815869656,
+    1.9152065613971474, 1.9360617934922943, 1.9571441241754002, 1.978456026387951,
+};
+// ln 2 / 64 split so that n * kLn2By64Hi is exact for |n| < 2^17 (every n exp reaches).
+constexpr double kLn2By64Hi = 0.010830424696223417;
+constexpr double kLn2By64Lo = 2.572804622327669e-14;
+constexpr double k64ByLn2 = 92.33248261689366;
+
 }  // namespace
 
 double exp(double x) {
   if (x != x) return x;
   if (x > 709.782712893384) return kInf;
   if (x < -745.1332191019412) return 0.0;
-  // x = k ln2 + r, |r| <= ln2 / 2; e^r by its Taylor series to r^13 (truncation < 2e-18).
-  const double k = std::floor(x * kLog2e + 0.5);
-  const double r = (x - k * kLn2Hi) - k * kLn2Lo;
-  double p = 1.0 / 6227020800.0;  // 1/13!
-  static constexpr double kInvFact[] = {1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,
-                                        1.0 / 40320.0,     1.0 / 5040.0,     1.0 / 720.0,     1.0 / 120.0,
-                                        1.0 / 24.0,        1.0 / 6.0,        0.5,             1.0,
-                                        1.0};
-  for (double c : kInvFact) p = p * r + c;
-  const int ki = static_cast<int>(k);
-  if (ki >= -1022 && ki <= 1023) return p * pow2(ki);
+  // x = (64k + j) ln2/64 + r, |r| <= ln2/128: e^x = 2^k 2^(j/64) e^r, e^r by its Taylor series to r^6
+  // (truncation < 1e-20).
+  const double nd = std::floor(x * k64ByLn2 + 0.5);
+  const double r = (x - nd * kLn2By64Hi) - nd * kLn2By64Lo;
+  const int n = static_cast<int>(nd);
+  const int j = n & 63, k = (n - j) / 64;
+  const double p = 1.0 + r * (1.0 + r * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0))))));
+  const double m = kExp2Table[j] * p;
+  if (k >= -1022 && k <= 1023) return m * pow2(k);
   // Results near overflow or subnormal: two exact-power steps.
-  const int half = ki / 2;
-  return (p * pow2(half)) * pow2(ki - half);
+  const int half = k / 2;
+  return (m * pow2(half)) * pow2(k - half);
 }
 
 double log(double x) {
