@@ -2,7 +2,8 @@
 # A file is a function of the file and the model alone (issue 16): tiny models of every family
 # (mlp, conv; Bernoulli, logistic, Gaussian; PixelCNN full and local, single and vh, gated; AF and
 # AR(1) priors) are trained, each codes a few test images once, and every file is decoded in other
-# processes under each OpenBLAS core type this CPU runs and with 1 and 2 threads. Every decoding
+# processes under each OpenBLAS core type this CPU runs, with 1 and 2 threads, and with vlae's own
+# kernel on AVX2 and on the baseline instruction set (VLAE_KERNEL=baseline). Every decoding
 # (lossless, and the lossy reconstructions) must be byte-identical to the first, and a lossless
 # file compressed under another core type and thread count must be the same file.
 # Usage: tests/portable_files.sh VLAE [WORKDIR]
@@ -48,12 +49,16 @@ for n in mlp mlpbin mlpgauss conv pcnn pcnnvh vlae ar1; do
         elif ! cmp -s "$ref" "$out"; then echo "FAIL $n $kind: decoding under $core, $t threads differs"; fail=1; fi
       done
     done
+    out="$W/$n.$kind.baseline.idx"
+    VLAE_KERNEL=baseline "$V" decompress --run "$run" "$f" -o "$out" --threads 2 >/dev/null 2>"$W/err" \
+      || { echo "FAIL decode $n $kind with the baseline kernel: $(tail -1 "$W/err")"; fail=1; }
+    [ -n "$ref" ] && ! cmp -s "$ref" "$out" && { echo "FAIL $n $kind: decoding with the baseline kernel differs"; fail=1; }
     [ $kind = lossless ] || continue
     OPENBLAS_CORETYPE=Prescott "$V" compress --run "$run" --data $d --split test --limit $lim --lanes 3 -o "$W/again.vlae" \
       --threads 1 >/dev/null 2>&1
     cmp -s "$f" "$W/again.vlae" || { echo "FAIL $n: the file compressed under Prescott, 1 thread differs"; fail=1; }
   done
-  [ $fail -eq 0 ] && echo "portable: $n ($kinds) decodes the same under $cores with 1 and 2 threads"
+  [ $fail -eq 0 ] && echo "portable: $n ($kinds) decodes the same under $cores, with 1 and 2 threads, AVX2 and baseline"
   [ $before -eq 0 ] || fail=1
 done
 exit $fail

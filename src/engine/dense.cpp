@@ -3,7 +3,9 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 
 namespace vlae::engine {
 
@@ -45,18 +47,44 @@ inline __attribute__((always_inline)) void rows(const Dense& d, const float* x, 
   for (; o < o1; ++o) tile<R, 1>(d, x, ldx, y, ldy, o);
 }
 
-// The two entry points, each compiled for AVX2 and for the baseline (GCC and clang pick one at
-// load time). "avx2" brings no FMA, and contraction is off: both clones compute the same bits.
-#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
-#define VLAE_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define VLAE_CLONES
-#endif
-VLAE_CLONES void rows1(const Dense& d, const float* x, float* y, int64_t o0, int64_t o1) { rows<1>(d, x, 0, y, 0, o0, o1); }
-VLAE_CLONES void rows_block(const Dense& d, const float* x, int64_t ldx, int64_t n, float* y, int64_t ldy) {
+// The two entry points, each compiled for AVX2 and for the baseline; AVX2 runs where the CPU has
+// it, unless VLAE_KERNEL=baseline (which the tests use to hold both to the same bits). "avx2"
+// brings no FMA, and contraction is off: both compute the same operations.
+void rows1_base(const Dense& d, const float* x, float* y, int64_t o0, int64_t o1) { rows<1>(d, x, 0, y, 0, o0, o1); }
+void block_base(const Dense& d, const float* x, int64_t ldx, int64_t n, float* y, int64_t ldy) {
   int64_t r = 0;
   for (; r + 4 <= n; r += 4) rows<4>(d, x + r * ldx, ldx, y + r * ldy, ldy, 0, d.out);
   for (; r < n; ++r) rows<1>(d, x + r * ldx, ldx, y + r * ldy, ldy, 0, d.out);
+}
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) void rows1_avx2(const Dense& d, const float* x, float* y, int64_t o0, int64_t o1) {
+  rows<1>(d, x, 0, y, 0, o0, o1);
+}
+__attribute__((target("avx2"))) void block_avx2(const Dense& d, const float* x, int64_t ldx, int64_t n, float* y,
+                                                int64_t ldy) {
+  int64_t r = 0;
+  for (; r + 4 <= n; r += 4) rows<4>(d, x + r * ldx, ldx, y + r * ldy, ldy, 0, d.out);
+  for (; r < n; ++r) rows<1>(d, x + r * ldx, ldx, y + r * ldy, ldy, 0, d.out);
+}
+bool use_avx2() {
+  static const bool yes = [] {
+    const char* k = std::getenv("VLAE_KERNEL");
+    return __builtin_cpu_supports("avx2") && !(k && std::string(k) == "baseline");
+  }();
+  return yes;
+}
+#else
+bool use_avx2() { return false; }
+void rows1_avx2(const Dense& d, const float* x, float* y, int64_t o0, int64_t o1) { rows1_base(d, x, y, o0, o1); }
+void block_avx2(const Dense& d, const float* x, int64_t ldx, int64_t n, float* y, int64_t ldy) {
+  block_base(d, x, ldx, n, y, ldy);
+}
+#endif
+void rows1(const Dense& d, const float* x, float* y, int64_t o0, int64_t o1) {
+  use_avx2() ? rows1_avx2(d, x, y, o0, o1) : rows1_base(d, x, y, o0, o1);
+}
+void rows_block(const Dense& d, const float* x, int64_t ldx, int64_t n, float* y, int64_t ldy) {
+  use_avx2() ? block_avx2(d, x, ldx, n, y, ldy) : block_base(d, x, ldx, n, y, ldy);
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 // target computes lane by lane in IEEE single precision (one AVX register, two SSE or NEON ones,
 // or scalar code alike), so y_o depends on w, x and b alone: not on the SIMD width, the batch, a
 // row's place in it, or threads. The kernel is compiled for AVX2 and for the baseline, chosen at
-// run time; both do the same operations. Rows are padded with zeros to a multiple of 8 (adding
+// run time (VLAE_KERNEL=baseline forces the baseline); both do the same operations. Rows are padded with zeros to a multiple of 8 (adding
 // +0 * x_i changes no sum of finite values).
 #pragma once
 #include <cstdint>
