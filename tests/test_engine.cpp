@@ -10,8 +10,12 @@
 #include <cstring>
 #include <limits>
 #include <random>
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
 
 #include "data/tensor.h"
+#include "engine/dense.h"
 #include "engine/pixelcnn_engine.h"
 #include "engine/vae_engine.h"
 #include "helpers.h"
@@ -68,6 +72,26 @@ TEST(DetMath, SpecialValues) {
   EXPECT_EQ(det::tanh(0.0), 0.0);
   EXPECT_EQ(det::sigmoid(0.0), 0.5);
   EXPECT_EQ(det::log1p(0.0), 0.0);
+}
+
+// A subnormal product survives a host thread that flushes subnormals to zero (x86 FTZ/DAZ), and
+// the host's mode is restored afterwards.
+TEST(DenseKernel, KeepsSubnormalsUnderAFlushingHost) {
+  const float w = 1e-20f, x[8] = {1e-20f};
+  const engine::Dense d(1, 1, &w, nullptr);
+  float y = 0;
+  d.forward_row(x, &y, 0, 1);
+  EXPECT_GT(y, 0.0f);
+  EXPECT_LT(y, 1.2e-38f);  // a subnormal
+#if defined(__SSE2__)
+  const unsigned saved = _mm_getcsr();
+  _mm_setcsr(saved | 0x8040);
+  float flushed = 0;
+  d.forward_row(x, &flushed, 0, 1);
+  EXPECT_EQ(_mm_getcsr() & 0x8040, 0x8040u);
+  _mm_setcsr(saved);
+  EXPECT_EQ(flushed, y);
+#endif
 }
 
 // Every parameter random, so that no network output hides behind a zero weight.

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <string>
 
+#include "engine/float_mode.h"
+
 namespace vlae::engine {
 
 namespace {
@@ -96,12 +98,16 @@ Dense::Dense(int64_t in_, int64_t out_, const float* w, const float* b)
   if (b) std::copy(b, b + out, bias.begin());
 }
 
-void Dense::forward_row(const float* x, float* y, int64_t o0, int64_t o1) const { rows1(*this, x, y, o0, o1); }
+void Dense::forward_row(const float* x, float* y, int64_t o0, int64_t o1) const {
+  const IeeeSubnormals ieee;
+  rows1(*this, x, y, o0, o1);
+}
 
 void Dense::forward(const float* x, int64_t ldx, int64_t n, float* y, int64_t ldy) const {
   // Work per row decides the grain: small layers stay on one thread.
   const int64_t grain = std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, stride * out));
   at::parallel_for(0, n, grain, [&](int64_t r0, int64_t r1) {
+    const IeeeSubnormals ieee;  // on every worker thread
     rows_block(*this, x + r0 * ldx, ldx, r1 - r0, y + r0 * ldy, ldy);
   });
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/float_mode.h"
 #include "model/discretization.h"
 #include "model/likelihood.h"
 #include "util/det_math.h"
@@ -75,6 +76,7 @@ void PixelCNNEngine::activate(const float* pre, float* out) const {
 }
 
 PixelCNNEngine::Image PixelCNNEngine::start(const float* z) const {
+  const IeeeSubnormals ieee;
   const int64_t d = h_ * w_;
   Image im;
   im.input.assign(static_cast<size_t>(d), 0.0f);
@@ -146,6 +148,7 @@ void PixelCNNEngine::head(const float* h, double* out) const {
 }
 
 void PixelCNNEngine::params_at(Image& im, int64_t j, double* out) const {
+  const IeeeSubnormals ieee;
   const int64_t r = j / w_, c = j % w_;
   thread_local std::vector<float> conv, scratch;
   conv.resize(static_cast<size_t>(units_));
@@ -175,11 +178,13 @@ void PixelCNNEngine::vertical_row(Image& im, int64_t r) const {
 }
 
 void PixelCNNEngine::set(Image& im, int64_t j, uint8_t value) const {
+  const IeeeSubnormals ieee;
   im.input[j] = pixel_input(value);
   if (vh_ && j % w_ == w_ - 1) vertical_row(im, j / w_);
 }
 
 void PixelCNNEngine::teacher_forced(const float* z, const uint8_t* x, double* out) const {
+  const IeeeSubnormals ieee;
   const int64_t d = h_ * w_;
   Image im = start(z);
   for (int64_t j = 0; j < d; ++j) im.input[j] = pixel_input(x[j]);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/float_mode.h"
 #include "engine/pixelcnn_engine.h"
 #include "model/flow_prior.h"
 #include "model/discretization.h"
@@ -48,6 +49,7 @@ VAEEngine::VAEEngine(VAE& model)
 VAEEngine::~VAEEngine() = default;
 
 void VAEEngine::posterior(const uint8_t* x, int64_t n, std::vector<double>& mean, std::vector<double>& std) const {
+  const IeeeSubnormals ieee;
   // The encoder's input scale (VAEImpl::encoder_input): binary pixels as they are, levels / 255.
   Batch in = Batch::flat(n, d_);
   const float scale = likelihood_ == Likelihood::Bernoulli ? 1.0f : static_cast<float>(1.0 / 255.0);
@@ -71,6 +73,7 @@ void VAEEngine::posterior(const uint8_t* x, int64_t n, std::vector<double>& mean
 }
 
 void VAEEngine::decoder_params(const float* z, int64_t n, std::vector<double>& params) const {
+  const IeeeSubnormals ieee;
   Batch in = Batch::flat(n, k_);
   for (int64_t r = 0; r < n; ++r) std::copy(z + r * k_, z + (r + 1) * k_, in.row(r));
   const Batch out = decoder_.forward(std::move(in));
@@ -85,6 +88,7 @@ void VAEEngine::decoder_params(const float* z, int64_t n, std::vector<double>& p
 }
 
 void VAEEngine::prior_conditional(const float* z, int64_t n, int64_t j, double* mean, double* std) const {
+  const IeeeSubnormals ieee;
   switch (prior_) {
     case Prior::Normal:
       for (int64_t r = 0; r < n; ++r) mean[r] = 0.0, std[r] = 1.0;
