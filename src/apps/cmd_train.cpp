@@ -1,8 +1,10 @@
 #include <cstdio>
+#include <cstdlib>
 
 #include "apps/commands.h"
 #include "util/threads.h"
 #include "apps/train_flags.h"
+#include "train/distributed.h"
 #include "train/trainer.h"
 
 namespace vlae {
@@ -12,6 +14,7 @@ struct TrainCommandFlags {
   TrainingFlags run;
   std::string out;
   bool resume = false;
+  int64_t peer_timeout_s = 300;
 };
 
 void run_train(const TrainCommandFlags& f) {
@@ -20,8 +23,18 @@ void run_train(const TrainCommandFlags& f) {
   TrainOptions opt;
   opt.resume = f.resume;
   opt.device = f.run.device;
-  train(f.out, cfg, opt);
-  std::printf("trained: %s (vlae eval --run %s)\n", f.out.c_str(), f.out.c_str());
+  opt.peer_timeout_s = f.peer_timeout_s;
+  try {
+    train(f.out, cfg, opt);
+  } catch (const PeerError& e) {
+    // One line; the checkpoint of the last complete epoch is untouched (writes are atomic).
+    std::fprintf(stderr, "vlae: error: train: %s; the last checkpoint in %s stays usable (--resume)\n", e.what(),
+                 f.out.c_str());
+    std::fflush(stderr);
+    std::_Exit(1);  // the process group's threads may still wait on the dead peer: do not join them
+  }
+  const char* rank = std::getenv("RANK");  // several processes: rank 0 speaks for the job
+  if (!rank || std::string(rank) == "0") std::printf("trained: %s (vlae eval --run %s)\n", f.out.c_str(), f.out.c_str());
 }
 }  // namespace
 
@@ -32,6 +45,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--out", f->out, "run directory (config, checkpoint, metrics.jsonl)")->required();
   cmd->add_option("--test-limit", f->run.test_limit, "test images scored after each epoch (default all)");
   cmd->add_flag("--resume", f->resume, "continue the run in --out from its last checkpoint");
+  cmd->add_option("--peer-timeout", f->peer_timeout_s,
+                  "several processes (torchrun): seconds a rank waits for the others before it stops (default 300)")
+      ->check(CLI::PositiveNumber);
   cmd->callback([f] { run_train(*f); });
 }
 

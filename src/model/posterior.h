@@ -7,7 +7,10 @@ namespace vlae {
 struct DiagGaussian {
   torch::Tensor mean, log_var;  // [B, K]
   torch::Tensor std() const { return torch::exp(0.5 * log_var); }
-  torch::Tensor sample() const { return mean + std() * torch::randn_like(mean); }
+  // mean + std * eps with eps ~ N(0, I) drawn here, or the given eps.
+  torch::Tensor sample(const torch::Tensor& eps = {}) const {
+    return mean + std() * (eps.defined() ? eps : torch::randn_like(mean));
+  }
   // log N(z; mean, var) summed over dimensions: [B] nats. z may carry a leading sample axis [S, B, K].
   torch::Tensor log_prob(const torch::Tensor& z) const { return log_prob_per_dim(z).sum(-1); }
   torch::Tensor log_prob_per_dim(const torch::Tensor& z) const;  // [..., K] nats

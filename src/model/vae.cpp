@@ -23,19 +23,19 @@ torch::Tensor VAEImpl::encoder_input(const torch::Tensor& x) const {
   return config.likelihood == Likelihood::Bernoulli ? x : x * (1.0 / 255.0);
 }
 
-VAETerms VAEImpl::terms(const torch::Tensor& x) {
+VAETerms VAEImpl::terms(const torch::Tensor& x, const torch::Tensor& noise) {
   VAETerms t;
   if (iaf) {
     const auto h = encoder->features(encoder_input(x));
     t.posterior = encoder->posterior(h);
-    const auto z0 = t.posterior.sample();
+    const auto z0 = t.posterior.sample(noise);
     auto [z, log_sigma] = iaf->forward(z0, h);
     t.z = z;
     // log q(z_T|x) per dimension: the base density less each step's log-determinant.
     t.kl_per_dim = t.posterior.log_prob_per_dim(z0) - log_sigma - prior->log_prob_per_dim(z);
   } else {
     t.posterior = encode(x);
-    t.z = t.posterior.sample();
+    t.z = t.posterior.sample(noise);
     t.kl_per_dim = prior->analytic_kl(t.posterior);
     if (!t.kl_per_dim.defined()) t.kl_per_dim = t.posterior.log_prob_per_dim(t.z) - prior->log_prob_per_dim(t.z);
   }

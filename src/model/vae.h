@@ -28,7 +28,9 @@ struct VAEImpl : torch::nn::Module {
   // x: [B, D] floats holding 0/1 or levels 0..255 (the data's own scale).
   torch::Tensor encoder_input(const torch::Tensor& x) const;
   DiagGaussian encode(const torch::Tensor& x) { return encoder->forward(encoder_input(x)); }
-  VAETerms terms(const torch::Tensor& x);
+  // noise: the standard-normal draw of the posterior sample, [B, K]; undefined: drawn here. (Data-
+  // parallel training draws a whole global batch's noise on every rank and passes its rows.)
+  VAETerms terms(const torch::Tensor& x, const torch::Tensor& noise = {});
   // Likelihood params [B, P, D] of p(x|z); x is used only by an autoregressive decoder, which sees
   // x_<j for pixel j (teacher forcing).
   torch::Tensor decode(const torch::Tensor& z, const torch::Tensor& x);

@@ -1,6 +1,7 @@
 #include "train/run.h"
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "util/atomic_file.h"
@@ -10,16 +11,37 @@ namespace fs = std::filesystem;
 
 namespace vlae {
 
-void save_run_config(const std::string& dir, const RunConfig& c) {
+nlohmann::json to_json(const RunConfig& c) {
   const auto& t = c.train;
-  nlohmann::json j = {
+  return {
       {"model", to_json(c.model)},
       {"objective", to_json(c.objective)},
       {"train",
        {{"epochs", t.epochs}, {"batch_size", t.batch_size}, {"lr", t.lr}, {"seed", t.seed}, {"test_limit", t.test_limit}}},
       {"data",
        {{"data", t.data.data}, {"split", t.data.split}, {"limit", t.data.limit}, {"binarize", to_string(t.data.binarize)}}}};
-  write_file_atomic(dir + "/config.json", j.dump(2) + "\n");
+}
+
+void save_run_config(const std::string& dir, const RunConfig& c) {
+  write_file_atomic(dir + "/config.json", to_json(c).dump(2) + "\n");
+}
+
+RunConfig run_config_from_json(const nlohmann::json& j) {
+  RunConfig c;
+  c.model = model_config_from_json(j.at("model"));
+  c.objective = objective_config_from_json(j.at("objective"));
+  const auto& t = j.at("train");
+  c.train.epochs = t.at("epochs").get<int64_t>();
+  c.train.batch_size = t.at("batch_size").get<int64_t>();
+  c.train.lr = t.at("lr").get<double>();
+  c.train.seed = t.at("seed").get<uint64_t>();
+  c.train.test_limit = t.value("test_limit", int64_t(-1));
+  const auto& d = j.at("data");
+  c.train.data.data = d.at("data").get<std::string>();
+  c.train.data.split = d.value("split", std::string("train"));
+  c.train.data.limit = d.at("limit").get<int64_t>();
+  c.train.data.binarize = parse_binarize(d.at("binarize").get<std::string>());
+  return c;
 }
 
 RunConfig load_run_config(const std::string& dir) {
@@ -27,22 +49,7 @@ RunConfig load_run_config(const std::string& dir) {
   if (!fs::is_directory(dir)) throw InputError("--run: " + dir + " is not a directory");
   if (!fs::exists(path)) throw InputError("--run: " + dir + " has no config.json (not a vlae run directory)");
   try {
-    const auto j = nlohmann::json::parse(read_file(path));
-    RunConfig c;
-    c.model = model_config_from_json(j.at("model"));
-    c.objective = objective_config_from_json(j.at("objective"));
-    const auto& t = j.at("train");
-    c.train.epochs = t.at("epochs").get<int64_t>();
-    c.train.batch_size = t.at("batch_size").get<int64_t>();
-    c.train.lr = t.at("lr").get<double>();
-    c.train.seed = t.at("seed").get<uint64_t>();
-    c.train.test_limit = t.value("test_limit", int64_t(-1));
-    const auto& d = j.at("data");
-    c.train.data.data = d.at("data").get<std::string>();
-    c.train.data.split = d.value("split", std::string("train"));
-    c.train.data.limit = d.at("limit").get<int64_t>();
-    c.train.data.binarize = parse_binarize(d.at("binarize").get<std::string>());
-    return c;
+    return run_config_from_json(nlohmann::json::parse(read_file(path)));
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path + ": malformed (" + e.what() + ")");
   }
@@ -64,9 +71,15 @@ void save_checkpoint(const std::string& dir, VAE& model, torch::optim::Adam& opt
 std::pair<int64_t, int64_t> load_checkpoint(const std::string& dir, VAE& model, torch::optim::Adam* opt) {
   const std::string path = checkpoint_path(dir);
   if (!fs::exists(path)) throw InputError("--run: " + dir + " has no checkpoint.pt (train it first)");
+  std::ifstream in(path, std::ios::binary);
+  return load_checkpoint(in, path, model, opt);
+}
+
+std::pair<int64_t, int64_t> load_checkpoint(std::istream& in, const std::string& path, VAE& model,
+                                            torch::optim::Adam* opt) {
   try {
     torch::serialize::InputArchive ar;
-    ar.load_from(path);
+    ar.load_from(in);
     model->load(ar);
     if (opt) {
       torch::serialize::InputArchive opt_ar;

@@ -2,6 +2,8 @@
 // to rebuild the model), checkpoint.pt (weights, optimizer, epoch, step), metrics.jsonl.
 #pragma once
 #include <cstdint>
+#include <iosfwd>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 
 #include <torch/optim/adam.h>
@@ -29,6 +31,8 @@ struct RunConfig {
 
 void save_run_config(const std::string& dir, const RunConfig& c);
 RunConfig load_run_config(const std::string& dir);  // throws InputError
+nlohmann::json to_json(const RunConfig& c);            // config.json's content
+RunConfig run_config_from_json(const nlohmann::json& j);  // throws nlohmann::json::exception
 
 std::string checkpoint_path(const std::string& dir);
 bool has_checkpoint(const std::string& dir);
@@ -36,6 +40,9 @@ bool has_checkpoint(const std::string& dir);
 void save_checkpoint(const std::string& dir, VAE& model, torch::optim::Adam& opt, int64_t epoch, int64_t step);
 // Loads weights (and the optimizer if given); returns {epoch, step}. Throws InputError if corrupt.
 std::pair<int64_t, int64_t> load_checkpoint(const std::string& dir, VAE& model, torch::optim::Adam* opt);
+// The same from a checkpoint's bytes (`path` names it in errors).
+std::pair<int64_t, int64_t> load_checkpoint(std::istream& in, const std::string& path, VAE& model,
+                                            torch::optim::Adam* opt);
 
 struct LoadedRun {
   RunConfig config;

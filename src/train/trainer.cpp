@@ -9,6 +9,7 @@
 
 #include "data/tensor.h"
 #include "eval/evaluate.h"
+#include "train/distributed.h"
 #include "train/fused_adam.h"
 #include "util/error.h"
 #include "util/progress.h"
@@ -53,58 +54,104 @@ void append_line(const std::string& path, const std::string& line) {
   std::ofstream out(path, std::ios::app);
   out << line << "\n";
 }
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The gradients every rank all-reduces, in registration order (the same on every rank).
+std::vector<torch::Tensor> gradients(VAE& model) {
+  std::vector<torch::Tensor> g;
+  for (auto& p : model->parameters())
+    if (p.grad().defined()) g.push_back(p.mutable_grad());
+  return g;
+}
+
+// Rank 0's parameters and buffers (masks included) on every rank.
+void broadcast_model(Distributed& dist, VAE& model) {
+  torch::NoGradGuard ng;
+  std::vector<torch::Tensor> t;
+  for (auto& p : model->parameters()) t.push_back(p.data());
+  for (auto& b : model->buffers()) t.push_back(b);
+  dist.broadcast(t);
+}
 }  // namespace
 
 int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
   const torch::Device device = parse_device(opt.device);
-  const bool existing = has_checkpoint(dir);
+  const auto check_batch = [](int64_t batch, int world) {
+    if (batch > 0 && batch % world != 0)
+      throw InputError("--batch-size " + std::to_string(batch) + " must be a multiple of the " + std::to_string(world) +
+                       " processes (each trains on an equal shard of every batch)");
+  };
+  check_batch(cfg.train.batch_size, Distributed::world_from_environment());  // before any rendezvous
+  // Several processes (RANK, WORLD_SIZE, ... from a launcher): rank 0 owns the run directory,
+  // every rank trains on its shard of each global batch (distributed.h).
+  const auto dist = Distributed::from_environment(std::chrono::seconds(opt.peer_timeout_s), device);
+  const int rank = dist ? dist->rank() : 0, world = dist ? dist->world() : 1;
+  const bool writer = rank == 0;
+  bool existing = writer && has_checkpoint(dir);
+  if (dist) existing = dist->share("existing", existing ? "1" : "0") == "1";
   if (existing && !opt.resume)
     throw InputError("--out: " + dir + " already holds a trained model (pass --resume to continue it)");
   if (existing) {
-    // The run's own configuration wins; only the epoch budget may be extended.
+    // The run's own configuration wins; only the epoch budget may be extended. Other ranks get
+    // rank 0's (they need no copy of the run directory).
     const int64_t epochs = cfg.train.epochs;
-    cfg = load_run_config(dir);
+    cfg = dist ? run_config_from_json(nlohmann::json::parse(dist->share("config", writer ? to_json(load_run_config(dir)).dump() : "")))
+               : load_run_config(dir);
     cfg.train.epochs = epochs;
   }
   if (cfg.train.batch_size <= 0 || cfg.train.epochs <= 0 || cfg.train.lr <= 0)
     throw InputError("--batch-size, --epochs and --lr must be positive");
+  check_batch(cfg.train.batch_size, world);  // a resumed run's own batch size
 
   const DataSpec& train_spec = cfg.train.data;  // its split: train unless --split says otherwise
   const Images train_x = load_images(train_spec);
   DataSpec test_spec = run_data_spec(cfg);
   test_spec.limit = cfg.train.test_limit;
-  const Images test_x = load_images(test_spec);
+  const Images test_x = writer ? load_images(test_spec) : Images{};
   const bool binary = cfg.train.data.binarize != Binarize::None;
   cfg.model.height = train_x.height;
   cfg.model.width = train_x.width;
   if (binary) cfg.model.likelihood = Likelihood::Bernoulli;  // else logistic or gaussian, as configured
   else if (cfg.model.likelihood == Likelihood::Bernoulli) cfg.model.likelihood = Likelihood::Logistic;
-  if (test_x.height != train_x.height || test_x.width != train_x.width)
+  if (writer && (test_x.height != train_x.height || test_x.width != train_x.width))
     throw InputError("--data: train and test images differ in size");
 
-  fs::create_directories(dir);
+  if (writer) fs::create_directories(dir);
   torch::manual_seed(cfg.train.seed);
   VAE model(cfg.model);
   model->to(device);
   torch::optim::Adam adam = make_optimizer(model, cfg.train.lr);
   int64_t epoch = 0, step = 0;
   if (existing) {
-    std::tie(epoch, step) = load_checkpoint(dir, model, &adam);
-  } else {
+    if (dist) {  // rank 0's checkpoint, weights and optimizer, on every rank
+      std::istringstream in(dist->share("checkpoint", writer ? file_bytes(checkpoint_path(dir)) : ""));
+      std::tie(epoch, step) = load_checkpoint(in, checkpoint_path(dir), model, &adam);
+    } else {
+      std::tie(epoch, step) = load_checkpoint(dir, model, &adam);
+    }
+  } else if (writer) {
     save_run_config(dir, cfg);
   }
+  if (dist) broadcast_model(*dist, model);  // at the start and on resume
   if (epoch >= cfg.train.epochs) {
-    std::fprintf(stderr, "train: %s already trained for %ld epochs\n", dir.c_str(), static_cast<long>(epoch));
+    if (writer) std::fprintf(stderr, "train: %s already trained for %ld epochs\n", dir.c_str(), static_cast<long>(epoch));
     return 0;
   }
 
   const int64_t n = train_x.count, bs = std::min(cfg.train.batch_size, n);
   const int64_t steps_per_epoch = n / bs;  // the last partial batch is dropped: every step sees bs images
   if (steps_per_epoch == 0) throw InputError("--batch-size: larger than the training set");
+  if (bs % world != 0) throw InputError("--batch-size: the training set is smaller than the batch");
+  const int64_t shard = bs / world, first = rank * shard;  // this rank's rows of every global batch
   const auto data = to_tensor(train_x).to(device);
   auto batch = torch::empty({bs, train_x.dims()}, data.options());
   const double bits = 1.0 / (train_x.dims() * std::log(2.0));
   const int64_t start_epoch = epoch;
+  const bool progress = opt.progress && writer;
 
   for (; epoch < cfg.train.epochs; ++epoch) {
     torch::manual_seed(epoch_seed(cfg.train.seed, epoch));
@@ -116,49 +163,67 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
     for (int64_t s = 0; s < steps_per_epoch; ++s, ++step) {
       torch::index_select_out(batch, data, 0, order.slice(0, s * bs, (s + 1) * bs));
       // Dynamic binarization: a fresh Bernoulli(level / 255) draw per pixel. (bernoulli_() without
-      // an argument would draw with p = 0.5 and ignore the data.)
+      // an argument would draw with p = 0.5 and ignore the data.) Every rank draws the whole global
+      // batch's randomness, binarization and posterior noise, from the same stream and keeps its
+      // rows: each image gets its own draws, and N processes train the model one process trains.
       if (cfg.train.data.binarize == Binarize::Dynamic) batch.bernoulli_(batch * (1.0 / 255.0));
-      const VAETerms t = model->terms(batch);
+      torch::Tensor noise;
+      if (dist) noise = torch::randn({bs, cfg.model.latent_dim}, torch::TensorOptions().device(device)).narrow(0, first, shard);
+      const VAETerms t = dist ? model->terms(batch.narrow(0, first, shard), noise) : model->terms(batch);
       const Loss loss = objective(cfg.objective, t, step);
       release_gradients(adam);
-      loss.loss.backward();
+      // The shard's mean over 1/N: summed over ranks, the gradient of the global batch's mean.
+      (dist ? loss.loss * (1.0 / world) : loss.loss).backward();
+      if (dist) dist->allreduce_sum(gradients(model));
       fused_adam_step(adam);
       sum_d += loss.distortion.sum().item<double>();
       sum_r += loss.rate.sum().item<double>();
-      sum_loss += loss.loss.item<double>() * bs;
-      if (opt.progress) {
-        const double m = static_cast<double>((s + 1) * bs);
+      sum_loss += loss.loss.item<double>() * shard;
+      if (progress) {
+        const double m = static_cast<double>((s + 1) * shard);
         char buf[128];
         std::snprintf(buf, sizeof buf, "rate %.2f distortion %.2f nats -ELBO %.4f bits/dim", sum_r / m, sum_d / m,
                       (sum_r + sum_d) / m * bits);
         bar.update((s + 1) * bs, buf);
       }
     }
+    if (dist) {  // the epoch's sums over every rank's shard
+      auto sums = torch::tensor({sum_d, sum_r, sum_loss}, torch::kFloat64);
+      dist->allreduce_sum({sums});
+      sum_d = sums[0].item<double>();
+      sum_r = sums[1].item<double>();
+      sum_loss = sums[2].item<double>();
+    }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double m = static_cast<double>(steps_per_epoch * bs);
-    EvalOptions eo;
-    eo.iwae_samples = 0;
-    eo.mi_images = 0;
-    const EvalResult test = evaluate(model, test_x, eo);
-    save_checkpoint(dir, model, adam, epoch + 1, step);
-    nlohmann::json line = {
-        {"epoch", epoch + 1},
-        {"step", step},
-        {"seconds", secs},
-        {"images_per_s", m / secs},
-        {"train",
-         {{"loss", sum_loss / m}, {"rate_nats", sum_r / m}, {"distortion_nats", sum_d / m},
-          {"neg_elbo_bits_per_dim", (sum_r + sum_d) / m * bits}}},
-        {"test",
-         {{"rate_nats", test.rate}, {"distortion_nats", test.distortion},
-          {"neg_elbo_bits_per_dim", test.neg_elbo_bits_per_dim}, {"active_units", test.active_units}}}};
-    append_line(dir + "/metrics.jsonl", line.dump());
-    if (opt.progress) {
-      char buf[160];
-      std::snprintf(buf, sizeof buf, "test: rate %.2f distortion %.2f nats -ELBO %.4f bits/dim",
-                    test.rate, test.distortion, test.neg_elbo_bits_per_dim);
-      bar.finish(buf);
+    if (writer) {
+      EvalOptions eo;
+      eo.iwae_samples = 0;
+      eo.mi_images = 0;
+      const EvalResult test = evaluate(model, test_x, eo);
+      save_checkpoint(dir, model, adam, epoch + 1, step);
+      nlohmann::json line = {
+          {"epoch", epoch + 1},
+          {"step", step},
+          {"seconds", secs},
+          {"images_per_s", m / secs},
+          {"processes", world},
+          {"train",
+           {{"loss", sum_loss / m}, {"rate_nats", sum_r / m}, {"distortion_nats", sum_d / m},
+            {"neg_elbo_bits_per_dim", (sum_r + sum_d) / m * bits}}},
+          {"test",
+           {{"rate_nats", test.rate}, {"distortion_nats", test.distortion},
+            {"neg_elbo_bits_per_dim", test.neg_elbo_bits_per_dim}, {"active_units", test.active_units}}}};
+      append_line(dir + "/metrics.jsonl", line.dump());
+      if (progress) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "test: rate %.2f distortion %.2f nats -ELBO %.4f bits/dim",
+                      test.rate, test.distortion, test.neg_elbo_bits_per_dim);
+        bar.finish(buf);
+      }
     }
+    // The other ranks wait for rank 0's checkpoint: a job killed after this point resumes from it.
+    if (dist) dist->barrier();
   }
   return epoch - start_epoch;
 }

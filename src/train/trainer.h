@@ -12,9 +12,13 @@ struct TrainOptions {
   bool resume = false;
   bool progress = true;
   std::string device = "cpu";
+  int64_t peer_timeout_s = 300;  // several processes: a collective waits this long for the others
 };
 
 // Trains `cfg` in `dir` (created if needed). Model height/width and likelihood come from the data.
+// Under a launcher (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT: train/distributed.h)
+// the processes train one model data-parallel; rank 0 alone writes the directory and the progress.
+// Throws PeerError when another process dies or stops answering.
 // Returns the number of epochs run in this call (0 when a resumed run was already complete).
 int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt);
 

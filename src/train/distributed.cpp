@@ -1,0 +1,161 @@
+#include "train/distributed.h"
+
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "util/error.h"
+
+namespace vlae {
+
+namespace {
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+int env_int(const char* name, int fallback) {
+  const std::string v = env(name);
+  if (v.empty()) return fallback;
+  try {
+    size_t used = 0;
+    const int n = std::stoi(v, &used);
+    if (used != v.size()) throw std::invalid_argument(v);
+    return n;
+  } catch (const std::exception&) {
+    throw InputError("environment: " + std::string(name) + "='" + v + "' is not an integer");
+  }
+}
+
+// Buckets of at most this many bytes are flattened into one collective.
+constexpr int64_t kBucketBytes = 4 << 20;
+
+}  // namespace
+
+struct Distributed::Impl {
+  c10::intrusive_ptr<c10d::Store> store;
+  c10::intrusive_ptr<c10d::ProcessGroup> group;
+  std::string backend;
+  std::chrono::seconds timeout;
+
+  // Runs f; any failure of c10d becomes one PeerError line naming the step.
+  template <class F>
+  void guarded(const char* what, F f) {
+    try {
+      f();
+    } catch (const InputError&) {
+      throw;
+    } catch (const std::exception& e) {
+      std::string msg = e.what();
+      msg = msg.substr(0, msg.find('\n'));
+      throw PeerError(std::string(what) + " failed: " + msg);
+    }
+  }
+};
+
+int Distributed::world_from_environment() { return std::max(1, env_int("WORLD_SIZE", 1)); }
+
+std::unique_ptr<Distributed> Distributed::from_environment(std::chrono::seconds timeout, const torch::Device& device) {
+  const int world = env_int("WORLD_SIZE", 1);
+  if (world <= 1) return nullptr;
+  const int rank = env_int("RANK", -1);
+  if (rank < 0 || rank >= world)
+    throw InputError("environment: RANK must be in 0.." + std::to_string(world - 1) + " when WORLD_SIZE=" +
+                     std::to_string(world));
+  const std::string addr = env("MASTER_ADDR").empty() ? "127.0.0.1" : env("MASTER_ADDR");
+  const int port = env_int("MASTER_PORT", c10d::TCPStoreOptions::kDefaultPort);
+  if (port <= 0 || port > 65535) throw InputError("environment: MASTER_PORT must be a TCP port");
+
+  std::unique_ptr<Distributed> d(new Distributed());
+  d->rank_ = rank;
+  d->world_ = world;
+  d->impl_ = std::make_unique<Impl>();
+  d->impl_->timeout = timeout;
+  d->impl_->guarded("rendezvous", [&] {
+    c10d::TCPStoreOptions so;
+    so.port = static_cast<uint16_t>(port);
+    // torchrun's agent already serves the store on MASTER_PORT and says so; any other launcher
+    // leaves it to rank 0.
+    so.isServer = rank == 0 && env("TORCHELASTIC_USE_AGENT_STORE") != "True";
+    so.numWorkers = world;
+    so.timeout = timeout;
+    auto tcp = c10::make_intrusive<c10d::TCPStore>(addr, so);
+    d->impl_->store = c10::make_intrusive<c10d::PrefixStore>("vlae/", tcp);
+    if (device.is_cuda()) {
+      // NCCL needs a CUDA build of LibTorch with c10d's NCCL group; Debian's 1.13 has none.
+      throw InputError("--device cuda with several processes needs a LibTorch built with NCCL");
+    }
+    auto opts = c10d::ProcessGroupGloo::Options::create(timeout);
+    opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+    d->impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(d->impl_->store, rank, world, opts);
+    d->impl_->backend = "gloo";
+  });
+  return d;
+}
+
+Distributed::~Distributed() = default;
+
+std::string Distributed::backend() const { return impl_->backend; }
+
+void Distributed::broadcast(std::vector<torch::Tensor> tensors) {
+  impl_->guarded("broadcast (another process died or did not answer in time)", [&] {
+    for (auto& t : tensors) {
+      std::vector<torch::Tensor> one{t};
+      impl_->group->broadcast(one)->wait();
+    }
+  });
+}
+
+void Distributed::allreduce_sum(std::vector<torch::Tensor> tensors) {
+  impl_->guarded("gradient all-reduce (another process died or did not answer in time)", [&] {
+    size_t i = 0;
+    while (i < tensors.size()) {
+      // One bucket: consecutive tensors of one dtype and device up to kBucketBytes.
+      std::vector<torch::Tensor> bucket{tensors[i]};
+      int64_t bytes = tensors[i].numel() * tensors[i].element_size();
+      size_t j = i + 1;
+      while (j < tensors.size() && tensors[j].scalar_type() == tensors[i].scalar_type() &&
+             tensors[j].device() == tensors[i].device() &&
+             bytes + tensors[j].numel() * tensors[j].element_size() <= kBucketBytes) {
+        bytes += tensors[j].numel() * tensors[j].element_size();
+        bucket.push_back(tensors[j++]);
+      }
+      std::vector<torch::Tensor> flat{torch::cat([&] {
+        std::vector<torch::Tensor> views;
+        for (auto& t : bucket) views.push_back(t.reshape({-1}));
+        return views;
+      }())};
+      impl_->group->allreduce(flat)->wait();
+      int64_t off = 0;
+      for (auto& t : bucket) {
+        t.copy_(flat[0].slice(0, off, off + t.numel()).view_as(t));
+        off += t.numel();
+      }
+      i = j;
+    }
+  });
+}
+
+void Distributed::barrier() {
+  impl_->guarded("barrier (another process died or did not answer in time)", [&] { impl_->group->barrier()->wait(); });
+}
+
+std::string Distributed::share(const std::string& key, const std::string& bytes_on_rank0) {
+  std::string out;
+  impl_->guarded("store exchange (rank 0 died or did not answer in time)", [&] {
+    if (rank_ == 0) {
+      impl_->store->set(key, std::vector<uint8_t>(bytes_on_rank0.begin(), bytes_on_rank0.end()));
+      out = bytes_on_rank0;
+    } else {
+      const auto v = impl_->store->get(key);  // waits up to the store's timeout
+      out.assign(v.begin(), v.end());
+    }
+  });
+  return out;
+}
+
+}  // namespace vlae
