@@ -4,6 +4,7 @@
 #     1e-5 relative after 16 steps), launched by hand (RANK, WORLD_SIZE, ...) and by torchrun, for
 #     an MLP on dynamically binarized digits (per-image randomness) and a two-stack PixelCNN;
 #   - a checkpoint resumes under another world size (2 -> 1 and 1 -> 2) to the same model;
+#   - eval splits its images over 2 processes and rank 0 reports what 1 process finds;
 #   - a rank killed with SIGKILL, or stopped with SIGSTOP, ends the other within its timeout with
 #     one line, exit code 1 and a usable checkpoint;
 #   - a malformed environment or a batch that does not split is a usage error (exit 2).
@@ -59,6 +60,26 @@ same "$W/mlp.one" "$W/mlp.2to1" "mlp: 1 epoch on 2 processes, resumed on 1"
 "$V" train --out "$W/mlp.1to2" $mlp --epochs 1 >"$W/1to2.log" 2>&1
 two "$W/mlp.1to2" $mlp --epochs 2 --resume
 same "$W/mlp.one" "$W/mlp.1to2" "mlp: 1 epoch on 1 process, resumed on 2"
+
+# eval split over 2 processes: the analytic rate and the active units as 1 process finds them,
+# the Monte-Carlo terms (other draws) within 1%.
+"$V" eval --run "$W/mlp.one" --limit 600 --iwae-samples 20 --json "$W/eval1.json" >/dev/null 2>&1
+next_port
+for r in 0 1; do
+  RANK=$r WORLD_SIZE=2 MASTER_PORT=$port "$V" eval --run "$W/mlp.one" --limit 600 --iwae-samples 20 \
+    --json "$W/eval2.r$r.json" >"$W/eval2.r$r.log" 2>&1 &
+done
+wait
+python3 - "$W/eval1.json" "$W/eval2.r0.json" <<'PY' || fail=1
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+ok = abs(a["rate_nats"] - b["rate_nats"]) <= 1e-6 * abs(a["rate_nats"]) and a["active_units"] == b["active_units"]
+ok = ok and all(abs(a[k] - b[k]) <= 0.01 * abs(a[k]) for k in ("distortion_nats", "iwae_nll_nats"))
+print(("distributed: " if ok else "FAIL distributed: ") + "eval over 2 processes: IWAE %.3f vs %.3f nats, rate %.6f vs %.6f" %
+      (b["iwae_nll_nats"], a["iwae_nll_nats"], b["rate_nats"], a["rate_nats"]))
+sys.exit(0 if ok else 1)
+PY
+[ -e "$W/eval2.r1.json" ] && { echo "FAIL distributed: rank 1 of eval wrote a JSON file"; fail=1; }
 
 # Faults: the surviving rank ends within its timeout, with one line, and the checkpoint loads.
 fault() {  # SIGNAL

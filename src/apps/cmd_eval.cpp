@@ -1,9 +1,11 @@
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "apps/commands.h"
 #include "util/threads.h"
 #include "eval/evaluate.h"
+#include "train/distributed.h"
 #include "train/run.h"
 #include "train/trainer.h"
 #include "util/error.h"
@@ -14,6 +16,7 @@ namespace {
 struct EvalFlags {
   DataFlags data;
   std::string run, json, device = "cpu";
+  int64_t peer_timeout_s = 300;
   int64_t iwae_samples = 1000, threads = 0, batch = 250;
 };
 
@@ -55,8 +58,23 @@ void run_eval(const EvalFlags& f) {
   EvalOptions opt;
   opt.iwae_samples = f.iwae_samples;
   opt.batch = f.batch;
-  opt.progress = true;
-  const EvalResult r = evaluate(run.model, x, opt);
+  // Under a launcher (torchrun ...), the images are split over the processes; rank 0 reports.
+  const auto dist = Distributed::from_environment(std::chrono::seconds(f.peer_timeout_s), parse_device(f.device));
+  if (dist) {
+    opt.rank = dist->rank();
+    opt.world = dist->world();
+    opt.allreduce_sum = [&](std::vector<torch::Tensor> t) { dist->allreduce_sum(std::move(t)); };
+  }
+  opt.progress = !dist || dist->rank() == 0;
+  EvalResult r;
+  try {
+    r = evaluate(run.model, x, opt);
+  } catch (const PeerError& e) {
+    std::fprintf(stderr, "vlae: error: eval: %s\n", e.what());
+    std::fflush(stderr);
+    std::_Exit(1);  // the process group's threads may still wait on the dead peer
+  }
+  if (dist && dist->rank() != 0) return;
   print_eval(r);
   nlohmann::json j = to_json(r);
   j["run"] = f.run;
@@ -74,6 +92,9 @@ void add_eval_command(CLI::App& app) {
   add_data_flags(*cmd, f->data, false);
   cmd->add_option("--iwae-samples", f->iwae_samples, "importance samples K for the IWAE NLL (0: skip)");
   cmd->add_option("--json", f->json, "write the results as JSON to this file");
+  cmd->add_option("--peer-timeout", f->peer_timeout_s,
+                  "several processes (torchrun): seconds a rank waits for the others (default 300)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--threads", f->threads, "CPU threads (default: all cores)");
   cmd->add_option("--device", f->device, "cpu | cuda");
   cmd->add_option("--batch-size", f->batch, "images per forward pass");

@@ -60,9 +60,21 @@ EvalResult evaluate(VAE& model, const Images& x, const EvalOptions& opt) {
   auto kl_sum = torch::zeros({k}, torch::kFloat64);
   std::vector<torch::Tensor> means, log_vars, rates;
   double sq_err = 0, iwae_sum = 0;
+  const bool split = opt.world > 1;
+  // Split over ranks: each fills its batches' rows of whole-set tensors, summed over ranks at the end.
+  torch::Tensor all_mean, all_log_var, all_rate;
+  if (split) {
+    all_mean = torch::zeros({x.count, k});
+    all_log_var = torch::zeros({x.count, k});
+    all_rate = torch::zeros({x.count}, torch::kFloat64);
+  }
   Progress bar("eval", x.count);
-  for (int64_t s = 0; s < x.count; s += opt.batch) {
+  for (int64_t s = 0, batch_index = 0; s < x.count; s += opt.batch, ++batch_index) {
     const int64_t b = std::min(opt.batch, x.count - s);
+    if (split) {
+      if (batch_index % opt.world != opt.rank) continue;
+      torch::manual_seed(opt.seed + 0x9e3779b97f4a7c15ull * static_cast<uint64_t>(batch_index + 1));
+    }
     const auto xb = to_tensor(x, s, b).to(device);
     const auto t = model->terms(xb);
     r.distortion += t.distortion.sum().item<double>() / opt.elbo_samples;
@@ -73,9 +85,15 @@ EvalResult evaluate(VAE& model, const Images& x, const EvalOptions& opt) {
       r.rate += extra.rate.sum().item<double>() / opt.elbo_samples;
     }
     kl_sum += t.kl_per_dim.sum(0).to(torch::kCPU, torch::kFloat64);
-    rates.push_back(t.rate.to(torch::kCPU, torch::kFloat64));
-    means.push_back(t.posterior.mean.cpu());
-    log_vars.push_back(t.posterior.log_var.cpu());
+    if (split) {
+      all_rate.slice(0, s, s + b).copy_(t.rate.to(torch::kCPU, torch::kFloat64));
+      all_mean.slice(0, s, s + b).copy_(t.posterior.mean.cpu());
+      all_log_var.slice(0, s, s + b).copy_(t.posterior.log_var.cpu());
+    } else {
+      rates.push_back(t.rate.to(torch::kCPU, torch::kFloat64));
+      means.push_back(t.posterior.mean.cpu());
+      log_vars.push_back(t.posterior.log_var.cpu());
+    }
     if (r.pixel_metrics) {
       const auto recon = likelihood_mean(model->config.likelihood, model->decode(t.posterior.mean, xb));
       sq_err += (recon - xb).pow(2).sum().item<double>();
@@ -99,6 +117,17 @@ EvalResult evaluate(VAE& model, const Images& x, const EvalOptions& opt) {
     if (opt.progress) bar.update(s + b);
   }
   if (opt.progress) bar.finish();
+  if (split) {
+    auto sums = torch::tensor({r.distortion, r.rate, sq_err, iwae_sum}, torch::kFloat64);
+    opt.allreduce_sum({sums, kl_sum, all_mean, all_log_var, all_rate});
+    r.distortion = sums[0].item<double>();
+    r.rate = sums[1].item<double>();
+    sq_err = sums[2].item<double>();
+    iwae_sum = sums[3].item<double>();
+    means = {all_mean};
+    log_vars = {all_log_var};
+    rates = {all_rate};
+  }
   const double n = static_cast<double>(x.count);
   r.distortion /= n;
   r.rate /= n;

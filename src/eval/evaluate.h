@@ -4,6 +4,7 @@
 // KL(q(z) || p(z)), with mean KL = I + marginal KL (Hoffman & Johnson 2016).
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <vector>
 
@@ -19,6 +20,12 @@ struct EvalOptions {
   int64_t mi_images = 10000;    // images used for I(X;Z) (cost grows as N^2)
   bool progress = false;
   uint64_t seed = 1234;
+  // Several processes (the caller's process group, train/distributed.h): rank r scores batches
+  // r, r + world, ...; allreduce_sum sums tensors over the ranks in place, after which every rank
+  // holds the whole result. Each batch is then seeded from (seed, batch), so the Monte-Carlo draws
+  // do not depend on the world size (they differ from one process's single stream).
+  int rank = 0, world = 1;
+  std::function<void(std::vector<torch::Tensor>)> allreduce_sum;
 };
 
 struct EvalResult {
