@@ -5,6 +5,7 @@
 #     an MLP on dynamically binarized digits (per-image randomness) and a two-stack PixelCNN;
 #   - a checkpoint resumes under another world size (2 -> 1 and 1 -> 2) to the same model;
 #   - eval splits its images over 2 processes and rank 0 reports what 1 process finds;
+#   - sweep spreads its βs over 2 processes and rank 0 gathers the rows 1 process computes;
 #   - a rank killed with SIGKILL, or stopped with SIGSTOP, ends the other within its timeout with
 #     one line, exit code 1 and a usable checkpoint;
 #   - a malformed environment or a batch that does not split is a usage error (exit 2).
@@ -80,6 +81,24 @@ print(("distributed: " if ok else "FAIL distributed: ") + "eval over 2 processes
 sys.exit(0 if ok else 1)
 PY
 [ -e "$W/eval2.r1.json" ] && { echo "FAIL distributed: rank 1 of eval wrote a JSON file"; fail=1; }
+
+# sweep over 2 processes: each trains and codes its own βs; rank 0 gathers the same rows as 1 process.
+sw="--data fashion-mnist --model mlp --latent-dim 4 --hidden 32 --limit 128 --epochs 1 --batch-size 32 --seed 2 --threads 1
+    --betas 0.5,2,8 --eval-limit 40 --iwae-samples 5 --calibration 40 --avif-speed 8"
+"$V" sweep --out "$W/sweep1" $sw >"$W/sweep1.log" 2>&1 || { echo "FAIL sweep, 1 process: $(tail -1 "$W/sweep1.log")"; fail=1; }
+next_port
+for r in 0 1; do RANK=$r WORLD_SIZE=2 MASTER_PORT=$port "$V" sweep --out "$W/sweep2" $sw >"$W/sweep2.r$r.log" 2>&1 & done
+wait
+python3 - "$W/sweep1/results.json" "$W/sweep2/results.json" <<'PY' || fail=1
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+keys = ("beta", "rate_nats", "bits_per_pixel", "iwae_nll_nats", "psnr_db")
+rows = lambda r: [tuple(m[k] for k in keys) for m in r["models"]]
+ok = rows(a) == rows(b) and len(rows(a)) == 3
+print(("distributed: " if ok else "FAIL distributed: ") + "sweep over 2 processes: %d rows as 1 process computes them" % len(rows(b)))
+sys.exit(0 if ok else 1)
+PY
+grep -q "^results:" "$W/sweep2.r1.log" && { echo "FAIL distributed: rank 1 of sweep reported"; fail=1; }
 
 # Faults: the surviving rank ends within its timeout, with one line, and the checkpoint loads.
 fault() {  # SIGNAL

@@ -2,11 +2,13 @@
 // and WebP on the same test images (experiments/sweep.h); prints the checks and the table, draws
 // the figure.
 #include <cstdio>
+#include <cstdlib>
 
 #include "apps/commands.h"
 #include "apps/train_flags.h"
 #include "experiments/rd_plot.h"
 #include "experiments/sweep.h"
+#include "train/distributed.h"
 #include "util/threads.h"
 
 namespace vlae {
@@ -19,6 +21,7 @@ struct SweepFlags {
   int search_passes = 1, avif_speed = 0;
   bool rec = false;
   double rec_block_nats = 8.0;
+  int64_t peer_timeout_s = 86400;
 };
 
 void sweep(const SweepFlags& f) {
@@ -35,7 +38,16 @@ void sweep(const SweepFlags& f) {
   o.avif_speed = f.avif_speed;
   o.rec = f.rec;
   o.rec_block_nats = f.rec_block_nats;
-  const SweepResults r = run_sweep(o);
+  o.peer_timeout_s = f.peer_timeout_s;
+  SweepResults r;
+  try {
+    r = run_sweep(o);
+  } catch (const PeerError& e) {
+    std::fprintf(stderr, "vlae: error: sweep: %s\n", e.what());
+    std::fflush(stderr);
+    std::_Exit(1);  // the process group's threads may still wait on the dead peer
+  }
+  if (!r.complete) return;  // a rank other than 0: rank 0 reports
   print_claims(r.checks);
   std::printf("\n%6s %9s %11s %10s %9s %8s %8s %7s %6s %7s\n", "beta", "KL nats", "distortion", "IWAE NLL", "bpp",
               "KL bpp", "act/KL", "PSNR", "SSIM", "active");
@@ -63,6 +75,9 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_option("--iwae-samples", f->iwae_samples, "importance samples for the IWAE NLL");
   cmd->add_option("--calibration", f->calibration, "training images used to choose each lossy grid");
   cmd->add_option("--search-passes", f->search_passes, "passes of the lossy codec's encoder-side search (default 1)");
+  cmd->add_option("--peer-timeout", f->peer_timeout_s,
+                  "several processes (torchrun): seconds a rank waits for the others' models (default 86400)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--avif-speed", f->avif_speed, "the AVIF baseline's encoder speed: 0 (default, strongest) .. 10");
   cmd->add_flag("--rec", f->rec, "also code each beta's test images by relative-entropy coding (slow: exp(block KL) candidates)");
   cmd->add_option("--rec-block-nats", f->rec_block_nats, "with --rec: mean KL per block of latent dimensions (nats)");

@@ -25,6 +25,11 @@ struct SweepOptions {
   int avif_speed = 0;  // the AVIF baseline's encoder speed (0: slowest, strongest)
   bool rec = false;    // also code every beta's test images by relative-entropy coding (slow)
   double rec_block_nats = 8.0;
+  // Under a launcher (RANK, WORLD_SIZE, ...: train/distributed.h), rank r trains, evaluates and
+  // codes the βs r, r + world, ... (each model on one process); rank 0 gathers the rows through
+  // the sweep directory (which every rank must see: one machine, or a shared file system), then
+  // computes the baselines and the figure. A rank waits this long for the others.
+  int64_t peer_timeout_s = 86400;
 };
 
 // The relative-entropy code of a beta's test images (SweepOptions::rec), per image and pixel.
@@ -57,6 +62,7 @@ struct SweepResults {
   std::vector<SweepRow> models;  // by β, ascending
   std::vector<LossyPoint> baselines;
   std::vector<Claim> checks;
+  bool complete = true;  // false on ranks other than 0 of a distributed sweep: nothing to report
 };
 
 nlohmann::json to_json(const LossyPoint& p);

@@ -85,10 +85,11 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
       throw InputError("--batch-size " + std::to_string(batch) + " must be a multiple of the " + std::to_string(world) +
                        " processes (each trains on an equal shard of every batch)");
   };
-  check_batch(cfg.train.batch_size, Distributed::world_from_environment());  // before any rendezvous
+  if (opt.data_parallel) check_batch(cfg.train.batch_size, Distributed::world_from_environment());  // before any rendezvous
   // Several processes (RANK, WORLD_SIZE, ... from a launcher): rank 0 owns the run directory,
   // every rank trains on its shard of each global batch (distributed.h).
-  const auto dist = Distributed::from_environment(std::chrono::seconds(opt.peer_timeout_s), device);
+  const auto dist = opt.data_parallel ? Distributed::from_environment(std::chrono::seconds(opt.peer_timeout_s), device)
+                                      : nullptr;
   const int rank = dist ? dist->rank() : 0, world = dist ? dist->world() : 1;
   const bool writer = rank == 0;
   bool existing = writer && has_checkpoint(dir);

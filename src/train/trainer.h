@@ -13,6 +13,7 @@ struct TrainOptions {
   bool progress = true;
   std::string device = "cpu";
   int64_t peer_timeout_s = 300;  // several processes: a collective waits this long for the others
+  bool data_parallel = true;     // false: ignore a launcher's variables (a sweep spreading its models)
 };
 
 // Trains `cfg` in `dir` (created if needed). Model height/width and likelihood come from the data.
