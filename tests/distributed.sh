@@ -5,7 +5,7 @@
 #     an MLP on dynamically binarized digits (per-image randomness) and a two-stack PixelCNN;
 #   - a checkpoint resumes under another world size (2 -> 1 and 1 -> 2) to the same model;
 #   - eval splits its images over 2 processes and rank 0 reports what 1 process finds;
-#   - sweep spreads its βs over 2 processes and rank 0 gathers the rows 1 process computes;
+#   - sweep and study spread their models over 2 processes; rank 0 gathers the rows 1 process computes;
 #   - a rank killed with SIGKILL, or stopped with SIGSTOP, ends the other within its timeout with
 #     one line, exit code 1 and a usable checkpoint;
 #   - a malformed environment or a batch that does not split is a usage error (exit 2).
@@ -99,6 +99,23 @@ print(("distributed: " if ok else "FAIL distributed: ") + "sweep over 2 processe
 sys.exit(0 if ok else 1)
 PY
 grep -q "^results:" "$W/sweep2.r1.log" && { echo "FAIL distributed: rank 1 of sweep reported"; fail=1; }
+
+# study over 2 processes: the same rows as 1 process.
+st="--data mnist --binarize dynamic --models factorized,pixelcnn-delta,vlae --epochs 1 --limit 200 --eval-limit 20
+    --code-limit 3 --iwae-samples 3 --latent-dim 4 --pixel-channels 8 --flow-hidden 16 --figure-images 4 --threads 1"
+"$V" study collapse --out "$W/study1" $st >"$W/study1.log" 2>&1 || { echo "FAIL study, 1 process: $(tail -1 "$W/study1.log")"; fail=1; }
+next_port
+for r in 0 1; do RANK=$r WORLD_SIZE=2 MASTER_PORT=$port "$V" study collapse --out "$W/study2" $st >"$W/study2.r$r.log" 2>&1 & done
+wait
+python3 - "$W/study1/results.json" "$W/study2/results.json" <<'PY' || fail=1
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+keys = ("name", "rate_nats", "distortion_nats", "iwae_nll_nats", "active_units")
+rows = lambda r: [tuple(m[k] for k in keys) for m in r["models"]]
+ok = rows(a) == rows(b) and len(rows(a)) == 3
+print(("distributed: " if ok else "FAIL distributed: ") + "study over 2 processes: %d rows as 1 process computes them" % len(rows(b)))
+sys.exit(0 if ok else 1)
+PY
 
 # Faults: the surviving rank ends within its timeout, with one line, and the checkpoint loads.
 fault() {  # SIGNAL

@@ -2,10 +2,12 @@
 // the checks and the table.
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "apps/commands.h"
 #include "apps/train_flags.h"
 #include "experiments/study.h"
+#include "train/distributed.h"
 #include "util/threads.h"
 
 namespace vlae {
@@ -22,7 +24,15 @@ void study(const StudyFlags& f) {
   StudyOptions o = f.study;
   o.base = run_config_from(f.run);
   o.device = f.run.device;
-  const StudyResults r = run_study(o);
+  StudyResults r;
+  try {
+    r = run_study(o);
+  } catch (const PeerError& e) {
+    std::fprintf(stderr, "vlae: error: study: %s\n", e.what());
+    std::fflush(stderr);
+    std::_Exit(1);  // the process group's threads may still wait on the dead peer
+  }
+  if (!r.complete) return;  // a rank other than 0: rank 0 reports
   print_claims(r.checks);
   std::printf("\n%-18s %9s %11s %10s %10s %6s %7s %10s\n", "model", "KL nats", "distortion", "-ELBO bpd", "IWAE NLL",
               "active", "I(X;Z)", "lossless");
@@ -43,6 +53,9 @@ void add_study_command(CLI::App& app) {
   add_training_flags(*cmd, f->run, true);
   StudyOptions& o = f->study;
   cmd->add_option("--out", o.out, "study directory (one run per model; finished ones are reused)")->required();
+  cmd->add_option("--peer-timeout", o.peer_timeout_s,
+                  "several processes (torchrun): seconds a rank waits for the others' models (default 86400)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--models", o.models,
                   "comma-separated: factorized, pixelcnn, pixelcnn-vh, pixelcnn-anneal, pixelcnn-freebits, pixelcnn-delta, "
                   "pixelcnn-ar1, vlae, vlae-vh, vlae-vh-freebits, vlae-iaf");

@@ -12,6 +12,7 @@
 #include "eval/evaluate.h"
 #include "eval/generate.h"
 #include "model/prior.h"
+#include "train/distributed.h"
 #include "train/trainer.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -311,7 +312,11 @@ StudyResults run_study(const StudyOptions& o) {
   res.eval_images = test.count;
   res.lossless_images = coded.count;
   res.iwae_samples = o.iwae_samples;
-  for (const auto& sm : models) {
+  const auto dist = Distributed::from_environment(std::chrono::seconds(o.peer_timeout_s), parse_device(o.device));
+  const int rank = dist ? dist->rank() : 0, world = dist ? dist->world() : 1;
+  for (size_t index = 0; index < models.size(); ++index) {
+    const auto& sm = models[index];
+    if (static_cast<int>(index % world) != rank) continue;  // another rank's model
     const std::string dir = o.out + "/" + sm.name;
     std::fprintf(stderr, "study: %s -> %s\n", sm.name.c_str(), dir.c_str());
     RunConfig cfg = sm.config;
@@ -319,6 +324,7 @@ StudyResults run_study(const StudyOptions& o) {
     TrainOptions topt;
     topt.resume = true;
     topt.device = o.device;
+    topt.data_parallel = false;  // the study spreads its models, not their batches
     const int64_t ran = train(dir, cfg, topt);
     // A model evaluated before with these settings and not trained since is reused, so adding a
     // model to a study costs only that model. Its row is kept in its own folder (DIR/NAME/study.json),
@@ -388,6 +394,16 @@ StudyResults run_study(const StudyOptions& o) {
     draw_figures(run.model, test, dir, o.figure_images, m);
     write_file_atomic(dir + "/study.json", to_json(m).dump(2) + "\n");
     res.models.push_back(m);
+  }
+  if (dist) {
+    dist->barrier();  // every rank's rows are on disk
+    if (rank != 0) {
+      res.complete = false;
+      return res;
+    }
+    res.models.clear();
+    for (const auto& sm : models)
+      res.models.push_back(study_row_from_json(nlohmann::json::parse(read_file(o.out + "/" + sm.name + "/study.json"))));
   }
   res.checks = study_claims(res.models);
 

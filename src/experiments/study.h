@@ -17,6 +17,10 @@ namespace vlae {
 struct StudyOptions {
   RunConfig base;  // data, optimizer, latent size and budget shared by every model
   std::string out, device = "cpu";
+  // Under a launcher (train/distributed.h), rank r trains, evaluates, codes and draws the models
+  // r, r + world, ... of the list (each on one process); rank 0 gathers their rows from
+  // DIR/NAME/study.json (every rank must see DIR) and writes the results. A rank waits this long.
+  int64_t peer_timeout_s = 86400;
   std::string models = "factorized,pixelcnn,pixelcnn-anneal,pixelcnn-freebits,pixelcnn-delta,vlae";
   int64_t eval_limit = 500, iwae_samples = 100, code_limit = 100, figure_images = 8;
   double free_bits = 0.25, delta = 0.1;  // nats per dimension, for the free-bits and δ-VAE models
@@ -56,6 +60,7 @@ struct StudyResults {
   int64_t train_images = 0, epochs = 0, eval_images = 0, lossless_images = 0, iwae_samples = 0;
   std::vector<StudyRow> models;
   std::vector<Claim> checks;
+  bool complete = true;  // false on ranks other than 0 of a distributed study: nothing to report
 };
 
 nlohmann::json to_json(const StudyRow& r);
