@@ -102,7 +102,8 @@ TEST(Serve, BadRequestsGetA4xxWithAJsonError) {
   for (const std::string body : {"not json", "[1,2]", R"({"model": 9, "image": 0})", R"({"model": 0.7, "image": 0})",
                                  R"({"model": "x", "image": 0})", R"({"model": 0, "image": 100000})",
                                  R"({"model": 0, "image": -1})", R"({"model": 0})", R"({"model": 0, "pixels": [1, 2, 3]})",
-                                 R"({"model": 0, "pixels": "abc"})"}) {
+                                 R"({"model": 0, "pixels": "abc"})", R"({"model": 0, "image": 0, "codec": "zip"})",
+                                 R"({"model": 0, "image": 0, "codec": 3})", R"({"model": 0, "image": 0, "sample": "yes"})"}) {
     const auto j = post(c, body, 400);
     EXPECT_TRUE(j.contains("error")) << body;
   }
@@ -120,6 +121,27 @@ TEST(Serve, BadRequestsGetA4xxWithAJsonError) {
   EXPECT_EQ(c.Get("/../CMakeLists.txt")->status, 404);
   EXPECT_EQ(c.Get("/study/x/lossy_code.png")->status, 404);
   EXPECT_GE(c.Delete("/api/models")->status, 400);
+}
+
+// The codec switch: a relative-entropy code of a sample, its bits near the KL, the same answer twice,
+// and a decoder sample of the image's size.
+TEST(Serve, RelativeEntropyCodeAndDecoderSample) {
+  const Demo demo = Demo::load(tiny_sweep(), "");
+  const Images x = demo.request_image({{"image", 3}});
+  const auto grid = demo.reconstruct(demo.models.front(), x, "grid", false);
+  const auto rec = demo.reconstruct(demo.models.front(), x, "rec", true);
+  EXPECT_EQ(rec["codec"], "rec");
+  EXPECT_EQ(grid["codec"], "grid");
+  EXPECT_FALSE(grid.contains("sample"));
+  ASSERT_TRUE(rec.contains("rec"));
+  ASSERT_TRUE(rec.contains("sample"));
+  EXPECT_EQ(rec["sample"].size(), rec["input"].size());
+  EXPECT_NE(rec["reconstruction"], grid["reconstruction"]);
+  EXPECT_EQ(rec, demo.reconstruct(demo.models.front(), x, "rec", true));  // deterministic
+  // Relative-entropy coding costs about the KL plus a few bits per block.
+  const double kl = rec["lossy"]["kl_bits"].get<double>(), bits = rec["lossy"]["coded_bits"].get<double>();
+  EXPECT_LT(bits, 1.6 * kl + 8.0 * (1 + rec["rec"]["blocks"].get<double>())) << bits << " bits for KL " << kl;
+  test::expect_input_error([&] { demo.reconstruct(demo.models.front(), x, "zip", false); }, "codec");
 }
 
 TEST(Serve, ConcurrentRequestsMatchSequentialOnes) {

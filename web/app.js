@@ -2,7 +2,7 @@
 'use strict';
 
 const $ = (id) => document.getElementById(id);
-const state = { info: null, model: 0, source: { kind: 'test', index: 0 }, seq: 0, shown: 0, last: null, drawing: false,
+const state = { info: null, model: 0, codec: 'grid', sample: false, source: { kind: 'test', index: 0 }, seq: 0, shown: 0, last: null, drawing: false,
   movedAt: 0, latencies: [] };  // latencies: slider move -> page updated, ms
 window.vlae = state;  // for the browser tests
 
@@ -144,6 +144,14 @@ function render(r) {
   $('ratio').textContent = fmt(l.compression_ratio, 1);
   $('raw-bits').textContent = l.raw_bits;
   $('kl-bits').textContent = fmt(l.kl_bits, 1);
+  $('over-kl').textContent = fmt(l.coded_bits / Math.max(l.kl_bits, 1e-9), 2);
+  $('codec-note').textContent = r.codec === 'rec'
+    ? `Decoded from the real lossy file: an exact sample of q(z|x) sent by relative-entropy coding (the index of a shared candidate from the prior, ${r.rec.blocks} block${r.rec.blocks === 1 ? "" : "s"}), decoder mean at that sample. Its bits track the KL.`
+    : 'Decoded from the real lossy file: the posterior mean coded on the model\'s grid with rANS, decoded back, decoder mean.';
+  const showSample = Boolean(r.sample);
+  $('sample').hidden = !showSample;
+  $('sample-note').hidden = !showSample;
+  if (showSample) drawPixels($('sample'), r.sample, r.width, r.height);
   $('file-bytes').textContent = l.file_bytes;
   const b = r.bits_back;
   $('gain').textContent = fmt(b.gain_percent, 1);
@@ -159,7 +167,7 @@ function render(r) {
 }
 
 function requestBody() {
-  const body = { model: state.model };
+  const body = { model: state.model, codec: state.codec, sample: state.sample };
   if (state.source.kind === 'test') body.image = state.source.index;
   else body.pixels = state.source.pixels;
   return body;
@@ -267,6 +275,9 @@ async function main() {
   state.model = one >= 0 ? one : 0;
   slider.value = String(state.model);
   slider.addEventListener('input', () => { state.model = Number(slider.value); state.movedAt = performance.now(); update(); });
+  for (const radio of document.querySelectorAll('input[name="codec"]'))
+    radio.addEventListener('change', () => { if (radio.checked) { state.codec = radio.value; update(); } });
+  $('show-sample').addEventListener('change', (e) => { state.sample = e.target.checked; update(); });
   const index = $('image-index');
   index.max = String(info.test_images - 1);
   index.addEventListener('change', () => {

@@ -6,7 +6,9 @@
 #include "coding/bits_back.h"
 #include "coding/container.h"
 #include "data/dataset.h"
+#include "coding/lossy_rec.h"
 #include "data/tensor.h"
+#include "eval/generate.h"
 #include "eval/image_quality.h"  // psnr_db
 #include "model/likelihood.h"
 #include "train/run.h"
@@ -20,6 +22,8 @@ namespace vlae {
 namespace {
 
 constexpr double kLn2 = 0.6931471805599453;
+constexpr int64_t kCalibrationImages = 200;  // training images that set relative-entropy coding's blocks
+constexpr uint64_t kSampleSeed = 7;          // the decoder sample of p(x|z): the same for the same request
 
 std::vector<int> to_vector(const Images& x, int64_t i, double scale = 1.0) {
   std::vector<int> v(static_cast<size_t>(x.dims()));
@@ -53,6 +57,9 @@ Demo Demo::load(const std::string& sweep_dir, const std::string& study_dir) {
       spec.split = "test";
       spec.limit = results.test_images;
       d.test = load_images(spec);
+      spec.split = "train";
+      spec.limit = kCalibrationImages;
+      d.calibration = load_images(spec);
     }
     d.models.push_back(std::move(dm));
   }
@@ -155,7 +162,8 @@ Images Demo::request_image(const nlohmann::json& req) const {
   throw InputError("give \"image\" (a test index) or \"pixels\"");
 }
 
-nlohmann::json Demo::reconstruct(const DemoModel& m, const Images& x) const {
+nlohmann::json Demo::reconstruct(const DemoModel& m, const Images& x, const std::string& codec, bool sample) const {
+  if (codec != "grid" && codec != "rec") throw InputError("\"codec\": expected \"grid\" or \"rec\", got \"" + codec + "\"");
   torch::NoGradGuard no_grad;
   VAE model = m.model;
   const auto& c = model->config;
@@ -173,10 +181,23 @@ nlohmann::json Demo::reconstruct(const DemoModel& m, const Images& x) const {
   const auto z = q.mean + q.std() * eps;
   const double distortion_nats =
       -log_likelihood(c.likelihood, model->decoder->forward(z), xt.expand({64, d})).mean().item<double>();
-  // The real lossy codec: code the posterior, decode it back.
+  // The real lossy codec: code the posterior (its quantized mean, or a sample of it), decode it back.
   LossyReport lr;
-  const std::string bytes = compress_lossy(model, x, m.grid, &lr);
-  const Images recon = decompress_lossy(model, bytes, "request", false);
+  Images recon;
+  std::vector<float> z_sent;
+  nlohmann::json rec_info;
+  if (codec == "grid") {
+    const std::string bytes = compress_lossy(model, x, m.grid, &lr);
+    recon = decompress_lossy(model, bytes, "request", false);
+  } else {
+    RecOptions ro;
+    RecReport rr;
+    const std::string bytes = compress_rec(model, x, calibration, ro, &rr);
+    recon = decompress_rec(model, bytes, "request", false, &z_sent);
+    lr = rr.lossy;
+    rec_info = {{"blocks", rr.blocks}, {"mean_log2_candidates", rr.mean_log2_candidates}, {"exact_share", rr.exact_share},
+                {"sample_nll_nats", rr.lossy.nll_at_code_nats / std::max<int64_t>(1, rr.lossy.images)}};
+  }
   // The codec's report already scores the reconstruction it sends (MSE, PSNR, SSIM on 0..255);
   // the fidelity percentage needs the image's own variance beside it.
   double var = 0, mu = 0;
@@ -195,8 +216,9 @@ nlohmann::json Demo::reconstruct(const DemoModel& m, const Images& x) const {
   std::vector<double> std_v(std.data_ptr<double>(), std.data_ptr<double>() + c.latent_dim);
   std::vector<int> sent(static_cast<size_t>(c.latent_dim));
   for (int64_t j = 0; j < c.latent_dim; ++j) sent[j] = m.grid.step[j] > 0 ? 1 : 0;
-  return {
+  nlohmann::json out = {
       {"beta", m.beta},
+      {"codec", codec},
       {"height", c.height},
       {"width", c.width},
       {"input", to_vector(x, 0, scale)},
@@ -232,6 +254,15 @@ nlohmann::json Demo::reconstruct(const DemoModel& m, const Images& x) const {
         {"gain_percent", 100.0 * st.bits_back / std::max(st.naive_bits(), 1e-9)},
         {"raw_bits", raw_bits}}},
   };
+  if (codec == "rec") out["rec"] = rec_info;
+  if (sample) {
+    // A draw of p(x|z): at the sample the relative-entropy code sent, or for the grid codec at the
+    // posterior mean (its grid cell lies within half a step of it).
+    const torch::Tensor z = codec == "rec" ? torch::from_blob(z_sent.data(), {1, c.latent_dim}).clone() : q.mean;
+    const Images s = decode_latents(model, z, false, kSampleSeed);
+    out["sample"] = to_vector(s, 0, s.binary ? 255.0 : 1.0);
+  }
+  return out;
 }
 
 }  // namespace vlae

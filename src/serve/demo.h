@@ -27,6 +27,7 @@ struct DemoModel {
 struct Demo {
   std::vector<DemoModel> models;  // sorted by β
   Images test;                    // the sweep's test images
+  Images calibration;             // training images: relative-entropy coding's blocks come from them
   nlohmann::json baselines;       // JPEG/WebP points of the sweep
   std::string data;
   std::optional<StudyResults> study;  // the study's results (none when not given)
@@ -40,8 +41,11 @@ struct Demo {
   const DemoModel& pick(const nlohmann::json& which) const;
   const DemoModel& pick_beta(const nlohmann::json& beta) const;
   // One image through one model: posterior, real lossy code and its reconstruction, bits-back costs.
-  // Pure function of (model, image): deterministic, no shared mutable state.
-  nlohmann::json reconstruct(const DemoModel& m, const Images& x) const;
+  // codec: "grid" (the quantized posterior mean) or "rec" (an exact sample of q(z|x) by
+  // relative-entropy coding); sample: also a draw of p(x|z) at the decoded z. Pure function of
+  // its arguments: deterministic, no shared mutable state. Throws InputError for another codec.
+  nlohmann::json reconstruct(const DemoModel& m, const Images& x, const std::string& codec = "grid",
+                             bool sample = false) const;
   // The request's image: {"image": test index} or {"pixels": [D values 0..255]}; throws InputError.
   Images request_image(const nlohmann::json& req) const;
 };

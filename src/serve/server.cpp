@@ -61,7 +61,11 @@ void install_routes(httplib::Server& srv, const Demo& demo, const std::string& w
       // "model": an integer is an index, a float a beta ({"model": 4.0}); or "beta": any number.
       const DemoModel& m = body.contains("beta") ? demo.pick_beta(body["beta"]) : demo.pick(body.value("model", nlohmann::json(0)));
       const Images x = demo.request_image(body);
-      send_json(res, 200, demo.reconstruct(m, x));
+      const auto codec = body.value("codec", nlohmann::json("grid"));
+      const auto sample = body.value("sample", nlohmann::json(false));
+      if (!codec.is_string()) return send_error(res, 400, "\"codec\" must be \"grid\" or \"rec\"");
+      if (!sample.is_boolean()) return send_error(res, 400, "\"sample\" must be true or false");
+      send_json(res, 200, demo.reconstruct(m, x, codec.get<std::string>(), sample.get<bool>()));
     } catch (const InputError& e) {
       send_error(res, 400, e.what());
     }

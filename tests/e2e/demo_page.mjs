@@ -98,13 +98,38 @@ try {
   check(second.gain === a2.bits_back.gain_percent.toFixed(1), `bits-back gain ${second.gain}% = API`);
   check(await page.locator('#rd-current').count() === 1, 'the RD chart marks the current model');
 
-  // Upload an image: it is scaled to the model's size and reconstructed.
-  await page.setInputFiles('#upload', join(here, 'upload.png'));
+  // The codec switch: an exact sample of q(z|x) by relative-entropy coding, and a decoder sample.
+  await page.locator('input[name="codec"][value="rec"]').check();
   await waitReady(second.seq + 1);
+  const rec = await snapshot();
+  await page.locator('#show-sample').check();
+  await waitReady(rec.seq + 1);
+  const withSample = await snapshot();
+  await page.screenshot({ path: join(out, '3-rec-and-sample.png'), fullPage: true });
+  const ar = await api({ model: rec.model, image: 0, codec: 'rec', sample: true });
+  check(ar.codec === 'rec' && ar.rec && ar.rec.blocks >= 0, 'the API codes by relative-entropy coding when asked');
+  check(rec.bits === ar.lossy.coded_bits.toFixed(1), `rec: displayed bits ${rec.bits} = API ${ar.lossy.coded_bits.toFixed(1)}`);
+  check(rec.bits !== second.bits, `rec's bits differ from the grid's (${second.bits} -> ${rec.bits})`);
+  check(rec.recon !== second.recon, 'rec: the reconstruction is the decoder mean at a sample, not at the grid point');
+  check((await page.locator('#codec-note').textContent()).includes('relative-entropy'), 'the note names relative-entropy coding');
+  check(await page.locator('#sample').isVisible(), 'the decoder sample shows when asked');
+  check(Array.isArray(ar.sample) && ar.sample.length === ar.input.length, 'the API returns a decoder sample of the image size');
+  check(withSample.bits === rec.bits, 'asking for a sample does not change the code');
+  const bad = await page.evaluate(async () => (await fetch('/api/reconstruct', { method: 'POST', body: JSON.stringify({ model: 0, image: 0, codec: 'zip' }) })).status);
+  check(bad === 400, `an unknown codec is a 400 (${bad})`);
+  await page.locator('#show-sample').uncheck();
+  await waitReady(withSample.seq + 1);
+  await page.locator('input[name="codec"][value="grid"]').check();
+  await waitReady(withSample.seq + 2);
+
+  // Upload an image: it is scaled to the model's size and reconstructed.
+  const beforeUpload = await snapshot();
+  await page.setInputFiles('#upload', join(here, 'upload.png'));
+  await waitReady(beforeUpload.seq + 1);
   const third = await snapshot();
-  await page.screenshot({ path: join(out, '3-uploaded.png'), fullPage: true });
-  check(third.input !== second.input, 'uploaded image shows as the input');
-  check(third.recon !== second.recon, 'uploaded image gets its own reconstruction');
+  await page.screenshot({ path: join(out, '4-uploaded.png'), fullPage: true });
+  check(third.input !== beforeUpload.input, 'uploaded image shows as the input');
+  check(third.recon !== beforeUpload.recon, 'uploaded image gets its own reconstruction');
   const src = await page.locator('#input-source').textContent();
   check(src.includes('upload.png'), `input label names the upload (${src})`);
   check(errors.length === 0, `no page errors (${errors.join('; ')})`);
