@@ -140,6 +140,87 @@ void Distributed::allreduce_sum(std::vector<torch::Tensor> tensors) {
   });
 }
 
+struct Distributed::OverlappedGradients::State {
+  Distributed::Impl* impl = nullptr;
+  std::vector<torch::Tensor> params;    // reverse registration order
+  std::vector<int> bucket_of;           // per param
+  std::vector<int64_t> offset;          // per param, within its bucket
+  std::vector<torch::Tensor> flat;      // per bucket
+  std::vector<int> total, pending;      // per bucket: params, params not yet arrived
+  std::vector<c10::intrusive_ptr<c10d::Work>> work;  // per bucket, once started
+  size_t next = 0;                      // the next bucket to start
+  void start_ready() {
+    while (next < flat.size() && pending[next] == 0) {
+      std::vector<torch::Tensor> one{flat[next]};
+      work[next] = impl->group->allreduce(one);
+      ++next;
+    }
+  }
+};
+
+Distributed::OverlappedGradients::OverlappedGradients(Distributed& dist, std::vector<torch::Tensor> params)
+    : s_(std::make_shared<State>()) {
+  auto& s = *s_;
+  s.impl = dist.impl_.get();
+  s.params.assign(params.rbegin(), params.rend());
+  int64_t bytes = kBucketBytes;  // start a new bucket at the first parameter
+  std::vector<int64_t> sizes;
+  for (const auto& p : s.params) {
+    const int64_t b = p.numel() * p.element_size();
+    if (bytes + b > kBucketBytes && !(sizes.empty() ? false : sizes.back() == 0)) {
+      sizes.push_back(0);
+      s.total.push_back(0);
+      bytes = 0;
+    }
+    s.bucket_of.push_back(static_cast<int>(sizes.size()) - 1);
+    s.offset.push_back(sizes.back());
+    sizes.back() += p.numel();
+    s.total.back() += 1;
+    bytes += b;
+  }
+  for (size_t i = 0; i < sizes.size(); ++i)
+    s.flat.push_back(torch::zeros({sizes[i]}, s.params.front().options().requires_grad(false)));
+  s.pending = s.total;
+  s.work.resize(sizes.size());
+  std::weak_ptr<State> weak = s_;
+  for (size_t i = 0; i < s.params.size(); ++i) {
+    s.params[i].register_hook([weak, i](torch::Tensor grad) {
+      auto st = weak.lock();
+      if (!st) return;
+      const int b = st->bucket_of[i];
+      st->flat[b].slice(0, st->offset[i], st->offset[i] + grad.numel()).copy_(grad.reshape({-1}));
+      if (--st->pending[b] == 0) st->start_ready();
+    });
+  }
+}
+
+Distributed::OverlappedGradients::~OverlappedGradients() = default;
+
+void Distributed::OverlappedGradients::finish() {
+  auto& s = *s_;
+  s.impl->guarded("gradient all-reduce (another process died or did not answer in time)", [&] {
+    // A parameter without a gradient this step (none in vlae's models) counts as zeros, so every
+    // rank still starts every bucket.
+    for (size_t i = 0; i < s.params.size(); ++i)
+      if (!s.params[i].grad().defined() && s.pending[s.bucket_of[i]] > 0) {
+        s.flat[s.bucket_of[i]].slice(0, s.offset[i], s.offset[i] + s.params[i].numel()).zero_();
+        if (--s.pending[s.bucket_of[i]] == 0) s.start_ready();
+      }
+    for (auto& w : s.work) w->wait();
+    for (size_t i = 0; i < s.params.size(); ++i) {
+      auto& p = s.params[i];
+      const auto sum = s.flat[s.bucket_of[i]].slice(0, s.offset[i], s.offset[i] + p.numel()).view_as(p);
+      if (p.grad().defined())
+        p.mutable_grad().copy_(sum);
+      else
+        p.mutable_grad() = sum.clone();
+    }
+  });
+  s.pending = s.total;
+  s.next = 0;
+  for (auto& w : s.work) w.reset();
+}
+
 void Distributed::barrier() {
   impl_->guarded("barrier (another process died or did not answer in time)", [&] { impl_->group->barrier()->wait(); });
 }

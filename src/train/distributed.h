@@ -41,6 +41,22 @@ class Distributed {
   // Rank 0's bytes under `key` on every rank (through the store: configs, checkpoints).
   std::string share(const std::string& key, const std::string& bytes_on_rank0);
 
+  // Gradient all-reduce overlapped with the backward pass (as PyTorch's DDP does): `params` are
+  // split into buckets of about 4 MiB in reverse order (backward produces the last layers' gradients
+  // first); a hook on each parameter copies its gradient into its bucket, and a full bucket is
+  // all-reduced asynchronously while backward goes on. Buckets start strictly in order, so every
+  // rank issues the same collectives in the same order. finish() waits for them and writes the
+  // sums into the parameters' .grad. One per model, for the whole training run.
+  class OverlappedGradients {
+   public:
+    OverlappedGradients(Distributed& dist, std::vector<torch::Tensor> params);
+    ~OverlappedGradients();
+    void finish();  // after backward: every gradient is the sum over ranks
+   private:
+    struct State;
+    std::shared_ptr<State> s_;
+  };
+
  private:
   Distributed() = default;
   struct Impl;

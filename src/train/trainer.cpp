@@ -3,6 +3,7 @@
 #include <torch/cuda.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -58,14 +59,6 @@ void append_line(const std::string& path, const std::string& line) {
 std::string file_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-// The gradients every rank all-reduces, in registration order (the same on every rank).
-std::vector<torch::Tensor> gradients(VAE& model) {
-  std::vector<torch::Tensor> g;
-  for (auto& p : model->parameters())
-    if (p.grad().defined()) g.push_back(p.mutable_grad());
-  return g;
 }
 
 // Rank 0's parameters and buffers (masks included) on every rank.
@@ -153,6 +146,12 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
   const double bits = 1.0 / (train_x.dims() * std::log(2.0));
   const int64_t start_epoch = epoch;
   const bool progress = opt.progress && writer;
+  // Gradients are summed over ranks while backward runs (distributed.h); VLAE_GRAD_OVERLAP=0 sums
+  // them after it instead (the same model; bench/distributed_throughput.sh compares the two).
+  const char* overlap_env = std::getenv("VLAE_GRAD_OVERLAP");
+  const bool overlap = !(overlap_env && std::string(overlap_env) == "0");
+  std::unique_ptr<Distributed::OverlappedGradients> reducer;
+  if (dist && overlap) reducer = std::make_unique<Distributed::OverlappedGradients>(*dist, model->parameters());
 
   for (; epoch < cfg.train.epochs; ++epoch) {
     torch::manual_seed(epoch_seed(cfg.train.seed, epoch));
@@ -175,7 +174,14 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
       release_gradients(adam);
       // The shard's mean over 1/N: summed over ranks, the gradient of the global batch's mean.
       (dist ? loss.loss * (1.0 / world) : loss.loss).backward();
-      if (dist) dist->allreduce_sum(gradients(model));
+      if (reducer) {
+        reducer->finish();
+      } else if (dist) {
+        std::vector<torch::Tensor> grads;
+        for (auto& p : model->parameters())
+          if (p.grad().defined()) grads.push_back(p.mutable_grad());
+        dist->allreduce_sum(grads);
+      }
       fused_adam_step(adam);
       sum_d += loss.distortion.sum().item<double>();
       sum_r += loss.rate.sum().item<double>();
