@@ -90,7 +90,11 @@ std::unique_ptr<Distributed> Distributed::from_environment(std::chrono::seconds 
       throw InputError("--device cuda with several processes needs a LibTorch built with NCCL");
     }
     auto opts = c10d::ProcessGroupGloo::Options::create(timeout);
-    opts->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+    // The interface Gloo uses: GLOO_SOCKET_IFNAME (PyTorch's variable; on several machines, e.g.
+    // eth0, since a Debian hostname may resolve to 127.0.1.1), else the hostname's address.
+    const std::string ifname = env("GLOO_SOCKET_IFNAME");
+    opts->devices.push_back(ifname.empty() ? c10d::ProcessGroupGloo::createDefaultDevice()
+                                           : c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
     d->impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(d->impl_->store, rank, world, opts);
     d->impl_->backend = "gloo";
   });
