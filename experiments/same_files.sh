@@ -5,6 +5,8 @@
 # (lossless, and lossy for the MLPs), and the files and their decodings are compared; a model
 # retrained by NEW from the same seed must give the same file too. Prints one line per check and
 # exits 1 on any difference.
+# OLD and NEW must compute with the same coding arithmetic (coding/container.h): a binary from
+# before the deterministic engine (arithmetic 0) and one after (1) write different files by design.
 # Usage: experiments/same_files.sh OLD_VLAE NEW_VLAE [WORKDIR]
 set -uo pipefail
 OLD="$1"; NEW="$2"; W="${3:-$(mktemp -d)}"

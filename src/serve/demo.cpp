@@ -48,7 +48,11 @@ Demo Demo::load(const std::string& sweep_dir, const std::string& study_dir) {
     dm.model = run.model;
     const std::string coded = sweep_coded_test_file(dm.run);
     if (!fs::exists(coded)) throw InputError(coded + ": missing (rerun the sweep)");
-    dm.grid.step = parse_coded_file(read_file(coded), coded).grid;
+    try {
+      dm.grid.step = parse_coded_file(read_file(coded), coded).grid;
+    } catch (const InputError& e) {
+      throw InputError(std::string(e.what()) + " (rerun `vlae sweep` on " + sweep_dir + " to recode it)");
+    }
     dm.grid.scale = m.grid_scale;
     dm.grid.search_passes = m.search_passes;  // as the sweep coded its test images
     dm.summary = m;
