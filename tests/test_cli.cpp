@@ -111,3 +111,21 @@ TEST(Cli, TrainHonoursSplit) {
   EXPECT_EQ(cfg["data"]["split"], "test");
   EXPECT_EQ(run_cli("train --split valid --out " + dir + "/bad").code, 2);
 }
+
+// vlae export: a run's model without its optimizer, a third of the size, that codes the same file,
+// never overwrites a folder that holds something, and refuses to resume.
+TEST(Cli, ExportShipsTheModelAlone) {
+  const std::string dir = test::temp_dir("cli_export"), run = test::tiny_run(false);
+  const auto e = run_cli("export --run " + run + " --out " + dir + "/model");
+  ASSERT_EQ(e.code, 0) << e.output;
+  EXPECT_LT(std::filesystem::file_size(dir + "/model/checkpoint.pt"),
+            std::filesystem::file_size(run + "/checkpoint.pt") / 2);
+  for (const std::string r : {run, dir + "/model"}) {
+    const auto c = run_cli("compress --run " + r + " --limit 12 -o " + dir + "/" + std::to_string(r.size()) + ".vlae");
+    ASSERT_EQ(c.code, 0) << c.output;
+  }
+  EXPECT_EQ(read_file(dir + "/" + std::to_string(run.size()) + ".vlae"),
+            read_file(dir + "/" + std::to_string((dir + "/model").size()) + ".vlae"));
+  expect_usage_error("export --run " + run + " --out " + dir + "/model", "not an empty folder");
+  expect_usage_error("train --data fashion-mnist --limit 64 --epochs 2 --resume --out " + dir + "/model", "weights only");
+}

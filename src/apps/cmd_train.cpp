@@ -38,6 +38,17 @@ void run_train(const TrainCommandFlags& f) {
 }
 }  // namespace
 
+void add_export_command(CLI::App& app) {
+  auto run = std::make_shared<std::string>(), out = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("export", "Copy a run's model without its optimizer state (to ship it)");
+  cmd->add_option("--run", *run, "the run directory to export")->required();
+  cmd->add_option("--out", *out, "the new model directory (must not exist, or be empty)")->required();
+  cmd->callback([run, out] {
+    export_run(*run, *out);
+    std::printf("exported: %s (vlae compress --run %s ...)\n", out->c_str(), out->c_str());
+  });
+}
+
 void add_train_command(CLI::App& app) {
   auto f = std::make_shared<TrainCommandFlags>();
   auto* cmd = app.add_subcommand("train", "Train a VAE: loss = distortion + beta * rate");

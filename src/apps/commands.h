@@ -10,6 +10,7 @@
 namespace vlae {
 
 void add_train_command(CLI::App& app);
+void add_export_command(CLI::App& app);  // in cmd_train.cpp
 void add_eval_command(CLI::App& app);
 void add_compress_commands(CLI::App& app);
 void add_baselines_command(CLI::App& app);

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every command");
   vlae::add_train_command(app);
+  vlae::add_export_command(app);
   vlae::add_eval_command(app);
   vlae::add_compress_commands(app);
   vlae::add_baselines_command(app);

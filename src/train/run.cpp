@@ -83,7 +83,8 @@ std::pair<int64_t, int64_t> load_checkpoint(std::istream& in, const std::string&
     model->load(ar);
     if (opt) {
       torch::serialize::InputArchive opt_ar;
-      ar.read("optimizer", opt_ar);
+      if (!ar.try_read("optimizer", opt_ar))
+        throw InputError(path + ": holds weights only (an exported model, vlae export): it cannot be resumed");
       opt->load(opt_ar);
     }
     torch::Tensor epoch, step;
@@ -95,6 +96,29 @@ std::pair<int64_t, int64_t> load_checkpoint(std::istream& in, const std::string&
     msg = msg.substr(0, msg.find('\n'));
     throw InputError(path + ": unreadable or from a different model configuration (" + msg + ")");
   }
+}
+
+void export_run(const std::string& run_dir, const std::string& out_dir) {
+  LoadedRun run = load_run(run_dir);
+  if (fs::exists(out_dir) && !(fs::is_directory(out_dir) && fs::is_empty(out_dir)))
+    throw InputError("--out: " + out_dir + " exists and is not an empty folder (vlae never overwrites a model)");
+  int64_t step = 0;
+  {
+    torch::serialize::InputArchive ar;
+    ar.load_from(checkpoint_path(run_dir));
+    torch::Tensor s;
+    ar.read("step", s);
+    step = s.item<int64_t>();
+  }
+  fs::create_directories(out_dir);
+  save_run_config(out_dir, run.config);
+  torch::serialize::OutputArchive ar;
+  run.model->save(ar);
+  ar.write("epoch", torch::tensor(run.epoch, torch::kInt64));
+  ar.write("step", torch::tensor(step, torch::kInt64));
+  write_atomic_with(checkpoint_path(out_dir), [&](const std::string& tmp) { ar.save_to(tmp); });
+  const std::string metrics = run_dir + "/metrics.jsonl";
+  if (fs::exists(metrics)) write_file_atomic(out_dir + "/metrics.jsonl", read_file(metrics));
 }
 
 LoadedRun load_run(const std::string& dir, const torch::Device& device) {
