@@ -67,13 +67,7 @@ void run_eval(const EvalFlags& f) {
   }
   opt.progress = !dist || dist->rank() == 0;
   EvalResult r;
-  try {
-    r = evaluate(run.model, x, opt);
-  } catch (const PeerError& e) {
-    std::fprintf(stderr, "vlae: error: eval: %s\n", e.what());
-    std::fflush(stderr);
-    std::_Exit(1);  // the process group's threads may still wait on the dead peer
-  }
+  run_with_peers("eval", [&] { r = evaluate(run.model, x, opt); });
   if (dist && dist->rank() != 0) return;
   print_eval(r);
   nlohmann::json j = to_json(r);

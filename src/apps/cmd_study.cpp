@@ -2,12 +2,10 @@
 // the checks and the table.
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 
 #include "apps/commands.h"
 #include "apps/train_flags.h"
 #include "experiments/study.h"
-#include "train/distributed.h"
 #include "util/threads.h"
 
 namespace vlae {
@@ -25,13 +23,7 @@ void study(const StudyFlags& f) {
   o.base = run_config_from(f.run);
   o.device = f.run.device;
   StudyResults r;
-  try {
-    r = run_study(o);
-  } catch (const PeerError& e) {
-    std::fprintf(stderr, "vlae: error: study: %s\n", e.what());
-    std::fflush(stderr);
-    std::_Exit(1);  // the process group's threads may still wait on the dead peer
-  }
+  run_with_peers("study", [&] { r = run_study(o); });
   if (!r.complete) return;  // a rank other than 0: rank 0 reports
   print_claims(r.checks);
   std::printf("\n%-18s %9s %11s %10s %10s %6s %7s %10s\n", "model", "KL nats", "distortion", "-ELBO bpd", "IWAE NLL",

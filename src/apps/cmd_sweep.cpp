@@ -2,13 +2,11 @@
 // and WebP on the same test images (experiments/sweep.h); prints the checks and the table, draws
 // the figure.
 #include <cstdio>
-#include <cstdlib>
 
 #include "apps/commands.h"
 #include "apps/train_flags.h"
 #include "experiments/rd_plot.h"
 #include "experiments/sweep.h"
-#include "train/distributed.h"
 #include "util/threads.h"
 
 namespace vlae {
@@ -40,13 +38,7 @@ void sweep(const SweepFlags& f) {
   o.rec_block_nats = f.rec_block_nats;
   o.peer_timeout_s = f.peer_timeout_s;
   SweepResults r;
-  try {
-    r = run_sweep(o);
-  } catch (const PeerError& e) {
-    std::fprintf(stderr, "vlae: error: sweep: %s\n", e.what());
-    std::fflush(stderr);
-    std::_Exit(1);  // the process group's threads may still wait on the dead peer
-  }
+  run_with_peers("sweep", [&] { r = run_sweep(o); });
   if (!r.complete) return;  // a rank other than 0: rank 0 reports
   print_claims(r.checks);
   std::printf("\n%6s %9s %11s %10s %9s %8s %8s %7s %6s %7s\n", "beta", "KL nats", "distortion", "IWAE NLL", "bpp",

@@ -4,7 +4,6 @@
 #include "apps/commands.h"
 #include "util/threads.h"
 #include "apps/train_flags.h"
-#include "train/distributed.h"
 #include "train/trainer.h"
 
 namespace vlae {
@@ -24,15 +23,8 @@ void run_train(const TrainCommandFlags& f) {
   opt.resume = f.resume;
   opt.device = f.run.device;
   opt.peer_timeout_s = f.peer_timeout_s;
-  try {
-    train(f.out, cfg, opt);
-  } catch (const PeerError& e) {
-    // One line; the checkpoint of the last complete epoch is untouched (writes are atomic).
-    std::fprintf(stderr, "vlae: error: train: %s; the last checkpoint in %s stays usable (--resume)\n", e.what(),
-                 f.out.c_str());
-    std::fflush(stderr);
-    std::_Exit(1);  // the process group's threads may still wait on the dead peer: do not join them
-  }
+  // The checkpoint of the last complete epoch is untouched (writes are atomic).
+  run_with_peers("train", [&] { train(f.out, cfg, opt); }, "; the last checkpoint in " + f.out + " stays usable (--resume)");
   const char* rank = std::getenv("RANK");  // several processes: rank 0 speaks for the job
   if (!rank || std::string(rank) == "0") std::printf("trained: %s (vlae eval --run %s)\n", f.out.c_str(), f.out.c_str());
 }

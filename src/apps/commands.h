@@ -2,6 +2,7 @@
 // usage or input (exit 2) and returns normally on success.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ struct DataFlags {
 };
 void add_data_flags(CLI::App& cmd, DataFlags& f, bool with_binarize = true);
 void write_json_file(const std::string& path, const std::string& json);  // atomic; "" = skip
+// Runs a command's body; when another process of a launcher's job dies or stops answering
+// (PeerError), prints one line "vlae: error: COMMAND: ...HINT" and exits 1 at once, without joining
+// the process group's threads (they may still wait on the dead peer).
+void run_with_peers(const std::string& command, const std::function<void()>& body, const std::string& hint = "");
 // Prints "checks on the trained models:" and "  [holds] claim: detail" (or FAILS) for each.
 void print_claims(const std::vector<Claim>& claims);
 

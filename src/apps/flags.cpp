@@ -1,10 +1,24 @@
-// The command line's shared pieces: the data flags, JSON outputs, and how claims print.
+// The command line's shared pieces: the data flags, JSON outputs, how claims print, and how a
+// command ends when another process of its job is lost.
 #include <cstdio>
+#include <cstdlib>
 
 #include "apps/commands.h"
+#include "train/distributed.h"
 #include "util/atomic_file.h"
 
 namespace vlae {
+
+void run_with_peers(const std::string& command, const std::function<void()>& body, const std::string& hint) {
+  try {
+    body();
+  } catch (const PeerError& e) {
+    std::fprintf(stderr, "vlae: error: %s: %s%s\n", command.c_str(), e.what(), hint.c_str());
+    std::fflush(stderr);
+    std::fflush(stdout);
+    std::_Exit(1);
+  }
+}
 
 void add_data_flags(CLI::App& cmd, DataFlags& f, bool with_binarize) {
   cmd.add_option("--data", f.data, "fashion-mnist | mnist | an IDX file (raw or .gz) | a folder of PNGs");

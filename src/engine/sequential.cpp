@@ -12,6 +12,22 @@ namespace nn = torch::nn;
 
 namespace {
 torch::Tensor cpu_float(const torch::Tensor& t) { return t.detach().to(torch::kCPU, torch::kFloat32).contiguous(); }
+
+// A Conv2d's or ConvTranspose2d's weights and geometry (torch's weight layouts: [out][in][kh][kw],
+// transposed [in][out][kh][kw]).
+Conv2d conv_of(const torch::Tensor& weight, const torch::Tensor& bias, bool transposed,
+               const torch::nn::detail::ConvNdOptions<2>& o) {
+  const auto w = cpu_float(weight), b = cpu_float(bias);
+  Conv2d c(transposed ? w.size(0) : w.size(1), transposed ? w.size(1) : w.size(0), w.size(2), w.size(3), transposed,
+           w.data_ptr<float>(), b.data_ptr<float>(), [](int, int) { return true; });
+  const auto pad = c10::get<torch::ExpandingArray<2>>(o.padding());
+  c.stride = (*o.stride())[0];
+  c.pad_h = (*pad)[0];
+  c.pad_w = (*pad)[1];
+  c.dil_h = (*o.dilation())[0];
+  c.dil_w = (*o.dilation())[1];
+  return c;
+}
 }  // namespace
 
 Batch Batch::flat(int64_t n, int64_t length) {
@@ -38,24 +54,10 @@ Sequential::Sequential(const nn::Sequential& net) {
       op.dense = dense_of(nn::Linear(l));
     } else if (auto c = std::dynamic_pointer_cast<nn::Conv2dImpl>(child)) {
       op.kind = Op::Conv;
-      const auto w = cpu_float(c->weight), b = cpu_float(c->bias);
-      op.conv = Conv2d(w.size(1), w.size(0), w.size(2), w.size(3), false, w.data_ptr<float>(), b.data_ptr<float>(),
-                       [](int, int) { return true; });
-      const auto pad = c10::get<torch::ExpandingArray<2>>(c->options.padding());
-      op.conv.stride = (*c->options.stride())[0];
-      op.conv.pad_h = (*pad)[0];
-      op.conv.pad_w = (*pad)[1];
-      op.conv.dil_h = (*c->options.dilation())[0];
-      op.conv.dil_w = (*c->options.dilation())[1];
+      op.conv = conv_of(c->weight, c->bias, false, c->options);
     } else if (auto t = std::dynamic_pointer_cast<nn::ConvTranspose2dImpl>(child)) {
       op.kind = Op::Conv;
-      const auto w = cpu_float(t->weight), b = cpu_float(t->bias);
-      op.conv = Conv2d(w.size(0), w.size(1), w.size(2), w.size(3), true, w.data_ptr<float>(), b.data_ptr<float>(),
-                       [](int, int) { return true; });
-      const auto pad = c10::get<torch::ExpandingArray<2>>(t->options.padding());
-      op.conv.stride = (*t->options.stride())[0];
-      op.conv.pad_h = (*pad)[0];
-      op.conv.pad_w = (*pad)[1];
+      op.conv = conv_of(t->weight, t->bias, true, t->options);
     } else if (std::dynamic_pointer_cast<nn::ReLUImpl>(child)) {
       op.kind = Op::ReLU;
     } else if (std::dynamic_pointer_cast<nn::FlattenImpl>(child)) {

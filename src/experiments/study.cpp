@@ -11,8 +11,8 @@
 #include "coding/lossless.h"
 #include "eval/evaluate.h"
 #include "eval/generate.h"
+#include "experiments/spread.h"
 #include "model/prior.h"
-#include "train/distributed.h"
 #include "train/trainer.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -312,11 +312,10 @@ StudyResults run_study(const StudyOptions& o) {
   res.eval_images = test.count;
   res.lossless_images = coded.count;
   res.iwae_samples = o.iwae_samples;
-  const auto dist = Distributed::from_environment(std::chrono::seconds(o.peer_timeout_s), parse_device(o.device));
-  const int rank = dist ? dist->rank() : 0, world = dist ? dist->world() : 1;
+  ModelSpread spread(o.peer_timeout_s, o.device);
   for (size_t index = 0; index < models.size(); ++index) {
     const auto& sm = models[index];
-    if (static_cast<int>(index % world) != rank) continue;  // another rank's model
+    if (!spread.mine(index)) continue;  // another rank's model
     const std::string dir = o.out + "/" + sm.name;
     std::fprintf(stderr, "study: %s -> %s\n", sm.name.c_str(), dir.c_str());
     RunConfig cfg = sm.config;
@@ -395,12 +394,11 @@ StudyResults run_study(const StudyOptions& o) {
     write_file_atomic(dir + "/study.json", to_json(m).dump(2) + "\n");
     res.models.push_back(m);
   }
-  if (dist) {
-    dist->barrier();  // every rank's rows are on disk
-    if (rank != 0) {
-      res.complete = false;
-      return res;
-    }
+  if (!spread.gather()) {
+    res.complete = false;
+    return res;
+  }
+  if (spread.active()) {  // every model's row, in the list's order
     res.models.clear();
     for (const auto& sm : models)
       res.models.push_back(study_row_from_json(nlohmann::json::parse(read_file(o.out + "/" + sm.name + "/study.json"))));

@@ -9,7 +9,7 @@
 
 #include "coding/lossy_rec.h"
 #include "eval/evaluate.h"
-#include "train/distributed.h"
+#include "experiments/spread.h"
 #include "train/trainer.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -246,12 +246,11 @@ SweepResults run_sweep(const SweepOptions& o) {
   SweepResults res;
   res.data = test_spec.data;
   res.test_images = test.count;
-  const auto dist = Distributed::from_environment(std::chrono::seconds(o.peer_timeout_s), parse_device(o.device));
-  const int rank = dist ? dist->rank() : 0, world = dist ? dist->world() : 1;
+  ModelSpread spread(o.peer_timeout_s, o.device);
   const auto row_file = [&](double beta) { return sweep_run_dir(o.out, beta) + "/sweep_row.json"; };
   for (size_t i = 0; i < o.betas.size(); ++i) {
     const double beta = o.betas[i];
-    if (static_cast<int>(i % world) != rank) continue;  // another rank's model
+    if (!spread.mine(i)) continue;  // another rank's model
     const std::string dir = sweep_run_dir(o.out, beta);
     std::fprintf(stderr, "sweep: beta = %g -> %s\n", beta, dir.c_str());
     RunConfig cfg = base;
@@ -292,19 +291,17 @@ SweepResults run_sweep(const SweepOptions& o) {
                        rr.lossy.bits / rr.lossy.kl_bits, rr.lossy.nll_at_code_nats / n, rr.lossy.psnr_db, rr.lossy.ssim,
                        n / std::max(1e-9, rr.lossy.seconds)};
     }
-    if (dist)
+    if (spread.active())
       write_file_atomic(row_file(beta), to_json(m).dump());
     else
       res.models.push_back(m);
   }
-  if (dist) {
-    dist->barrier();  // every rank's rows are on disk
-    if (rank != 0) {
-      res.complete = false;
-      return res;
-    }
-    for (double beta : o.betas) res.models.push_back(sweep_row_from_json(nlohmann::json::parse(read_file(row_file(beta)))));
+  if (!spread.gather()) {
+    res.complete = false;
+    return res;
   }
+  if (spread.active())
+    for (double beta : o.betas) res.models.push_back(sweep_row_from_json(nlohmann::json::parse(read_file(row_file(beta)))));
 
   // JPEG, WebP, JPEG XL and AVIF on the same test images, computed once per sweep directory and data.
   const std::string bl_path = o.out + "/baselines_lossy.json";
