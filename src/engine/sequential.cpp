@@ -5,6 +5,9 @@
 #include <torch/nn/modules/linear.h>
 
 #include <stdexcept>
+#include <variant>
+
+#include <torch/version.h>
 
 namespace vlae::engine {
 
@@ -20,7 +23,11 @@ Conv2d conv_of(const torch::Tensor& weight, const torch::Tensor& bias, bool tran
   const auto w = cpu_float(weight), b = cpu_float(bias);
   Conv2d c(transposed ? w.size(0) : w.size(1), transposed ? w.size(1) : w.size(0), w.size(2), w.size(3), transposed,
            w.data_ptr<float>(), b.data_ptr<float>(), [](int, int) { return true; });
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+  const auto pad = std::get<torch::ExpandingArray<2>>(o.padding());  // std::variant from LibTorch 2.1 on
+#else
   const auto pad = c10::get<torch::ExpandingArray<2>>(o.padding());
+#endif
   c.stride = (*o.stride())[0];
   c.pad_h = (*pad)[0];
   c.pad_w = (*pad)[1];

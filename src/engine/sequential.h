@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/linear.h>
 
 #include "engine/conv.h"
 #include "engine/dense.h"

@@ -1,13 +1,15 @@
 #include "train/distributed.h"
 
-#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
-
 #include <algorithm>
 #include <cstdlib>
 
 #include "util/error.h"
+
+#if VLAE_HAVE_C10D_GLOO  // CMake checks that this LibTorch's c10d Gloo group compiles and links
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#endif
 
 namespace vlae {
 
@@ -31,6 +33,7 @@ int env_int(const char* name, int fallback) {
   }
 }
 
+#if VLAE_HAVE_C10D_GLOO
 // Buckets of at most this many bytes are flattened into one collective.
 constexpr int64_t kBucketBytes = 4 << 20;
 
@@ -57,7 +60,6 @@ struct Distributed::Impl {
   }
 };
 
-int Distributed::world_from_environment() { return std::max(1, env_int("WORLD_SIZE", 1)); }
 
 std::unique_ptr<Distributed> Distributed::from_environment(std::chrono::seconds timeout, const torch::Device& device) {
   const int world = env_int("WORLD_SIZE", 1);
@@ -242,5 +244,33 @@ std::string Distributed::share(const std::string& key, const std::string& bytes_
   });
   return out;
 }
+
+#else  // no c10d Gloo in this LibTorch: one process only
+
+}  // namespace
+
+struct Distributed::Impl {};
+struct Distributed::OverlappedGradients::State {};
+
+std::unique_ptr<Distributed> Distributed::from_environment(std::chrono::seconds, const torch::Device&) {
+  if (env_int("WORLD_SIZE", 1) <= 1) return nullptr;
+  throw InputError("environment: WORLD_SIZE > 1, but this vlae was built without c10d's Gloo process group "
+                   "(its LibTorch has none, or no gloo headers: Debian's libgloo-dev)");
+}
+Distributed::~Distributed() = default;
+std::string Distributed::backend() const { return "none"; }
+void Distributed::broadcast(std::vector<torch::Tensor>) { throw std::logic_error("no process group"); }
+void Distributed::allreduce_sum(std::vector<torch::Tensor>) { throw std::logic_error("no process group"); }
+void Distributed::barrier() { throw std::logic_error("no process group"); }
+std::string Distributed::share(const std::string&, const std::string&) { throw std::logic_error("no process group"); }
+Distributed::OverlappedGradients::OverlappedGradients(Distributed&, std::vector<torch::Tensor>) {
+  throw std::logic_error("no process group");
+}
+Distributed::OverlappedGradients::~OverlappedGradients() = default;
+void Distributed::OverlappedGradients::finish() {}
+
+#endif
+
+int Distributed::world_from_environment() { return std::max(1, env_int("WORLD_SIZE", 1)); }
 
 }  // namespace vlae
