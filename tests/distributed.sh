@@ -27,6 +27,18 @@ two() {  # OUT FLAGS...: two processes launched by hand
   done
   wait
 }
+same_rows() {  # A B N WHAT KEYS...: results.json of A and B hold the same N model rows in those keys
+  local a=$1 b=$2 n=$3 what=$4; shift 4
+  python3 - "$a" "$b" "$n" "$what" "$@" <<'PY' || fail=1
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+keys = sys.argv[5:]
+rows = lambda r: [tuple(m[k] for k in keys) for m in r["models"]]
+ok = rows(a) == rows(b) and len(rows(a)) == int(sys.argv[3])
+print(("distributed: " if ok else "FAIL distributed: ") + "%s: %d rows as 1 process computes them" % (sys.argv[4], len(rows(b))))
+sys.exit(0 if ok else 1)
+PY
+}
 same() {  # A B WHAT: metrics.jsonl of A and B agree to 1e-5 relative
   python3 - "$1/metrics.jsonl" "$2/metrics.jsonl" "$3" <<'PY' || fail=1
 import json, sys
@@ -89,15 +101,7 @@ sw="--data fashion-mnist --model mlp --latent-dim 4 --hidden 32 --limit 128 --ep
 next_port
 for r in 0 1; do RANK=$r WORLD_SIZE=2 MASTER_PORT=$port "$V" sweep --out "$W/sweep2" $sw >"$W/sweep2.r$r.log" 2>&1 & done
 wait
-python3 - "$W/sweep1/results.json" "$W/sweep2/results.json" <<'PY' || fail=1
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-keys = ("beta", "rate_nats", "bits_per_pixel", "iwae_nll_nats", "psnr_db")
-rows = lambda r: [tuple(m[k] for k in keys) for m in r["models"]]
-ok = rows(a) == rows(b) and len(rows(a)) == 3
-print(("distributed: " if ok else "FAIL distributed: ") + "sweep over 2 processes: %d rows as 1 process computes them" % len(rows(b)))
-sys.exit(0 if ok else 1)
-PY
+same_rows "$W/sweep1/results.json" "$W/sweep2/results.json" 3 "sweep over 2 processes" beta rate_nats bits_per_pixel iwae_nll_nats psnr_db
 grep -q "^results:" "$W/sweep2.r1.log" && { echo "FAIL distributed: rank 1 of sweep reported"; fail=1; }
 
 # study over 2 processes: the same rows as 1 process.
@@ -107,15 +111,7 @@ st="--data mnist --binarize dynamic --models factorized,pixelcnn-delta,vlae --ep
 next_port
 for r in 0 1; do RANK=$r WORLD_SIZE=2 MASTER_PORT=$port "$V" study collapse --out "$W/study2" $st >"$W/study2.r$r.log" 2>&1 & done
 wait
-python3 - "$W/study1/results.json" "$W/study2/results.json" <<'PY' || fail=1
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-keys = ("name", "rate_nats", "distortion_nats", "iwae_nll_nats", "active_units")
-rows = lambda r: [tuple(m[k] for k in keys) for m in r["models"]]
-ok = rows(a) == rows(b) and len(rows(a)) == 3
-print(("distributed: " if ok else "FAIL distributed: ") + "study over 2 processes: %d rows as 1 process computes them" % len(rows(b)))
-sys.exit(0 if ok else 1)
-PY
+same_rows "$W/study1/results.json" "$W/study2/results.json" 3 "study over 2 processes" name rate_nats distortion_nats iwae_nll_nats active_units
 
 # Faults: the surviving rank ends within its timeout, with one line, and the checkpoint loads.
 fault() {  # SIGNAL

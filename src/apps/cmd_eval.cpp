@@ -86,9 +86,7 @@ void add_eval_command(CLI::App& app) {
   add_data_flags(*cmd, f->data, false);
   cmd->add_option("--iwae-samples", f->iwae_samples, "importance samples K for the IWAE NLL (0: skip)");
   cmd->add_option("--json", f->json, "write the results as JSON to this file");
-  cmd->add_option("--peer-timeout", f->peer_timeout_s,
-                  "several processes (torchrun): seconds a rank waits for the others (default 300)")
-      ->check(CLI::PositiveNumber);
+  add_peer_timeout_flag(*cmd, f->peer_timeout_s, "the others");
   cmd->add_option("--threads", f->threads, "CPU threads (default: all cores)");
   cmd->add_option("--device", f->device, "cpu | cuda");
   cmd->add_option("--batch-size", f->batch, "images per forward pass");

@@ -45,9 +45,7 @@ void add_study_command(CLI::App& app) {
   add_training_flags(*cmd, f->run, true);
   StudyOptions& o = f->study;
   cmd->add_option("--out", o.out, "study directory (one run per model; finished ones are reused)")->required();
-  cmd->add_option("--peer-timeout", o.peer_timeout_s,
-                  "several processes (torchrun): seconds a rank waits for the others' models (default 86400)")
-      ->check(CLI::PositiveNumber);
+  add_peer_timeout_flag(*cmd, o.peer_timeout_s, "the others' models");
   cmd->add_option("--models", o.models,
                   "comma-separated: factorized, pixelcnn, pixelcnn-vh, pixelcnn-anneal, pixelcnn-freebits, pixelcnn-delta, "
                   "pixelcnn-ar1, vlae, vlae-vh, vlae-vh-freebits, vlae-iaf");

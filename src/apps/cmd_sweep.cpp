@@ -67,9 +67,7 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_option("--iwae-samples", f->iwae_samples, "importance samples for the IWAE NLL");
   cmd->add_option("--calibration", f->calibration, "training images used to choose each lossy grid");
   cmd->add_option("--search-passes", f->search_passes, "passes of the lossy codec's encoder-side search (default 1)");
-  cmd->add_option("--peer-timeout", f->peer_timeout_s,
-                  "several processes (torchrun): seconds a rank waits for the others' models (default 86400)")
-      ->check(CLI::PositiveNumber);
+  add_peer_timeout_flag(*cmd, f->peer_timeout_s, "the others' models");
   cmd->add_option("--avif-speed", f->avif_speed, "the AVIF baseline's encoder speed: 0 (default, strongest) .. 10");
   cmd->add_flag("--rec", f->rec, "also code each beta's test images by relative-entropy coding (slow: exp(block KL) candidates)");
   cmd->add_option("--rec-block-nats", f->rec_block_nats, "with --rec: mean KL per block of latent dimensions (nats)");

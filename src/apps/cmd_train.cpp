@@ -48,9 +48,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--out", f->out, "run directory (config, checkpoint, metrics.jsonl)")->required();
   cmd->add_option("--test-limit", f->run.test_limit, "test images scored after each epoch (default all)");
   cmd->add_flag("--resume", f->resume, "continue the run in --out from its last checkpoint");
-  cmd->add_option("--peer-timeout", f->peer_timeout_s,
-                  "several processes (torchrun): seconds a rank waits for the others before it stops (default 300)")
-      ->check(CLI::PositiveNumber);
+  add_peer_timeout_flag(*cmd, f->peer_timeout_s, "the others before it stops");
   cmd->callback([f] { run_train(*f); });
 }
 

@@ -29,6 +29,8 @@ void write_json_file(const std::string& path, const std::string& json);  // atom
 // Runs a command's body; when another process of a launcher's job dies or stops answering
 // (PeerError), prints one line "vlae: error: COMMAND: ...HINT" and exits 1 at once, without joining
 // the process group's threads (they may still wait on the dead peer).
+// --peer-timeout SECONDS: how long a process of a launcher's job waits for the others.
+void add_peer_timeout_flag(CLI::App& cmd, int64_t& seconds, const std::string& waits_for);
 void run_with_peers(const std::string& command, const std::function<void()>& body, const std::string& hint = "");
 // Prints "checks on the trained models:" and "  [holds] claim: detail" (or FAILS) for each.
 void print_claims(const std::vector<Claim>& claims);

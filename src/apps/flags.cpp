@@ -9,6 +9,13 @@
 
 namespace vlae {
 
+void add_peer_timeout_flag(CLI::App& cmd, int64_t& seconds, const std::string& waits_for) {
+  cmd.add_option("--peer-timeout", seconds,
+                 "several processes (torchrun): seconds a rank waits for " + waits_for + " (default " +
+                     std::to_string(seconds) + ")")
+      ->check(CLI::PositiveNumber);
+}
+
 void run_with_peers(const std::string& command, const std::function<void()>& body, const std::string& hint) {
   try {
     body();

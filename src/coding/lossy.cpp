@@ -109,7 +109,6 @@ std::vector<uint32_t> quantize(VAE& model, const Images& x, const LatentGrid& gr
   r->images = x.count;
   r->dims = x.dims();
   for (double s : grid.step) r->sent_dims += s > 0;
-  double sq = 0;
   for (int64_t s = 0; s < x.count; s += kBatch) {
     const int64_t b = std::min(kBatch, x.count - s);
     const auto xb = to_tensor(x, s, b);
@@ -137,22 +136,11 @@ std::vector<uint32_t> quantize(VAE& model, const Images& x, const LatentGrid& gr
         }
     const auto params = model->decoder->forward(dequantize(cells, idx, s, b));
     r->nll_at_code_nats += -log_likelihood(model->config.likelihood, params, xb).sum().item<double>();
-    // The reconstruction a decoder will produce, and its fidelity.
-    const Images recon = decoder_mean_images(model, b, b, [&](int64_t, int64_t) { return dequantize(cells, idx, s, b); });
-    for (int64_t i = 0; i < b; ++i) {
-      std::vector<uint8_t> target(x.image(s + i), x.image(s + i) + x.dims());
-      if (x.binary)
-        for (auto& v : target) v = v ? 255 : 0;
-      for (int64_t j = 0; j < x.dims(); ++j) {
-        const double e = static_cast<double>(target[j]) - recon.image(i)[j];
-        sq += e * e;
-      }
-      r->ssim += ssim(target.data(), recon.image(i), x.height, x.width);
-    }
   }
-  r->mse = sq / static_cast<double>(x.count * x.dims());
-  r->psnr_db = psnr_db(r->mse);
-  r->ssim /= static_cast<double>(x.count);
+  // The reconstructions a decoder will produce (one engine for all batches), and their fidelity.
+  score_reconstructions(x, decoder_mean_images(model, x.count, kBatch, [&](int64_t s, int64_t b) {
+                          return dequantize(cells, idx, s, b);
+                        }), r);
   return idx;
 }
 
@@ -361,6 +349,22 @@ Images decompress_lossy(VAE& model, const std::string& bytes, const std::string&
   Images out = decoder_mean_images(model, n, kBatch, [&](int64_t s, int64_t b) { return dequantize(cells, idx, s, b); });
   out.names = std::move(f.names);
   return out;
+}
+
+void score_reconstructions(const Images& x, const Images& recon, LossyReport* r) {
+  double sq = 0, ssim_sum = 0;
+  std::vector<uint8_t> target(static_cast<size_t>(x.dims()));
+  for (int64_t i = 0; i < x.count; ++i) {
+    for (int64_t j = 0; j < x.dims(); ++j) target[j] = x.binary ? (x.image(i)[j] ? 255 : 0) : x.image(i)[j];
+    for (int64_t j = 0; j < x.dims(); ++j) {
+      const double e = static_cast<double>(target[j]) - recon.image(i)[j];
+      sq += e * e;
+    }
+    ssim_sum += ssim(target.data(), recon.image(i), x.height, x.width);
+  }
+  r->mse = sq / static_cast<double>(x.count * x.dims());
+  r->psnr_db = psnr_db(r->mse);
+  r->ssim = ssim_sum / static_cast<double>(x.count);
 }
 
 Images decoder_mean_images(VAE& model, int64_t count, int64_t batch,

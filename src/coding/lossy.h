@@ -72,6 +72,9 @@ std::string compress_lossy(VAE& model, const Images& x, const LatentGrid& grid, 
 // lossy codecs and the file is of that kind, from this model (unless !verify_fingerprint), and of
 // its image and latent sizes.
 struct CodedFile;
+// The fidelity of reconstructions `recon` (8-bit levels) of x on 0..255 (a binary image's pixels as
+// 0 and 255): sets r's mse, psnr_db and ssim (means over the images).
+void score_reconstructions(const Images& x, const Images& recon, LossyReport* r);
 // The receiver's reconstructions: the decoder mean at latents(from, b) ([b, K]) for images in
 // batches of `batch`, as 8-bit levels (a binary model's probabilities * 255).
 Images decoder_mean_images(VAE& model, int64_t count, int64_t batch,

@@ -116,23 +116,12 @@ std::string compress_rec(VAE& model, const Images& x, const Images& calibration,
     for (size_t bl = lambdas.size(); bl-- > 0;) r.lossy.ideal_bits += index_codecs[bl].push(msg, index[i * lambdas.size() + bl]);
   // What the receiver will see: -log p(x | z) at the sample and the decoder mean's fidelity.
   const Images recon = reconstruct(model, z, x.count);
-  double sq = 0;
   for (int64_t s = 0; s < x.count; s += kBatch) {
     const int64_t b = std::min(kBatch, x.count - s);
     const auto zt = torch::from_blob(z.data() + s * k, {b, k}, torch::kFloat32);
     r.lossy.nll_at_code_nats += -log_likelihood(model->config.likelihood, model->decoder->forward(zt), to_tensor(x, s, b)).sum().item<double>();
   }
-  for (int64_t i = 0; i < x.count; ++i) {
-    const uint8_t* a = x.image(i);
-    std::vector<uint8_t> target(a, a + x.dims());
-    if (x.binary)
-      for (auto& v : target) v = v ? 255 : 0;
-    for (int64_t j = 0; j < x.dims(); ++j) sq += (double(target[j]) - recon.image(i)[j]) * (double(target[j]) - recon.image(i)[j]);
-    r.lossy.ssim += ssim(target.data(), recon.image(i), x.height, x.width);
-  }
-  r.lossy.mse = sq / static_cast<double>(x.count * x.dims());
-  r.lossy.psnr_db = psnr_db(r.lossy.mse);
-  r.lossy.ssim /= static_cast<double>(x.count);
+  score_reconstructions(x, recon, &r.lossy);
   double sum_log2 = 0;
   for (double v : r.block_log2_candidates) sum_log2 += v;
   r.mean_log2_candidates = sum_log2 / std::max<size_t>(1, r.block_log2_candidates.size());

@@ -42,7 +42,6 @@ constexpr int64_t kBucketBytes = 4 << 20;
 struct Distributed::Impl {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroup> group;
-  std::string backend;
   std::chrono::seconds timeout;
 
   // Runs f; any failure of c10d becomes one PeerError line naming the step.
@@ -98,14 +97,12 @@ std::unique_ptr<Distributed> Distributed::from_environment(std::chrono::seconds 
     opts->devices.push_back(ifname.empty() ? c10d::ProcessGroupGloo::createDefaultDevice()
                                            : c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
     d->impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(d->impl_->store, rank, world, opts);
-    d->impl_->backend = "gloo";
   });
   return d;
 }
 
 Distributed::~Distributed() = default;
 
-std::string Distributed::backend() const { return impl_->backend; }
 
 void Distributed::broadcast(std::vector<torch::Tensor> tensors) {
   impl_->guarded("broadcast (another process died or did not answer in time)", [&] {
@@ -258,7 +255,6 @@ std::unique_ptr<Distributed> Distributed::from_environment(std::chrono::seconds,
                    "(its LibTorch has none, or no gloo headers: Debian's libgloo-dev)");
 }
 Distributed::~Distributed() = default;
-std::string Distributed::backend() const { return "none"; }
 void Distributed::broadcast(std::vector<torch::Tensor>) { throw std::logic_error("no process group"); }
 void Distributed::allreduce_sum(std::vector<torch::Tensor>) { throw std::logic_error("no process group"); }
 void Distributed::barrier() { throw std::logic_error("no process group"); }

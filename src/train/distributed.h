@@ -31,7 +31,6 @@ class Distributed {
 
   int rank() const { return rank_; }
   int world() const { return world_; }
-  std::string backend() const;
 
   // In place: rank 0's values on every rank.
   void broadcast(std::vector<torch::Tensor> tensors);
