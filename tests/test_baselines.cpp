@@ -16,8 +16,8 @@ using namespace vlae;
 TEST(Baselines, JpegXlAvifAndJbigLosslessDecodeToThePixels) {
   const Images x = test::fashion(2);
   const uint8_t* px = x.image(0);
-  EXPECT_EQ(jpegxl_decode(jpegxl_lossless(px, 28, 28), 28, 28), std::vector<uint8_t>(px, px + 784));
-  EXPECT_EQ(avif_decode(avif_encode(px, 28, 28, kAvifLosslessQuantizer), 28, 28), std::vector<uint8_t>(px, px + 784));
+  EXPECT_EQ(jpegxl_decode(jpegxl_lossless(px, 1, 28, 28), 1, 28, 28), std::vector<uint8_t>(px, px + 784));
+  EXPECT_EQ(avif_decode(avif_encode(px, 1, 28, 28, kAvifLosslessQuantizer), 1, 28, 28), std::vector<uint8_t>(px, px + 784));
   const Images b = test::fashion(2, true);
   const std::string jbg = jbig_encode(b.image(1), 28, 28);
   EXPECT_EQ(jbig_decode(jbg, 28, 28), std::vector<uint8_t>(b.image(1), b.image(1) + 784));
@@ -29,8 +29,8 @@ TEST(Baselines, JpegXlAvifAndJbigLosslessDecodeToThePixels) {
 TEST(Baselines, JpegXlAndAvifLossyTradeRateForDistortion) {
   const Images x = test::fashion(1);
   std::vector<uint8_t> fine, coarse;
-  const size_t jxl_fine = jpegxl_roundtrip(x.image(0), 28, 28, 2, &fine);
-  const size_t jxl_coarse = jpegxl_roundtrip(x.image(0), 28, 28, 20, &coarse);
+  const size_t jxl_fine = jpegxl_roundtrip(x.image(0), 1, 28, 28, 2, &fine);
+  const size_t jxl_coarse = jpegxl_roundtrip(x.image(0), 1, 28, 28, 20, &coarse);
   EXPECT_LT(jxl_coarse, jxl_fine);
   auto sq = [&](const std::vector<uint8_t>& d) {
     double s = 0;
@@ -38,8 +38,8 @@ TEST(Baselines, JpegXlAndAvifLossyTradeRateForDistortion) {
     return s;
   };
   EXPECT_LT(sq(fine), sq(coarse));
-  const size_t avif_fine = avif_roundtrip(x.image(0), 28, 28, 30, &fine, 8);
-  const size_t avif_coarse = avif_roundtrip(x.image(0), 28, 28, 63, &coarse, 8);
+  const size_t avif_fine = avif_roundtrip(x.image(0), 1, 28, 28, 30, &fine, 8);
+  const size_t avif_coarse = avif_roundtrip(x.image(0), 1, 28, 28, 63, &coarse, 8);
   EXPECT_LT(avif_coarse, avif_fine);
   EXPECT_LT(sq(fine), sq(coarse));
 }

@@ -101,7 +101,7 @@ TEST(Lossy, ImageQualityMetrics) {
 TEST(Lossy, ClassicalBaselinesTradeRateForDistortion) {
   const Images x = test::fashion(16);
   std::vector<uint8_t> dec;
-  const size_t lo = jpeg_roundtrip(x.image(0), 28, 28, 10, &dec), hi = jpeg_roundtrip(x.image(0), 28, 28, 90, &dec);
+  const size_t lo = jpeg_roundtrip(x.image(0), 1, 28, 28, 10, &dec), hi = jpeg_roundtrip(x.image(0), 1, 28, 28, 90, &dec);
   EXPECT_LT(lo, hi);
   LossyBaselineOptions o;
   o.avif_speed = 8;  // the ladder's shape, fast; speed 0 is the default everywhere else

@@ -8,14 +8,17 @@ window.vlae = state;  // for the browser tests
 
 const fmt = (x, d) => (x === undefined || x === null || !isFinite(x) ? '–' : Number(x).toFixed(d));
 
+// pixels: gray (w * h) or colour (3 planes of w * h: R, then G, then B), as the server sends them.
 function drawPixels(canvas, pixels, w, h) {
   const off = document.createElement('canvas');
   off.width = w; off.height = h;
   const ctx = off.getContext('2d');
   const img = ctx.createImageData(w, h);
-  for (let i = 0; i < w * h; i++) {
-    const v = pixels[i];
-    img.data[4 * i] = img.data[4 * i + 1] = img.data[4 * i + 2] = v;
+  const n = w * h, colour = pixels.length === 3 * n;
+  for (let i = 0; i < n; i++) {
+    img.data[4 * i] = pixels[i];
+    img.data[4 * i + 1] = colour ? pixels[n + i] : pixels[i];
+    img.data[4 * i + 2] = colour ? pixels[2 * n + i] : pixels[i];
     img.data[4 * i + 3] = 255;
   }
   ctx.putImageData(img, 0, 0);
@@ -209,8 +212,13 @@ function setSource(source, label) {
 }
 
 // Drawing: white strokes on black, at the model's resolution.
+// The model's input from a canvas: luma for a gray model, the R, G and B planes for a colour one.
 function canvasPixels(ctx, w, h) {
   const d = ctx.getImageData(0, 0, w, h).data, px = [];
+  if (state.info.channels === 3) {
+    for (let c = 0; c < 3; c++) for (let i = 0; i < w * h; i++) px.push(d[4 * i + c]);
+    return px;
+  }
   for (let i = 0; i < w * h; i++) px.push(Math.round(0.299 * d[4 * i] + 0.587 * d[4 * i + 1] + 0.114 * d[4 * i + 2]));
   return px;
 }
@@ -224,7 +232,7 @@ function setupDrawing() {
     state.drawing = true;
     pctx.fillStyle = '#000';
     pctx.fillRect(0, 0, w, h);
-    drawPixels(canvas, new Array(w * h).fill(0), w, h);
+    drawPixels(canvas, new Array(w * h * (state.info.channels || 1)).fill(0), w, h);
     $('input-source').textContent = 'drawing: drag on the input';
   };
   const paint = (e) => {

@@ -25,8 +25,8 @@ void run_lossy_baselines(const BaselineFlags& f, const DataSpec& spec, const Ima
   o.strongest = !f.classic_only;
   o.avif_speed = f.avif_speed;
   const auto pts = lossy_baselines(x, true, o);
-  std::printf("%-8s %-6s %8s %10s %9s %7s   (%ld images, %ldx%ld)\n", "codec", "form", "setting", "bits/pixel", "PSNR dB",
-              "SSIM", static_cast<long>(x.count), static_cast<long>(x.width), static_cast<long>(x.height));
+  std::printf("%-8s %-6s %8s %10s %9s %7s   (%ld images, %s)\n", "codec", "form", "setting", "bits/pixel", "PSNR dB",
+              "SSIM", static_cast<long>(x.count), describe_size(x).c_str());
   nlohmann::json points = nlohmann::json::array();
   for (const auto& p : pts) {
     std::printf("%-8s %-6s %8d %10.4f %9.2f %7.4f\n", p.codec.c_str(), p.form.c_str(), p.quality, p.bits_per_pixel,
@@ -56,8 +56,8 @@ void run_baselines(const BaselineFlags& f) {
   o.avif_speed = f.avif_speed;
   const auto sizes = lossless_baselines(x, true, o);
   nlohmann::json codecs = nlohmann::json::object();
-  std::printf("%-22s %14s %12s   (%ld %s images, %ldx%ld)\n", "codec", "bytes", "bits/dim", static_cast<long>(x.count),
-              x.binary ? "binary" : "8-bit", static_cast<long>(x.width), static_cast<long>(x.height));
+  std::printf("%-22s %14s %12s   (%ld %s images, %s)\n", "codec", "bytes", "bits/dim", static_cast<long>(x.count),
+              x.binary ? "binary" : "8-bit", describe_size(x).c_str());
   for (const auto& [name, s] : sizes) {
     std::printf("%-22s %14lu %12.5f\n", name.c_str(), static_cast<unsigned long>(s.bytes), s.bits_per_dim);
     codecs[name] = {{"bytes", s.bytes}, {"bits_per_dim", s.bits_per_dim}};

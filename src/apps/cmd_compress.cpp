@@ -9,6 +9,7 @@
 #include "coding/lossless.h"
 #include "coding/lossy.h"
 #include "coding/lossy_rec.h"
+#include "coding/tiling.h"
 #include "data/idx.h"
 #include "data/png.h"
 #include "eval/evaluate.h"
@@ -47,7 +48,7 @@ void run_compress_rec(const CompressFlags& f, LoadedRun& run, const Images& x) {
   write_file_atomic(f.out, bytes);
   nlohmann::json j = to_json(r);
   j["file"] = f.out;
-  const double n = static_cast<double>(r.lossy.images), px = n * r.lossy.dims;
+  const double n = static_cast<double>(r.lossy.images), px = n * r.lossy.pixels;
   std::printf("%-36s %s (%lu bytes, %ld images, %ld blocks)\n", "file", f.out.c_str(),
               static_cast<unsigned long>(r.lossy.bytes), static_cast<long>(r.lossy.images), static_cast<long>(r.blocks));
   std::printf("%-36s %10.2f bits/image %8.4f bits/pixel\n", "actual (file, header included)", r.lossy.bits / n,
@@ -83,7 +84,7 @@ void run_compress_lossy(const CompressFlags& f, LoadedRun& run, const Images& x)
   LossyReport r;
   const std::string bytes = compress_lossy(run.model, x, grid, &r);
   write_file_atomic(f.out, bytes);
-  const double n = static_cast<double>(r.images), px = n * r.dims;
+  const double n = static_cast<double>(r.images), px = n * r.pixels;
   nlohmann::json j = to_json(r);
   j["file"] = f.out;
   j["grid_scale"] = grid.scale;
@@ -126,7 +127,9 @@ void run_compress(const CompressFlags& f) {
   cfg.latent_bits = f.latent_bits;
   cfg.posterior_prec = f.posterior_prec;
   cfg.obs_prec = f.obs_prec;
-  cfg.lanes = f.lanes > 0 ? f.lanes : automatic_lanes(x.count, run.model->autoregressive());
+  check_images_fit_model(x, run.model->config, "compress");
+  const Images coded = model_tiles(x, run.model->config);  // x, or its tiles when x is not the model's size
+  cfg.lanes = f.lanes > 0 ? f.lanes : automatic_lanes(coded.count, run.model->autoregressive());
   LosslessReport rep;
   const std::string bytes = compress_lossless(run.model, x, cfg, &rep, true);
   write_file_atomic(f.out, bytes);
@@ -134,8 +137,9 @@ void run_compress(const CompressFlags& f) {
   EvalOptions eo;
   eo.iwae_samples = 0;
   eo.elbo_samples = 8;  // the reference -ELBO, averaged over 8 posterior samples per image
-  const EvalResult ev = evaluate(run.model, x, eo);
+  EvalResult ev = evaluate(run.model, coded, eo);
   const double dims = static_cast<double>(rep.images * rep.dims);
+  ev.neg_elbo_bits_per_dim *= static_cast<double>(coded.count * coded.dims()) / dims;  // per sub-pixel of x
   const double total_bits = 8.0 * rep.bytes;
   const double net_bpd = (total_bits - rep.stats.initial_bits) / dims;
   nlohmann::json j = {{"file", f.out},

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "baselines/atlas.h"
 #include "baselines/avif.h"
 #include "baselines/jbig.h"
 #include "baselines/jpegxl.h"
@@ -76,18 +77,18 @@ uint64_t idat_payload(const std::string& png) {
 }
 }  // namespace
 
-std::string png_best(const uint8_t* px, int64_t h, int64_t w, bool binary, uint64_t* idat_bytes) {
+std::string png_best(const uint8_t* px, int64_t c, int64_t h, int64_t w, bool binary, uint64_t* idat_bytes) {
   // Best compression: level 9 with each filter choice, keep the smallest file.
   std::string best;
   for (int f : {PNG_FILTER_NONE, PNG_FILTER_SUB, PNG_FILTER_UP, PNG_FILTER_AVG, PNG_FILTER_PAETH, PNG_ALL_FILTERS}) {
-    std::string s = encode_png_gray(px, h, w, binary, f);
+    std::string s = encode_png(px, c, h, w, binary, f);
     if (best.empty() || s.size() < best.size()) best = std::move(s);
   }
   if (idat_bytes) *idat_bytes = idat_payload(best);
   return best;
 }
 
-std::string webp_lossless(const uint8_t* px, int64_t h, int64_t w) {
+std::string webp_lossless(const uint8_t* px, int64_t c, int64_t h, int64_t w) {
   WebPConfig config;
   if (!WebPConfigInit(&config) || !WebPConfigLosslessPreset(&config, 9)) throw std::runtime_error("webp config");
   config.exact = 1;
@@ -97,7 +98,10 @@ std::string webp_lossless(const uint8_t* px, int64_t h, int64_t w) {
   pic.width = static_cast<int>(w);
   pic.height = static_cast<int>(h);
   std::vector<uint8_t> rgb(static_cast<size_t>(h * w * 3));
-  for (int64_t i = 0; i < h * w; ++i) rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = px[i];
+  if (c == 3)
+    planar_to_interleaved(px, 3, h * w, rgb.data());
+  else
+    for (int64_t i = 0; i < h * w; ++i) rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = px[i];
   WebPMemoryWriter writer;
   WebPMemoryWriterInit(&writer);
   pic.writer = WebPMemoryWrite;
@@ -111,7 +115,7 @@ std::string webp_lossless(const uint8_t* px, int64_t h, int64_t w) {
 }
 
 std::map<std::string, CodecSize> lossless_baselines(const Images& x, bool progress, const LosslessBaselineOptions& options) {
-  const int64_t n = x.count, d = x.dims();
+  const int64_t n = x.count, d = x.dims(), c = x.channels;
   const double dims = static_cast<double>(n * d);
   std::map<std::string, CodecSize> out;
   auto record = [&](const std::string& name, uint64_t bytes) { out[name] = {bytes, 8.0 * bytes / dims}; };
@@ -137,11 +141,12 @@ std::map<std::string, CodecSize> lossless_baselines(const Images& x, bool progre
       gz[i] = gzip9(per_image[i]).size();
       bz[i] = bzip2_9(per_image[i]).size();
       xz[i] = xz9e(per_image[i]).size();
-      png[i] = png_best(x.image(i), x.height, x.width, x.binary, &idat[i]).size();
-      webp[i] = webp_lossless(levels.data() + i * d, x.height, x.width).size();
+      png[i] = png_best(x.image(i), c, x.height, x.width, x.binary, &idat[i]).size();
+      webp[i] = webp_lossless(levels.data() + i * d, c, x.height, x.width).size();
       if (options.strongest) {
-        jxl[i] = jpegxl_lossless(levels.data() + i * d, x.height, x.width).size();
-        avif[i] = avif_encode(levels.data() + i * d, x.height, x.width, kAvifLosslessQuantizer, options.avif_speed).size();
+        jxl[i] = jpegxl_lossless(levels.data() + i * d, c, x.height, x.width).size();
+        avif[i] =
+            avif_encode(levels.data() + i * d, c, x.height, x.width, kAvifLosslessQuantizer, options.avif_speed).size();
         if (x.binary) jbig[i] = jbig_encode(x.image(i), x.height, x.width).size();
       }
       const int64_t now = done.fetch_add(4) + 4;
@@ -166,24 +171,16 @@ std::map<std::string, CodecSize> lossless_baselines(const Images& x, bool progre
   }
 
   // Atlas: all images tiled on a grid, one file.
-  const int64_t cols = static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n))));
-  const int64_t rows = (n + cols - 1) / cols;
-  const int64_t ah = rows * x.height, aw = cols * x.width;
-  std::vector<uint8_t> atlas(static_cast<size_t>(ah * aw), 0), atlas_levels(atlas.size(), 0);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t r = 0; r < x.height; ++r) {
-      const size_t at = static_cast<size_t>(((i / cols) * x.height + r) * aw + (i % cols) * x.width);
-      std::memcpy(atlas.data() + at, x.image(i) + r * x.width, static_cast<size_t>(x.width));
-      std::memcpy(atlas_levels.data() + at, levels.data() + i * d + r * x.width, static_cast<size_t>(x.width));
-    }
+  const Atlas atlas = make_atlas(x, x.pixels), shown = make_atlas(x, levels);
+  const int64_t ah = atlas.height, aw = atlas.width;
   uint64_t atlas_idat = 0;
-  record("png_atlas", png_best(atlas.data(), ah, aw, x.binary, &atlas_idat).size());
+  record("png_atlas", png_best(atlas.pixels.data(), c, ah, aw, x.binary, &atlas_idat).size());
   record("png_atlas_idat", atlas_idat);
-  if (aw <= 16383 && ah <= 16383) record("webp_lossless_atlas", webp_lossless(atlas_levels.data(), ah, aw).size());
+  if (aw <= 16383 && ah <= 16383) record("webp_lossless_atlas", webp_lossless(shown.pixels.data(), c, ah, aw).size());
   if (options.strongest) {
-    record("jpegxl_atlas", jpegxl_lossless(atlas_levels.data(), ah, aw).size());
-    record("avif_atlas", avif_encode(atlas_levels.data(), ah, aw, kAvifLosslessQuantizer, options.avif_speed).size());
-    if (x.binary) record("jbig_atlas", jbig_encode(atlas.data(), ah, aw).size());
+    record("jpegxl_atlas", jpegxl_lossless(shown.pixels.data(), c, ah, aw).size());
+    record("avif_atlas", avif_encode(shown.pixels.data(), c, ah, aw, kAvifLosslessQuantizer, options.avif_speed).size());
+    if (x.binary) record("jbig_atlas", jbig_encode(atlas.pixels.data(), ah, aw).size());
   }
   if (progress) bar.finish();
   return out;

@@ -14,6 +14,7 @@
 // jpeglib.h needs size_t and FILE declared first.
 #include <jpeglib.h>
 
+#include "baselines/atlas.h"
 #include "baselines/avif.h"
 #include "baselines/jpegxl.h"
 #include "eval/image_quality.h"
@@ -29,7 +30,15 @@ struct JpegError {
 void jpeg_fail(j_common_ptr c) { std::longjmp(reinterpret_cast<JpegError*>(c->err)->jump, 1); }
 }  // namespace
 
-size_t jpeg_roundtrip(const uint8_t* px, int64_t h, int64_t w, int quality, std::vector<uint8_t>* decoded) {
+size_t jpeg_roundtrip(const uint8_t* planar, int64_t ch, int64_t h, int64_t w, int quality,
+                      std::vector<uint8_t>* decoded) {
+  std::vector<uint8_t> inter;
+  const uint8_t* px = planar;
+  if (ch == 3) {
+    inter.resize(static_cast<size_t>(3 * h * w));
+    planar_to_interleaved(planar, 3, h * w, inter.data());
+    px = inter.data();
+  }
   unsigned char* buf = nullptr;
   unsigned long size = 0;
   {
@@ -46,14 +55,14 @@ size_t jpeg_roundtrip(const uint8_t* px, int64_t h, int64_t w, int quality, std:
     jpeg_mem_dest(&c, &buf, &size);
     c.image_width = static_cast<JDIMENSION>(w);
     c.image_height = static_cast<JDIMENSION>(h);
-    c.input_components = 1;
-    c.in_color_space = JCS_GRAYSCALE;
+    c.input_components = static_cast<int>(ch);
+    c.in_color_space = ch == 3 ? JCS_RGB : JCS_GRAYSCALE;
     jpeg_set_defaults(&c);
     jpeg_set_quality(&c, quality, TRUE);
     c.optimize_coding = TRUE;
     jpeg_start_compress(&c, TRUE);
     while (c.next_scanline < c.image_height) {
-      JSAMPROW row = const_cast<JSAMPROW>(px + c.next_scanline * w);
+      JSAMPROW row = const_cast<JSAMPROW>(px + c.next_scanline * w * ch);
       jpeg_write_scanlines(&c, &row, 1);
     }
     jpeg_finish_compress(&c);
@@ -71,22 +80,28 @@ size_t jpeg_roundtrip(const uint8_t* px, int64_t h, int64_t w, int quality, std:
   jpeg_create_decompress(&d);
   jpeg_mem_src(&d, buf, size);
   jpeg_read_header(&d, TRUE);
-  d.out_color_space = JCS_GRAYSCALE;
+  d.out_color_space = ch == 3 ? JCS_RGB : JCS_GRAYSCALE;
   jpeg_start_decompress(&d);
-  decoded->assign(static_cast<size_t>(h * w), 0);
+  std::vector<uint8_t> back(static_cast<size_t>(ch * h * w), 0);
   while (d.output_scanline < d.output_height) {
-    JSAMPROW row = decoded->data() + d.output_scanline * w;
+    JSAMPROW row = back.data() + d.output_scanline * w * ch;
     jpeg_read_scanlines(&d, &row, 1);
   }
   jpeg_finish_decompress(&d);
   jpeg_destroy_decompress(&d);
   std::free(buf);
+  decoded->resize(back.size());
+  interleaved_to_planar(back.data(), ch, h * w, decoded->data());
   return size;
 }
 
-size_t webp_roundtrip(const uint8_t* px, int64_t h, int64_t w, int quality, std::vector<uint8_t>* decoded) {
+size_t webp_roundtrip(const uint8_t* px, int64_t c, int64_t h, int64_t w, int quality,
+                      std::vector<uint8_t>* decoded) {
   std::vector<uint8_t> rgb(static_cast<size_t>(h * w * 3));
-  for (int64_t i = 0; i < h * w; ++i) rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = px[i];
+  if (c == 3)
+    planar_to_interleaved(px, 3, h * w, rgb.data());
+  else
+    for (int64_t i = 0; i < h * w; ++i) rgb[3 * i] = rgb[3 * i + 1] = rgb[3 * i + 2] = px[i];
   uint8_t* out = nullptr;
   const size_t size = WebPEncodeRGB(rgb.data(), static_cast<int>(w), static_cast<int>(h), static_cast<int>(w * 3),
                                     static_cast<float>(quality), &out);
@@ -95,7 +110,12 @@ size_t webp_roundtrip(const uint8_t* px, int64_t h, int64_t w, int quality, std:
   uint8_t* back = WebPDecodeRGB(out, size, &dw, &dh);
   WebPFree(out);
   if (!back || dw != w || dh != h) throw std::runtime_error("libwebp: decode failed");
-  decoded->resize(static_cast<size_t>(h * w));
+  decoded->resize(static_cast<size_t>(c * h * w));
+  if (c == 3) {
+    interleaved_to_planar(back, 3, h * w, decoded->data());
+    WebPFree(back);
+    return size;
+  }
   for (int64_t i = 0; i < h * w; ++i)  // luma of the decoded RGB (the input was gray)
     (*decoded)[i] = static_cast<uint8_t>(
         std::clamp(std::lround(0.299 * back[3 * i] + 0.587 * back[3 * i + 1] + 0.114 * back[3 * i + 2]), 0L, 255L));
@@ -109,14 +129,9 @@ std::vector<LossyPoint> lossy_baselines(const Images& src, bool progress, const 
     for (auto& v : x.pixels) v = v ? 255 : 0;
   const std::vector<int> jpeg_q = {1, 2, 5, 10, 15, 20, 30, 40, 50, 60, 70, 80, 90, 95};
   const std::vector<int> webp_q = {0, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100};
-  const int64_t n = x.count, d = x.dims();
-  const int64_t cols = static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n))));
-  const int64_t rows = (n + cols - 1) / cols, ah = rows * x.height, aw = cols * x.width;
-  std::vector<uint8_t> atlas(static_cast<size_t>(ah * aw), 0);
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t r = 0; r < x.height; ++r)
-      std::memcpy(atlas.data() + ((i / cols) * x.height + r) * aw + (i % cols) * x.width, x.image(i) + r * x.width,
-                  static_cast<size_t>(x.width));
+  const int64_t n = x.count, d = x.dims(), ch = x.channels, px_per_image = x.plane();
+  const Atlas atlas = make_atlas(x, x.pixels);
+  const int64_t ah = atlas.height, aw = atlas.width;
   struct Job {
     std::string codec;
     int quality;
@@ -128,18 +143,18 @@ std::vector<LossyPoint> lossy_baselines(const Images& src, bool progress, const 
     for (int d : kJpegXlDistances) jobs.push_back({"jpegxl", d});
     for (int q : kAvifQuantizers) jobs.push_back({"avif", q});
   }
-  using Roundtrip = std::function<size_t(const uint8_t*, int64_t, int64_t, int, std::vector<uint8_t>*)>;
+  using Roundtrip = std::function<size_t(const uint8_t*, int64_t, int64_t, int64_t, int, std::vector<uint8_t>*)>;
   const int avif_speed = options.avif_speed;
   // threads: the encoder's own, for the atlas (one large image); per-file encodes run side by side.
   auto roundtrip_of = [avif_speed](const std::string& codec, int threads) -> Roundtrip {
     if (codec == "jpeg") return jpeg_roundtrip;
     if (codec == "webp") return webp_roundtrip;
     if (codec == "jpegxl")
-      return [](const uint8_t* px, int64_t h, int64_t w, int d, std::vector<uint8_t>* dec) {
-        return jpegxl_roundtrip(px, h, w, d, dec);
+      return [](const uint8_t* px, int64_t c, int64_t h, int64_t w, int d, std::vector<uint8_t>* dec) {
+        return jpegxl_roundtrip(px, c, h, w, d, dec);
       };
-    return [avif_speed, threads](const uint8_t* px, int64_t h, int64_t w, int q, std::vector<uint8_t>* dec) {
-      return avif_roundtrip(px, h, w, q, dec, avif_speed, threads);
+    return [avif_speed, threads](const uint8_t* px, int64_t c, int64_t h, int64_t w, int q, std::vector<uint8_t>* dec) {
+      return avif_roundtrip(px, c, h, w, q, dec, avif_speed, threads);
     };
   };
   std::vector<LossyPoint> out(2 * jobs.size());
@@ -153,11 +168,11 @@ std::vector<LossyPoint> lossy_baselines(const Images& src, bool progress, const 
     at::parallel_for(0, n, 32, [&](int64_t b, int64_t e) {
       std::vector<uint8_t> dec;
       for (int64_t i = b; i < e; ++i) {
-        bytes[i] = static_cast<double>(roundtrip(x.image(i), x.height, x.width, job.quality, &dec));
+        bytes[i] = static_cast<double>(roundtrip(x.image(i), ch, x.height, x.width, job.quality, &dec));
         double s = 0;
         for (int64_t j = 0; j < d; ++j) s += (double(dec[j]) - x.image(i)[j]) * (double(dec[j]) - x.image(i)[j]);
         sq[i] = s;
-        ss[i] = ssim(x.image(i), dec.data(), x.height, x.width);
+        ss[i] = ssim(x.image(i), dec.data(), ch, x.height, x.width);
       }
     });
     LossyPoint files{job.codec, "files", job.quality};
@@ -166,23 +181,22 @@ std::vector<LossyPoint> lossy_baselines(const Images& src, bool progress, const 
       files.mse += sq[i];
       files.ssim += ss[i];
     }
-    files.bits_per_pixel /= static_cast<double>(n * d);
+    files.bits_per_pixel /= static_cast<double>(n * px_per_image);
     files.mse /= static_cast<double>(n * d);
     files.psnr_db = psnr_db(files.mse);
     files.ssim /= static_cast<double>(n);
     // One atlas: only the image cells count towards distortion.
     std::vector<uint8_t> dec;
     LossyPoint at{job.codec, "atlas", job.quality};
-    at.bits_per_pixel =
-        8.0 * static_cast<double>(roundtrip_of(job.codec, at::get_num_threads())(atlas.data(), ah, aw, job.quality, &dec)) /
-        (n * d);
+    at.bits_per_pixel = 8.0 *
+                        static_cast<double>(roundtrip_of(job.codec, at::get_num_threads())(atlas.pixels.data(), ch, ah, aw,
+                                                                                         job.quality, &dec)) /
+                        static_cast<double>(n * px_per_image);
     std::vector<uint8_t> cell(static_cast<size_t>(d));
     for (int64_t i = 0; i < n; ++i) {
-      for (int64_t r = 0; r < x.height; ++r)
-        std::memcpy(cell.data() + r * x.width, dec.data() + ((i / cols) * x.height + r) * aw + (i % cols) * x.width,
-                    static_cast<size_t>(x.width));
+      atlas_cell(atlas, dec, x, i, cell.data());
       for (int64_t j = 0; j < d; ++j) at.mse += (double(cell[j]) - x.image(i)[j]) * (double(cell[j]) - x.image(i)[j]);
-      at.ssim += ssim(x.image(i), cell.data(), x.height, x.width);
+      at.ssim += ssim(x.image(i), cell.data(), ch, x.height, x.width);
     }
     at.mse /= static_cast<double>(n * d);
     at.psnr_db = psnr_db(at.mse);

@@ -1,6 +1,7 @@
-// JPEG (libjpeg-turbo, grayscale, optimized Huffman), lossy WebP (libwebp), JPEG XL (libjxl,
+// JPEG (libjpeg-turbo, optimized Huffman), lossy WebP (libwebp), JPEG XL (libjxl,
 // effort 7, a ladder of distances) and AVIF (libavif with aom, speed 0, a ladder of quantizers),
-// on the same images as vlae's lossy codec: bits per pixel against MSE, PSNR and SSIM of the
+// on the same images as vlae's lossy codec (gray or RGB): bits per pixel (a colour pixel counted
+// once) against MSE, PSNR and SSIM of the
 // decoded images. Each both as one file per image and as one tiled atlas, so per-file headers
 // do not decide the comparison.
 #pragma once
@@ -31,8 +32,9 @@ struct LossyBaselineOptions {
 
 std::vector<LossyPoint> lossy_baselines(const Images& x, bool progress, const LossyBaselineOptions& options = {});
 
-// One grayscale image: encode at `quality`, decode into `decoded`; returns the file size in bytes.
-size_t jpeg_roundtrip(const uint8_t* px, int64_t h, int64_t w, int quality, std::vector<uint8_t>* decoded);
-size_t webp_roundtrip(const uint8_t* px, int64_t h, int64_t w, int quality, std::vector<uint8_t>* decoded);
+// One planar image of c = 1 or 3 channels: encode at `quality`, decode into `decoded` (planar);
+// returns the file size in bytes. JPEG codes RGB with libjpeg's default 4:2:0 chroma subsampling.
+size_t jpeg_roundtrip(const uint8_t* px, int64_t c, int64_t h, int64_t w, int quality, std::vector<uint8_t>* decoded);
+size_t webp_roundtrip(const uint8_t* px, int64_t c, int64_t h, int64_t w, int quality, std::vector<uint8_t>* decoded);
 
 }  // namespace vlae

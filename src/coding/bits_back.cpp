@@ -20,6 +20,7 @@ int64_t lanes_at(int64_t step, int64_t lanes, int64_t count) { return std::min(l
 // Images [from, from + n) of x.
 Images slice(const Images& x, int64_t from, int64_t n) {
   Images s;
+  s.channels = x.channels;
   s.height = x.height;
   s.width = x.width;
   s.binary = x.binary;

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "data/images.h"
 #include "util/error.h"
 #include "util/hash.h"
 
@@ -43,22 +44,24 @@ std::string checksum_failure(const std::string& name, const std::string& what) {
   return name + ": decoded " + what + " fail the checksum: the file is corrupt or was made with another model";
 }
 
-CodedFile coded_file_header(CodedKind kind, bool binary, uint64_t fingerprint, int64_t count, int64_t height,
-                            int64_t width) {
+CodedFile coded_file_header(CodedKind kind, uint64_t fingerprint, const Images& x) {
   CodedFile f;
   f.kind = kind;
-  f.binary = binary;
+  f.binary = x.binary;
   f.fingerprint = fingerprint;
-  f.count = static_cast<uint32_t>(count);
-  f.height = static_cast<uint32_t>(height);
-  f.width = static_cast<uint32_t>(width);
+  f.count = static_cast<uint32_t>(x.count);
+  f.channels = static_cast<uint8_t>(x.channels);
+  f.height = static_cast<uint32_t>(x.height);
+  f.width = static_cast<uint32_t>(x.width);
+  f.names = x.names;
   return f;
 }
 
 std::string serialize(const CodedFile& f) {
   if (!f.names.empty() && f.names.size() != f.count) throw std::invalid_argument("container: one name per image");
   std::string s = "VLAE";
-  put<uint16_t>(s, f.names.empty() ? kFormatVersion : kFormatVersionNames);
+  const uint16_t version = f.channels != 1 ? kFormatVersionChannels : f.names.empty() ? kFormatVersion : kFormatVersionNames;
+  put<uint16_t>(s, version);
   put<uint8_t>(s, static_cast<uint8_t>(f.kind));
   put<uint8_t>(s, f.binary ? 1 : 0);
   put<uint64_t>(s, f.fingerprint);
@@ -95,7 +98,8 @@ std::string serialize(const CodedFile& f) {
       put<uint64_t>(s, bitsof);
     }
   }
-  if (!f.names.empty()) {
+  if (version == kFormatVersionChannels) put<uint8_t>(s, f.channels);
+  if (version != kFormatVersion) {
     put<uint32_t>(s, static_cast<uint32_t>(f.names.size()));
     for (const auto& n : f.names) {
       if (n.size() > 0xffff) throw std::invalid_argument("container: name longer than 65535 bytes");
@@ -118,9 +122,9 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
   }();
   Reader r{bytes, name, 4, bytes.size() - 8};
   const uint16_t version = r.get<uint16_t>("version");
-  if (version != kFormatVersion && version != kFormatVersionNames)
+  if (version < kFormatVersion || version > kFormatVersionChannels)
     throw InputError(name + ": format version " + std::to_string(version) + " is not supported (this vlae reads " +
-                     std::to_string(kFormatVersion) + " and " + std::to_string(kFormatVersionNames) + ")");
+                     std::to_string(kFormatVersion) + " to " + std::to_string(kFormatVersionChannels) + ")");
   if (fnv1a(bytes.data(), bytes.size() - 8) != stored)
     throw InputError(name + ": checksum mismatch (file truncated or corrupted)");
   CodedFile f;
@@ -152,7 +156,7 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
     throw InputError(name + ": invalid codec precisions in header");
   const uint32_t lanes = r.get<uint32_t>("lane count");
   // Each lane takes at least 12 bytes, so the count is bounded by the file before anything is allocated.
-  if (lanes == 0 || lanes > f.count || lanes > r.left() / 12)
+  if (lanes == 0 || lanes > 65536 || lanes > r.left() / 12)
     throw InputError(name + ": invalid lane count " + std::to_string(lanes));
   f.lanes.resize(lanes);
   for (auto& m : f.lanes) {
@@ -190,9 +194,13 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
       if (!(l >= 1.0 && l <= 1e6)) throw InputError(name + ": invalid index-code parameter");
     }
   }
-  if (version == kFormatVersionNames) {
+  if (version == kFormatVersionChannels) {
+    f.channels = r.get<uint8_t>("channels");
+    if (f.channels != 3) throw InputError(name + ": invalid channel count " + std::to_string(f.channels));
+  }
+  if (version != kFormatVersion) {
     const uint32_t n = r.get<uint32_t>("name count");
-    if (n != f.count) throw InputError(name + ": " + std::to_string(n) + " names for " + std::to_string(f.count) + " images");
+    if (n != f.count && !(n == 0 && version == kFormatVersionChannels)) throw InputError(name + ": " + std::to_string(n) + " names for " + std::to_string(f.count) + " images");
     f.names.reserve(n);
     for (uint32_t i = 0; i < n; ++i) {
       const uint16_t len = r.get<uint16_t>("names");

@@ -6,10 +6,14 @@
 //   | lanes u32 | per lane: state u64, words u32, words...
 //   | lossy only: latent dims u32, grid step per dim f64 (0: dimension not sent)
 //   | rec only: seed u64, latent dims u32, block per dim u8, blocks u32, index-code lambda per block f64
-//   | version 2 only: names u32 (= count), per image: length u16, its relative path (bytes)
+//   | version 3 only: channels u8 (3)
+//   | version 2 and 3: names u32 (= count; 0 allowed in version 3), per image: length u16, its
+//     relative path (bytes)
 //   | checksum of every preceding byte u64
-// Version 2 is written only for images that have names (a folder's), so every other file is
-// version 1, byte for byte as before; both versions are read.
+// Version 3 is written for colour images, version 2 for gray images that have names (a folder's),
+// and every other file is version 1, byte for byte as before; all three are read.
+// count x height x width is the pictures' true size. When it is not the model's, the payload codes
+// each picture as tiles of the model's size (data/tiles.h), and the decoder crops them back.
 // Parsing checks everything it can before any decoding; errors are InputError naming the file.
 #pragma once
 #include <cstdint>
@@ -36,6 +40,7 @@ std::string checksum_failure(const std::string& name, const std::string& what);
 
 constexpr uint16_t kFormatVersion = 1;        // no names
 constexpr uint16_t kFormatVersionNames = 2;   // with the images' relative paths
+constexpr uint16_t kFormatVersionChannels = 3;  // colour: a channel count, then names (maybe none)
 enum class CodedKind : uint8_t { Lossless = 1, Lossy = 2, LossyRec = 3 };
 
 struct CodedFile {
@@ -43,6 +48,7 @@ struct CodedFile {
   bool binary = false;
   uint64_t fingerprint = 0;
   uint32_t count = 0, height = 0, width = 0;
+  uint8_t channels = 1;
   uint8_t latent_bits = 0, posterior_prec = 0, obs_prec = 0;
   CodingArithmetic arithmetic = kCodingArithmetic;
   uint64_t data_checksum = 0;
@@ -56,8 +62,8 @@ struct CodedFile {
 };
 
 // A file header for `count` images of height x width coded with the model of `fingerprint`.
-CodedFile coded_file_header(CodedKind kind, bool binary, uint64_t fingerprint, int64_t count, int64_t height,
-                            int64_t width);
+struct Images;
+CodedFile coded_file_header(CodedKind kind, uint64_t fingerprint, const Images& pictures);
 std::string serialize(const CodedFile& f);
 CodedFile parse_coded_file(const std::string& bytes, const std::string& name);
 

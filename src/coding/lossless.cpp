@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "coding/container.h"
+#include "coding/tiling.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/progress.h"
@@ -14,12 +15,7 @@ void check_images_fit_model(const Images& x, const ModelConfig& c, const std::st
   if (c.posterior != "diag")
     throw InputError(what + ": bits-back coding needs a per-dimension Gaussian posterior; this run uses --posterior " +
                      c.posterior + " (evaluate it with vlae eval)");
-  if (x.height != c.height || x.width != c.width)
-    throw InputError(what + ": images are " + std::to_string(x.width) + "x" + std::to_string(x.height) +
-                     ", the model expects " + std::to_string(c.width) + "x" + std::to_string(c.height));
-  if (x.binary != (c.likelihood == Likelihood::Bernoulli))
-    throw InputError(what + (x.binary ? ": binary images, but the model is for 8-bit data"
-                                      : ": 8-bit images, but the model is binary (use --binarize static)"));
+  check_pictures_fit_model(x, c, what);
 }
 
 int64_t automatic_lanes(int64_t count, bool autoregressive) {
@@ -31,19 +27,19 @@ std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig&
                               bool progress) {
   check_images_fit_model(x, model->config, "compress");
   const auto t0 = std::chrono::steady_clock::now();
-  Progress bar("compress", x.count);
+  const Images tiles = model_tiles(x, model->config);
+  Progress bar("compress", tiles.count);
   BitsBackStats stats;
-  auto lanes = bits_back_encode(model, x, cfg, &stats, [&](int64_t done) {
+  auto lanes = bits_back_encode(model, tiles, cfg, &stats, [&](int64_t done) {
     if (progress) bar.update(done);
   });
   if (progress) bar.finish();
-  CodedFile f = coded_file_header(CodedKind::Lossless, x.binary, model->fingerprint(), x.count, x.height, x.width);
+  CodedFile f = coded_file_header(CodedKind::Lossless, model->fingerprint(), x);
   f.latent_bits = static_cast<uint8_t>(cfg.latent_bits);
   f.posterior_prec = static_cast<uint8_t>(cfg.posterior_prec);
   f.obs_prec = static_cast<uint8_t>(cfg.obs_prec);
   f.data_checksum = fnv1a(x.pixels.data(), x.pixels.size());
   f.lanes = std::move(lanes);
-  f.names = x.names;
   std::string bytes = serialize(f);
   if (report) {
     report->images = x.count;
@@ -65,25 +61,26 @@ Images decompress_lossless(VAE& model, const std::string& bytes, const std::stri
   const auto& c = model->config;
   if (verify_fingerprint && f.fingerprint != model->fingerprint())
     throw InputError(name + ": compressed with a different model (fingerprint mismatch); pass the --run that made it");
-  if (f.height != c.height || f.width != c.width || f.binary != (c.likelihood == Likelihood::Bernoulli))
-    throw InputError(name + ": image size or pixel kind does not match the model");
+  check_file_fits_model(f, c, name);
+  const int64_t coded = coded_images(f, c);
+  if (static_cast<int64_t>(f.lanes.size()) > coded) throw InputError(name + ": more lanes than images");
   BitsBackConfig cfg;
   cfg.latent_bits = f.latent_bits;
   cfg.posterior_prec = f.posterior_prec;
   cfg.obs_prec = f.obs_prec;
-  Progress bar("decompress", f.count);
+  Progress bar("decompress", coded);
   Images out;
   try {
-    out = bits_back_decode(model, std::move(f.lanes), f.count, cfg, [&](int64_t done) {
+    out = bits_back_decode(model, std::move(f.lanes), coded, cfg, [&](int64_t done) {
       if (progress) bar.update(done);
     });
   } catch (const rans::DecodeError& e) {
     throw InputError(name + ": " + e.what());
   }
   if (progress) bar.finish();
+  out = pictures_from_tiles(std::move(out), f);
   if (fnv1a(out.pixels.data(), out.pixels.size()) != f.data_checksum)
     throw InputError(checksum_failure(name, "data"));
-  out.names = std::move(f.names);
   return out;
 }
 

@@ -25,7 +25,8 @@ constexpr int64_t kImagesPerLanePixelCNN = 32;
 constexpr int64_t kMaxAutomaticLanes = 64;
 int64_t automatic_lanes(int64_t count, bool autoregressive);
 
-// Returns the file's bytes. The images must match the model's size and likelihood.
+// Returns the file's bytes. The images must have the model's channels and pixel kind; pictures of
+// another size are coded as tiles of the model's size (coding/tiling.h).
 std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig& cfg, LosslessReport* report,
                               bool progress);
 // Decodes a file produced by compress_lossless with the same model. Throws InputError for a file of
@@ -33,7 +34,7 @@ std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig&
 Images decompress_lossless(VAE& model, const std::string& bytes, const std::string& name, bool progress,
                            bool verify_fingerprint = true);
 
-// Throws InputError unless `x` has the model's image size and the right pixel kind.
+// Throws InputError unless the model has a diagonal posterior and x the model's channels and pixel kind.
 void check_images_fit_model(const Images& x, const ModelConfig& c, const std::string& what);
 
 }  // namespace vlae

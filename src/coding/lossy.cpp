@@ -10,6 +10,8 @@
 #include "coding/container.h"
 #include "coding/gaussian.h"
 #include "coding/lossless.h"
+#include "coding/tiling.h"
+#include "data/tiles.h"
 #include "data/tensor.h"
 #include "engine/vae_engine.h"
 #include "eval/image_quality.h"
@@ -108,6 +110,7 @@ std::vector<uint32_t> quantize(VAE& model, const Images& x, const LatentGrid& gr
   *r = LossyReport{};
   r->images = x.count;
   r->dims = x.dims();
+  r->pixels = x.plane();
   for (double s : grid.step) r->sent_dims += s > 0;
   for (int64_t s = 0; s < x.count; s += kBatch) {
     const int64_t b = std::min(kBatch, x.count - s);
@@ -137,11 +140,13 @@ std::vector<uint32_t> quantize(VAE& model, const Images& x, const LatentGrid& gr
     const auto params = model->decoder->forward(dequantize(cells, idx, s, b));
     r->nll_at_code_nats += -log_likelihood(model->config.likelihood, params, xb).sum().item<double>();
   }
-  // The reconstructions a decoder will produce (one engine for all batches), and their fidelity.
-  score_reconstructions(x, decoder_mean_images(model, x.count, kBatch, [&](int64_t s, int64_t b) {
-                          return dequantize(cells, idx, s, b);
-                        }), r);
   return idx;
+}
+
+// The reconstructions a decoder will produce from idx (one engine for all batches).
+Images grid_reconstructions(VAE& model, const LatentGrid& grid, const std::vector<uint32_t>& idx, int64_t count) {
+  const auto cells = grid_priors(grid);
+  return decoder_mean_images(model, count, kBatch, [&](int64_t s, int64_t b) { return dequantize(cells, idx, s, b); });
 }
 
 }  // namespace
@@ -183,7 +188,7 @@ LatentGrid make_grid(const PosteriorWidths& w, double scale, double min_kl_nats)
 }
 
 nlohmann::json to_json(const LossyReport& r) {
-  const double n = static_cast<double>(r.images), px = n * r.dims;
+  const double n = static_cast<double>(r.images), px = n * r.pixels;
   return {{"codec", "grid"},
           {"images", r.images},
           {"bytes", r.bytes},
@@ -204,7 +209,8 @@ nlohmann::json to_json(const LossyReport& r) {
 
 LossyReport measure_grid(VAE& model, const Images& x, const LatentGrid& grid) {
   LossyReport r;
-  quantize(model, x, grid, &r);
+  const auto idx = quantize(model, x, grid, &r);
+  score_reconstructions(x, grid_reconstructions(model, grid, idx, x.count), &r);
   return r;
 }
 
@@ -287,20 +293,24 @@ std::string compress_lossy(VAE& model, const Images& x, const LatentGrid& grid, 
     throw InputError("compress --lossy: grid does not match the model's latent size");
   const auto t0 = std::chrono::steady_clock::now();
   LossyReport r;
-  const std::vector<uint32_t> idx = quantize(model, x, grid, &r);
+  const Images tiles = model_tiles(x, model->config);
+  const std::vector<uint32_t> idx = quantize(model, tiles, grid, &r);
+  score_reconstructions(x, from_tiles_like(x, grid_reconstructions(model, grid, idx, tiles.count)), &r);
+  r.images = x.count;
+  r.dims = x.dims();
+  r.pixels = x.plane();
   const auto cells = grid_priors(grid);
   const int64_t k = model->config.latent_dim;
   rans::Message m;
   // Stack order: push the last image's last dimension first so decoding pops in reading order.
-  for (int64_t i = x.count - 1; i >= 0; --i)
+  for (int64_t i = tiles.count - 1; i >= 0; --i)
     for (int64_t j = k - 1; j >= 0; --j)
       if (cells[j].step > 0) codec::push_cdf(m, cells[j], idx[i * k + j], kLossyPrec);
-  CodedFile f = coded_file_header(CodedKind::Lossy, x.binary, model->fingerprint(), x.count, x.height, x.width);
+  CodedFile f = coded_file_header(CodedKind::Lossy, model->fingerprint(), x);
   f.obs_prec = kLossyPrec;
   f.data_checksum = fnv1a(idx.data(), idx.size() * sizeof(uint32_t));
   f.lanes.push_back(std::move(m));
   f.grid = grid.step;
-  f.names = x.names;
   std::string bytes = serialize(f);
   r.bytes = bytes.size();
   r.bits = 8.0 * bytes.size();
@@ -321,9 +331,9 @@ CodedFile open_lossy_file(VAE& model, const std::string& bytes, const std::strin
   if (verify_fingerprint && f.fingerprint != model->fingerprint())
     throw InputError(name + ": compressed with a different model (fingerprint mismatch); pass the --run that made it");
   const size_t latents = f.kind == CodedKind::Lossy ? f.grid.size() : f.rec_blocks.size();
-  if (f.height != c.height || f.width != c.width || static_cast<int64_t>(latents) != c.latent_dim ||
-      f.lanes.size() != 1)
-    throw InputError(name + ": image size or latent size does not match the model");
+  check_file_fits_model(f, c, name);
+  if (static_cast<int64_t>(latents) != c.latent_dim || f.lanes.size() != 1)
+    throw InputError(name + ": latent size does not match the model");
   return f;
 }
 
@@ -333,7 +343,7 @@ Images decompress_lossy(VAE& model, const std::string& bytes, const std::string&
   LatentGrid grid;
   grid.step = f.grid;
   const auto cells = grid_priors(grid);
-  const int64_t k = c.latent_dim, n = f.count;
+  const int64_t k = c.latent_dim, n = coded_images(f, c);
   if (n * k > (int64_t(1) << 28)) throw InputError(name + ": too many images for one file");
   std::vector<uint32_t> idx(static_cast<size_t>(n * k), 0);
   rans::Message& m = f.lanes[0];
@@ -346,9 +356,12 @@ Images decompress_lossy(VAE& model, const std::string& bytes, const std::string&
   }
   if (fnv1a(idx.data(), idx.size() * sizeof(uint32_t)) != f.data_checksum)
     throw InputError(checksum_failure(name, "latents"));
-  Images out = decoder_mean_images(model, n, kBatch, [&](int64_t s, int64_t b) { return dequantize(cells, idx, s, b); });
-  out.names = std::move(f.names);
-  return out;
+  return pictures_from_tiles(grid_reconstructions(model, grid, idx, n), f);
+}
+
+Images from_tiles_like(const Images& pictures, Images decoded) {
+  if (decoded.height == pictures.height && decoded.width == pictures.width) return decoded;
+  return from_tiles(decoded, pictures.count, pictures.height, pictures.width);
 }
 
 void score_reconstructions(const Images& x, const Images& recon, LossyReport* r) {
@@ -360,7 +373,7 @@ void score_reconstructions(const Images& x, const Images& recon, LossyReport* r)
       const double e = static_cast<double>(target[j]) - recon.image(i)[j];
       sq += e * e;
     }
-    ssim_sum += ssim(target.data(), recon.image(i), x.height, x.width);
+    ssim_sum += ssim(target.data(), recon.image(i), x.channels, x.height, x.width);
   }
   r->mse = sq / static_cast<double>(x.count * x.dims());
   r->psnr_db = psnr_db(r->mse);
@@ -373,6 +386,7 @@ Images decoder_mean_images(VAE& model, int64_t count, int64_t batch,
   const engine::VAEEngine net(model);
   Images out;
   out.count = count;
+  out.channels = c.image_channels;
   out.height = c.height;
   out.width = c.width;
   out.pixels.resize(static_cast<size_t>(count * c.dims()));

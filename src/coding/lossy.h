@@ -44,7 +44,8 @@ constexpr double kMinGridStep = 1e-5, kMaxGridStep = 100.0;
 LatentGrid make_grid(const PosteriorWidths& w, double scale, double min_kl_nats = kMinSentKlNats);
 
 struct LossyReport {
-  int64_t images = 0, dims = 0, sent_dims = 0;
+  int64_t images = 0, dims = 0, sent_dims = 0;  // dims: sub-pixels per image (C x H x W)
+  int64_t pixels = 0;  // per image, H x W: bits per pixel count a colour pixel once, as codecs do
   uint64_t bytes = 0;
   double bits = 0;              // actual: 8 * bytes
   double ideal_bits = 0;        // sum of the codec's ideal costs (no header, no flush)
@@ -75,6 +76,8 @@ struct CodedFile;
 // The fidelity of reconstructions `recon` (8-bit levels) of x on 0..255 (a binary image's pixels as
 // 0 and 255): sets r's mse, psnr_db and ssim (means over the images).
 void score_reconstructions(const Images& x, const Images& recon, LossyReport* r);
+// Reconstructions `decoded` of model-sized tiles as the pictures' size (pictures from model_tiles).
+Images from_tiles_like(const Images& pictures, Images decoded);
 // The receiver's reconstructions: the decoder mean at latents(from, b) ([b, K]) for images in
 // batches of `batch`, as 8-bit levels (a binary model's probabilities * 255).
 Images decoder_mean_images(VAE& model, int64_t count, int64_t batch,

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "coding/container.h"
+#include "coding/tiling.h"
 #include "data/tensor.h"
 #include "eval/image_quality.h"
 #include "model/likelihood.h"
@@ -52,9 +53,10 @@ nlohmann::json to_json(const RecReport& r) {
   return j;
 }
 
-std::string compress_rec(VAE& model, const Images& x, const Images& calibration, const RecOptions& o,
+std::string compress_rec(VAE& model, const Images& pictures, const Images& calibration, const RecOptions& o,
                          RecReport* report) {
   check_lossy_model(model->config);
+  check_pictures_fit_model(pictures, model->config, "compress --codec rec");
   if (!(o.block_nats > 0) || o.block_nats > 30) throw InputError("--rec-block-nats: expected a size in (0, 30] nats");
   torch::NoGradGuard no_grad;
   if (model->is_training()) model->eval();
@@ -68,8 +70,10 @@ std::string compress_rec(VAE& model, const Images& x, const Images& calibration,
   for (double l : lambdas) index_codecs.emplace_back(l);
 
   RecReport r;
-  r.lossy.images = x.count;
-  r.lossy.dims = x.dims();
+  r.lossy.images = pictures.count;
+  r.lossy.dims = pictures.dims();
+  r.lossy.pixels = pictures.plane();
+  const Images x = model_tiles(pictures, model->config);  // what is coded: the pictures or their tiles
   for (uint8_t bl : blocks) r.lossy.sent_dims += bl != rec::kPriorBlock;
   r.blocks = static_cast<int64_t>(lambdas.size());
   std::vector<uint64_t> index(static_cast<size_t>(x.count) * lambdas.size());
@@ -121,20 +125,19 @@ std::string compress_rec(VAE& model, const Images& x, const Images& calibration,
     const auto zt = torch::from_blob(z.data() + s * k, {b, k}, torch::kFloat32);
     r.lossy.nll_at_code_nats += -log_likelihood(model->config.likelihood, model->decoder->forward(zt), to_tensor(x, s, b)).sum().item<double>();
   }
-  score_reconstructions(x, recon, &r.lossy);
+  score_reconstructions(pictures, from_tiles_like(pictures, recon), &r.lossy);
   double sum_log2 = 0;
   for (double v : r.block_log2_candidates) sum_log2 += v;
   r.mean_log2_candidates = sum_log2 / std::max<size_t>(1, r.block_log2_candidates.size());
   r.exact_share = static_cast<double>(exact) / std::max<size_t>(1, r.block_log2_candidates.size());
 
-  CodedFile f = coded_file_header(CodedKind::LossyRec, x.binary, model->fingerprint(), x.count, x.height, x.width);
+  CodedFile f = coded_file_header(CodedKind::LossyRec, model->fingerprint(), pictures);
   f.obs_prec = rec::kOctavePrec;
   f.data_checksum = fnv1a(index.data(), index.size() * sizeof(uint64_t));
   f.lanes.push_back(std::move(msg));
   f.rec_seed = o.seed;
   f.rec_blocks = blocks;
   f.rec_lambdas = lambdas;
-  f.names = x.names;
   std::string bytes = serialize(f);
   r.lossy.bytes = bytes.size();
   r.lossy.bits = 8.0 * bytes.size();
@@ -149,7 +152,7 @@ Images decompress_rec(VAE& model, const std::string& bytes, const std::string& n
   const auto& c = model->config;
   torch::NoGradGuard no_grad;
   if (model->is_training()) model->eval();
-  const int64_t k = c.latent_dim, n = f.count;
+  const int64_t k = c.latent_dim, n = coded_images(f, c);
   const size_t nb = f.rec_lambdas.size();
   if (n * static_cast<int64_t>(nb) > (int64_t(1) << 26)) throw InputError(name + ": too many images for one file");
   const auto dims = block_dims(f.rec_blocks, nb);
@@ -175,8 +178,7 @@ Images decompress_rec(VAE& model, const std::string& bytes, const std::string& n
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < k; ++j)
       if (f.rec_blocks[j] == rec::kPriorBlock) z[i * k + j] = prior_draw(f.rec_seed, i, j);
-  Images out = reconstruct(model, z, n);
-  out.names = std::move(f.names);
+  Images out = pictures_from_tiles(reconstruct(model, z, n), f);
   if (latents) *latents = std::move(z);
   return out;
 }

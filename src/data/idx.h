@@ -1,4 +1,5 @@
-// MNIST-format IDX image files (magic 0x00000803: unsigned bytes, 3 dimensions), raw or gzip.
+// IDX image files, raw or gzip: MNIST's 0x00000803 (unsigned bytes [n, h, w], gray) and, for colour,
+// 0x00000804 (unsigned bytes [n, c, h, w], planar).
 #pragma once
 #include <string>
 

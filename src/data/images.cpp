@@ -1,5 +1,7 @@
 #include "data/images.h"
 
+#include <algorithm>
+
 #include "util/hash.h"
 
 namespace vlae {
@@ -10,6 +12,20 @@ Images Images::first(int64_t n) const {
   out.pixels.resize(static_cast<size_t>(out.count * dims()));
   if (!out.names.empty()) out.names.resize(static_cast<size_t>(out.count));
   return out;
+}
+
+std::string describe_size(int64_t channels, int64_t height, int64_t width) {
+  return std::to_string(width) + "x" + std::to_string(height) + (channels == 3 ? " RGB" : channels == 1 ? "" : " x" + std::to_string(channels));
+}
+std::string describe_size(const Images& x) { return describe_size(x.channels, x.height, x.width); }
+
+void planar_to_interleaved(const uint8_t* planar, int64_t channels, int64_t plane, uint8_t* interleaved) {
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t i = 0; i < plane; ++i) interleaved[i * channels + c] = planar[c * plane + i];
+}
+void interleaved_to_planar(const uint8_t* interleaved, int64_t channels, int64_t plane, uint8_t* planar) {
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t i = 0; i < plane; ++i) planar[c * plane + i] = interleaved[i * channels + c];
 }
 
 namespace {

@@ -19,7 +19,8 @@ uint8_t mean_level(Likelihood likelihood, double param) {
 
 VAEEngine::VAEEngine(VAE& model)
     : k_(model->config.latent_dim), d_(model->config.dims()), p_(likelihood_params(model->config.likelihood)),
-      likelihood_(model->config.likelihood), height_(model->config.height), width_(model->config.width) {
+      likelihood_(model->config.likelihood), channels_(model->config.image_channels), height_(model->config.height),
+      width_(model->config.width) {
   torch::NoGradGuard no_grad;
   const auto& c = model->config;
   encoder_body_ = Sequential(model->encoder->body);
@@ -55,7 +56,7 @@ void VAEEngine::posterior(const uint8_t* x, int64_t n, std::vector<double>& mean
   const float scale = likelihood_ == Likelihood::Bernoulli ? 1.0f : static_cast<float>(1.0 / 255.0);
   for (int64_t r = 0; r < n; ++r)
     for (int64_t i = 0; i < d_; ++i) in.row(r)[i] = static_cast<float>(x[r * d_ + i]) * scale;
-  if (encoder_body_.starts_with_conv()) in = Sequential::to_map(in, 1, height_, width_);
+  if (encoder_body_.starts_with_conv()) in = Sequential::to_map(in, channels_, height_, width_);
   const Batch h = encoder_body_.forward(std::move(in));
   Batch out = Batch::flat(n, 2 * k_);
   encoder_head_.forward(h.data.data(), h.stride, n, out.data.data(), out.stride);

@@ -39,7 +39,7 @@ class VAEEngine {
   enum class Prior { Normal, AR1, Flow } prior_;
   int64_t k_, d_, p_;
   Likelihood likelihood_;
-  int64_t height_, width_;
+  int64_t channels_, height_, width_;
   Sequential encoder_body_, decoder_;
   Dense encoder_head_;
   float max_std_log_ = 0.0f;  // δ-VAE: log of the posterior's std bound (0: unbounded)

@@ -25,6 +25,7 @@ uint8_t draw(Likelihood lik, const double* p, std::mt19937_64& rng) {
 Images empty_like(const ModelConfig& c, int64_t n, bool binary) {
   Images out;
   out.count = n;
+  out.channels = c.image_channels;
   out.height = c.height;
   out.width = c.width;
   out.binary = binary;
@@ -79,18 +80,20 @@ Images sample_model(VAE& model, int64_t n, uint64_t seed) {
 
 std::string grid_png(const std::vector<const Images*>& rows, int64_t cols, int64_t zoom) {
   const int64_t gap = 2, h = rows.front()->height * zoom, w = rows.front()->width * zoom, iw = rows.front()->width;
+  const int64_t ch = rows.front()->channels, plane_in = rows.front()->plane();
   const int64_t gh = static_cast<int64_t>(rows.size()) * (h + gap) + gap, gw = cols * (w + gap) + gap;
-  std::vector<uint8_t> px(static_cast<size_t>(gh * gw), 128);
+  std::vector<uint8_t> px(static_cast<size_t>(ch * gh * gw), 128);  // planar, like the images
   for (size_t r = 0; r < rows.size(); ++r)
     for (int64_t c = 0; c < std::min(cols, rows[r]->count); ++c) {
       const uint8_t* img = rows[r]->image(c);
       const int scale = rows[r]->binary ? 255 : 1;
-      for (int64_t y = 0; y < h; ++y)
-        for (int64_t x = 0; x < w; ++x)
-          px[(gap + r * (h + gap) + y) * gw + gap + c * (w + gap) + x] =
-              static_cast<uint8_t>(img[(y / zoom) * iw + x / zoom] * scale);
+      for (int64_t k = 0; k < ch; ++k)
+        for (int64_t y = 0; y < h; ++y)
+          for (int64_t x = 0; x < w; ++x)
+            px[k * gh * gw + (gap + r * (h + gap) + y) * gw + gap + c * (w + gap) + x] =
+                static_cast<uint8_t>(img[k * plane_in + (y / zoom) * iw + x / zoom] * scale);
     }
-  return encode_png_gray(px.data(), gh, gw);
+  return encode_png(px.data(), ch, gh, gw);
 }
 
 }  // namespace vlae

@@ -37,4 +37,10 @@ double ssim(const uint8_t* a, const uint8_t* b, int64_t h, int64_t w) {
   return sum / count;
 }
 
+double ssim(const uint8_t* a, const uint8_t* b, int64_t channels, int64_t height, int64_t width) {
+  double sum = 0;
+  for (int64_t c = 0; c < channels; ++c) sum += ssim(a + c * height * width, b + c * height * width, height, width);
+  return sum / static_cast<double>(channels);
+}
+
 }  // namespace vlae

@@ -9,5 +9,8 @@ namespace vlae {
 double psnr_db(double mse);
 // Mean SSIM of one grayscale image pair.
 double ssim(const uint8_t* a, const uint8_t* b, int64_t height, int64_t width);
+// SSIM of one planar image pair of `channels` planes: the mean of the planes' SSIMs (colour
+// images' SSIM on R, G and B, as the tools that report RGB SSIM compute it).
+double ssim(const uint8_t* a, const uint8_t* b, int64_t channels, int64_t height, int64_t width);
 
 }  // namespace vlae

@@ -287,7 +287,7 @@ SweepResults run_sweep(const SweepOptions& o) {
       RecReport rr;
       write_file_atomic(sweep_coded_test_file(dir) + ".rec", compress_rec(run.model, test, calibration, ro, &rr));
       const double n = static_cast<double>(rr.lossy.images);
-      m.rec = SweepRec{rr.lossy.bits / (n * rr.lossy.dims), rr.lossy.ideal_bits / n, rr.lossy.bits / n,
+      m.rec = SweepRec{rr.lossy.bits / (n * rr.lossy.pixels), rr.lossy.ideal_bits / n, rr.lossy.bits / n,
                        rr.lossy.bits / rr.lossy.kl_bits, rr.lossy.nll_at_code_nats / n, rr.lossy.psnr_db, rr.lossy.ssim,
                        n / std::max(1e-9, rr.lossy.seconds)};
     }

@@ -27,6 +27,7 @@ nlohmann::json to_json(const ModelConfig& c) {
   // existed stay valid.
   if (c.pixel_stack != "single") j["pixel_stack"] = c.pixel_stack;
   if (c.hidden_layers != 1) j["hidden_layers"] = c.hidden_layers;
+  if (c.image_channels != 1) j["image_channels"] = c.image_channels;
   return j;
 }
 
@@ -35,6 +36,11 @@ void validate(const ModelConfig& c) {
     throw InputError("--model: expected mlp, conv, pixelcnn or vlae, got '" + c.arch + "'");
   if (c.height <= 0 || c.width <= 0 || c.latent_dim <= 0 || c.hidden <= 0 || c.channels <= 0 || c.pixel_channels <= 0)
     throw InputError("model sizes (--latent-dim, --hidden, --channels, --pixel-channels) must be positive");
+  if (c.image_channels != 1 && c.image_channels != 3) throw InputError("images must have 1 (gray) or 3 (RGB) channels");
+  if (c.image_channels != 1 && c.likelihood == Likelihood::Bernoulli)
+    throw InputError("binary (Bernoulli) models are for gray images");
+  if (c.image_channels != 1 && c.autoregressive_decoder())
+    throw InputError("--model " + c.arch + ": PixelCNN decoders model gray images; for RGB use --model mlp or conv");
   if (c.hidden_layers < 1 || c.hidden_layers > 8) throw InputError("--hidden-layers: expected 1..8");
   if (c.receptive_field != "full" && c.receptive_field != "local")
     throw InputError("--receptive-field: expected full or local, got '" + c.receptive_field + "'");
@@ -60,6 +66,7 @@ ModelConfig model_config_from_json(const nlohmann::json& j) {
     c.arch = j.at("arch").get<std::string>();
     c.height = j.at("height").get<int64_t>();
     c.width = j.at("width").get<int64_t>();
+    c.image_channels = j.value("image_channels", c.image_channels);
     c.likelihood = parse_likelihood(j.at("likelihood").get<std::string>());
     c.latent_dim = j.at("latent_dim").get<int64_t>();
     c.hidden = j.value("hidden", c.hidden);

@@ -16,6 +16,7 @@ struct ModelConfig {
   // vlae (MLP encoder, local PixelCNN decoder, autoregressive-flow prior).
   std::string arch = "mlp";
   int64_t height = 28, width = 28;
+  int64_t image_channels = 1;  // 1: gray | 3: RGB (sub-pixels stored planar, C x H x W)
   Likelihood likelihood = Likelihood::Logistic;
   int64_t latent_dim = 32;
   int64_t hidden = 512;    // MLP hidden width
@@ -42,7 +43,7 @@ struct ModelConfig {
   std::string posterior = "diag";
   int64_t iaf_layers = 2;
 
-  int64_t dims() const { return height * width; }
+  int64_t dims() const { return image_channels * height * width; }  // sub-pixels per image
   bool autoregressive_decoder() const { return arch == "pixelcnn" || arch == "vlae"; }
 };
 

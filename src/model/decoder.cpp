@@ -29,7 +29,7 @@ DecoderImpl::DecoderImpl(const ModelConfig& c) : config(c) {
     net = nn::Sequential(nn::Linear(c.latent_dim, 2 * ch * h4 * w4), nn::ReLU(),
                          nn::Unflatten(nn::UnflattenOptions(1, {2 * ch, h4, w4})),
                          nn::ConvTranspose2d(nn::ConvTranspose2dOptions(2 * ch, ch, 4).stride(2).padding(1)),
-                         nn::ReLU(), nn::ConvTranspose2d(nn::ConvTranspose2dOptions(ch, p, 4).stride(2).padding(1)));
+                         nn::ReLU(), nn::ConvTranspose2d(nn::ConvTranspose2dOptions(ch, p * c.image_channels, 4).stride(2).padding(1)));
   } else {
     throw InputError("--model: unknown architecture '" + c.arch + "'");
   }

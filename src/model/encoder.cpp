@@ -22,7 +22,7 @@ EncoderImpl::EncoderImpl(const ModelConfig& c) : config(c), max_std(c.delta > 0 
   } else if (c.arch == "conv") {
     if (c.height % 4 || c.width % 4) throw InputError("--model conv needs height and width divisible by 4");
     const int64_t ch = c.channels;
-    body = nn::Sequential(nn::Conv2d(nn::Conv2dOptions(1, ch, 4).stride(2).padding(1)), nn::ReLU(),
+    body = nn::Sequential(nn::Conv2d(nn::Conv2dOptions(c.image_channels, ch, 4).stride(2).padding(1)), nn::ReLU(),
                           nn::Conv2d(nn::Conv2dOptions(ch, 2 * ch, 4).stride(2).padding(1)), nn::ReLU(),
                           nn::Flatten());
     head = nn::Linear(2 * ch * (c.height / 4) * (c.width / 4), 2 * k);
@@ -32,7 +32,7 @@ EncoderImpl::EncoderImpl(const ModelConfig& c) : config(c), max_std(c.delta > 0 
 }
 
 torch::Tensor EncoderImpl::features(const torch::Tensor& x) {
-  auto in = config.arch == "conv" ? x.view({x.size(0), 1, config.height, config.width}) : x;
+  auto in = config.arch == "conv" ? x.view({x.size(0), config.image_channels, config.height, config.width}) : x;
   return body->forward(in);
 }
 

@@ -88,6 +88,7 @@ nlohmann::json Demo::models_json() const {
   }
   const auto& c = models.front().model->config;
   nlohmann::json out = {{"data", data},
+                        {"channels", c.image_channels},
                         {"height", c.height},
                         {"width", c.width},
                         {"latent_dim", c.latent_dim},
@@ -137,6 +138,7 @@ Images Demo::request_image(const nlohmann::json& req) const {
   const auto& c = models.front().model->config;
   Images x;
   x.count = 1;
+  x.channels = c.image_channels;
   x.height = c.height;
   x.width = c.width;
   x.binary = c.likelihood == Likelihood::Bernoulli;
@@ -152,7 +154,8 @@ Images Demo::request_image(const nlohmann::json& req) const {
     const auto& p = req["pixels"];
     if (!p.is_array() || static_cast<int64_t>(p.size()) != c.dims())
       throw InputError("\"pixels\" must be an array of " + std::to_string(c.dims()) + " values (" +
-                       std::to_string(c.height) + "x" + std::to_string(c.width) + ", row-major)");
+                       std::to_string(c.height) + "x" + std::to_string(c.width) +
+                       (c.image_channels == 3 ? ", R plane, then G, then B, each row-major)" : ", row-major)"));
     x.pixels.resize(static_cast<size_t>(c.dims()));
     for (int64_t j = 0; j < c.dims(); ++j) {
       if (!p[j].is_number()) throw InputError("\"pixels\" must hold numbers 0..255");
@@ -223,6 +226,7 @@ nlohmann::json Demo::reconstruct(const DemoModel& m, const Images& x, const std:
   nlohmann::json out = {
       {"beta", m.beta},
       {"codec", codec},
+      {"channels", c.image_channels},
       {"height", c.height},
       {"width", c.width},
       {"input", to_vector(x, 0, scale)},
@@ -245,7 +249,7 @@ nlohmann::json Demo::reconstruct(const DemoModel& m, const Images& x, const std:
         {"file_bytes", lr.bytes},
         {"raw_bits", raw_bits},
         {"compression_ratio", raw_bits / std::max(lr.ideal_bits, 1e-9)},
-        {"bits_per_pixel", lr.ideal_bits / d},
+        {"bits_per_pixel", lr.ideal_bits / static_cast<double>(c.height * c.width)},
         {"kl_bits", lr.kl_bits},
         {"latent_dims_sent", lr.sent_dims}}},
       {"bits_back",

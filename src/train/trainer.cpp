@@ -109,10 +109,12 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
   const bool binary = cfg.train.data.binarize != Binarize::None;
   cfg.model.height = train_x.height;
   cfg.model.width = train_x.width;
+  cfg.model.image_channels = train_x.channels;
   if (binary) cfg.model.likelihood = Likelihood::Bernoulli;  // else logistic or gaussian, as configured
   else if (cfg.model.likelihood == Likelihood::Bernoulli) cfg.model.likelihood = Likelihood::Logistic;
-  if (writer && (test_x.height != train_x.height || test_x.width != train_x.width))
-    throw InputError("--data: train and test images differ in size");
+  if (writer && (test_x.height != train_x.height || test_x.width != train_x.width || test_x.channels != train_x.channels))
+    throw InputError("--data: train images are " + describe_size(train_x) + ", test images " + describe_size(test_x));
+  validate(cfg.model);  // e.g. a PixelCNN decoder on RGB images
 
   if (writer) fs::create_directories(dir);
   torch::manual_seed(cfg.train.seed);
