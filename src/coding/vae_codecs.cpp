@@ -146,7 +146,8 @@ codec::PixelCodec pixel_at(Likelihood likelihood, const double* params, unsigned
   return {likelihood, params[0], likelihood_params(likelihood) == 2 ? params[1] : 0.0, prec};
 }
 
-// A PixelCNN's pixels, autoregressive in raster order: pushed D-1..0 from teacher-forced params
+// A PixelCNN's pixels, autoregressive in raster order (colour: R, G, B at each position, the
+// engine's steps): pushed D-1..0 from teacher-forced params
 // (every pixel's params from the known image in one pass), popped 0..D-1 with each pixel's params
 // computed incrementally from the pixels popped before it. The two give the same params bit for
 // bit (engine/pixelcnn_engine.h), which is what makes the pop the push's inverse.
@@ -160,7 +161,8 @@ double push_autoregressive(const State& s, const Latents& z, Lanes m, const Imag
     for (int64_t l = l0; l < l1; ++l) {
       pc.teacher_forced(z.value.data() + l * s.k, x.image(l), params.data());
       for (int64_t j = s.d - 1; j >= 0; --j)
-        bits[l] += pixel_at(s.model->config.likelihood, params.data() + j * p, s.cfg.obs_prec).push(m[l], x.image(l)[j]);
+        bits[l] += pixel_at(s.model->config.likelihood, params.data() + j * p, s.cfg.obs_prec)
+                       .push(m[l], x.image(l)[pc.subpixel(j)]);
     }
   });
   double total = 0;
@@ -182,9 +184,9 @@ double pop_autoregressive(const State& s, const Latents& z, Lanes m, Images& out
       for (int64_t j = 0; j < s.d; ++j) {
         pc.params_at(im, j, params.data());
         const auto c = pixel_at(s.model->config.likelihood, params.data(), s.cfg.obs_prec).pop(m[l]);
-        image[j] = static_cast<uint8_t>(c.symbol);
+        image[pc.subpixel(j)] = static_cast<uint8_t>(c.symbol);
         bits[l] += c.bits;
-        pc.set(im, j, image[j]);
+        pc.set(im, j, static_cast<uint8_t>(c.symbol));
       }
     }
   });

@@ -18,13 +18,17 @@ Dense dense_of_1x1(const torch::nn::Conv2d& c) {
   return Dense(w.size(1), w.size(0), w.data_ptr<float>(), b.data_ptr<float>());
 }
 
+// A masked convolution's weights times its mask (exact zeros where masked), and its taps: a tap
+// whose mask is zero for every (output, input) pair is dropped. A colour layer's centre tap is kept
+// with its channel mask's zeros in the weights.
 Conv2d conv_of(const MaskedConv2d& m) {
-  const auto w = cpu_float(m->conv->weight), b = cpu_float(m->conv->bias);
-  const auto mask = cpu_float(m->mask);
-  const float* mp = mask.data_ptr<float>();
+  const auto mask = cpu_float(m->mask.expand_as(m->conv->weight));
+  const auto w = cpu_float(m->conv->weight * m->mask), b = cpu_float(m->conv->bias);
+  const auto open = mask.abs().sum(std::vector<int64_t>{0, 1}).contiguous();  // [rows, kernel]: 0 where closed
+  const float* op = open.data_ptr<float>();
   const int64_t kw = w.size(3);
   Conv2d c(w.size(1), w.size(0), w.size(2), kw, false, w.data_ptr<float>(), b.data_ptr<float>(),
-           [&](int ky, int kx) { return mp[ky * kw + kx] != 0.0f; });
+           [&](int ky, int kx) { return op[ky * kw + kx] != 0.0f; });
   c.pad_h = m->reach();
   c.pad_w = m->col_reach();
   c.dil_h = m->rows > 1 ? m->dilation : 1;
@@ -35,7 +39,8 @@ Conv2d conv_of(const MaskedConv2d& m) {
 }  // namespace
 
 PixelCNNEngine::PixelCNNEngine(PixelCNN& m)
-    : h_(m->config.height), w_(m->config.width), k_(m->config.latent_dim), ch_(m->config.pixel_channels),
+    : h_(m->config.height), w_(m->config.width), c_(m->config.image_channels), k_(m->config.latent_dim),
+      ch_(m->config.pixel_channels),
       units_(m->config.gated ? 2 * m->config.pixel_channels : m->config.pixel_channels),
       p_(likelihood_params(m->config.likelihood)), binary_(m->config.likelihood == Likelihood::Bernoulli),
       gated_(m->config.gated), vh_(m->two_stacks()), cond_net_(m->cond_net) {
@@ -54,13 +59,20 @@ PixelCNNEngine::PixelCNNEngine(PixelCNN& m)
     }
     layers_.push_back(std::move(L));
   }
-  // head: ReLU, 1x1 (ch -> ch), ReLU, 1x1 (ch -> P)
-  std::vector<torch::nn::Conv2d> convs;
-  for (const auto& child : m->head->children())
-    if (auto c = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(child)) convs.emplace_back(c);
-  head1_ = dense_of_1x1(convs.at(0));
-  head2_ = dense_of_1x1(convs.at(1));
+  // head: ReLU, 1x1 (ch -> ch), ReLU, 1x1 (ch -> P x C); colour: group-masked 1x1s.
+  std::vector<Dense> convs;
+  for (const auto& child : m->head->children()) {
+    if (auto c = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(child)) convs.push_back(dense_of_1x1(torch::nn::Conv2d(c)));
+    if (auto mc = std::dynamic_pointer_cast<MaskedConv2dImpl>(child)) {
+      const auto w = cpu_float(mc->conv->weight * mc->mask), b = cpu_float(mc->conv->bias);
+      convs.emplace_back(w.size(1), w.size(0), w.data_ptr<float>(), b.data_ptr<float>());
+    }
+  }
+  head1_ = convs.at(0);
+  head2_ = convs.at(1);
 }
+
+int64_t PixelCNNEngine::subpixel(int64_t step) const { return (step % c_) * h_ * w_ + step / c_; }
 
 float PixelCNNEngine::pixel_input(uint8_t v) const {
   // PixelCNNImpl::input: binary {0,1} -> {-1,1}; levels -> [-1, 1].
@@ -79,7 +91,7 @@ PixelCNNEngine::Image PixelCNNEngine::start(const float* z) const {
   const IeeeSubnormals ieee;
   const int64_t d = h_ * w_;
   Image im;
-  im.input.assign(static_cast<size_t>(d), 0.0f);
+  im.input.assign(static_cast<size_t>(d * c_), 0.0f);
   // h(z): the conditioning network, then each layer's 1x1 projections of it at every position.
   Batch zb = Batch::flat(1, k_);
   std::copy(z, z + k_, zb.row(0));
@@ -134,31 +146,38 @@ void PixelCNNEngine::horizontal(Image& im, size_t l, int64_t pos, const float* c
   }
 }
 
-void PixelCNNEngine::head(const float* h, double* out) const {
+void PixelCNNEngine::head(const float* h, float* out) const {
   // Per-thread buffers, zero beyond the channels (Dense reads rows padded to its stride).
-  thread_local std::vector<float> a, b, p;
+  thread_local std::vector<float> a, b;
   a.assign(static_cast<size_t>(head1_.stride), 0.0f);
   b.assign(static_cast<size_t>(head2_.stride), 0.0f);
-  p.resize(static_cast<size_t>(p_));
   for (int64_t i = 0; i < ch_; ++i) a[i] = h[i] > 0.0f ? h[i] : 0.0f;
   head1_.forward_row(a.data(), b.data(), 0, head1_.out);
   for (int64_t i = 0; i < head1_.out; ++i) b[i] = b[i] > 0.0f ? b[i] : 0.0f;
-  head2_.forward_row(b.data(), p.data(), 0, p_);
-  for (int64_t i = 0; i < p_; ++i) out[i] = p[i];
+  head2_.forward_row(b.data(), out, 0, p_ * c_);
 }
 
-void PixelCNNEngine::params_at(Image& im, int64_t j, double* out) const {
+void PixelCNNEngine::params_of(const float* all, int64_t colour, double* out) const {
+  for (int64_t i = 0; i < p_; ++i) out[i] = all[i * c_ + colour];  // the head's channel p * C + colour
+}
+
+void PixelCNNEngine::params_at(Image& im, int64_t step, double* out) const {
   const IeeeSubnormals ieee;
-  const int64_t r = j / w_, c = j % w_;
-  thread_local std::vector<float> conv, scratch;
+  // Colour: every sub-pixel step recomputes the position's layers, now with the colours before
+  // it set; a group's units depend only on earlier colours (the channel masks), so the values the
+  // step reads are the teacher-forced ones.
+  const int64_t j = step / c_, r = j / w_, c = j % w_;
+  thread_local std::vector<float> conv, scratch, all;
   conv.resize(static_cast<size_t>(units_));
   scratch.resize(scratch_size());
+  all.resize(static_cast<size_t>(padded(p_ * c_)));
   for (size_t l = 0; l < layers_.size(); ++l) {
     const float* in = l == 0 ? im.input.data() : im.h[l - 1].data();
     layers_[l].conv.at(in, h_, w_, r, c, conv.data());
     horizontal(im, l, j, conv.data(), scratch.data());
   }
-  head(im.h.back().data() + j * ch_, out);
+  head(im.h.back().data() + j * ch_, all.data());
+  params_of(all.data(), step % c_, out);
 }
 
 void PixelCNNEngine::vertical_row(Image& im, int64_t r) const {
@@ -177,17 +196,19 @@ void PixelCNNEngine::vertical_row(Image& im, int64_t r) const {
   }
 }
 
-void PixelCNNEngine::set(Image& im, int64_t j, uint8_t value) const {
+void PixelCNNEngine::set(Image& im, int64_t step, uint8_t value) const {
   const IeeeSubnormals ieee;
-  im.input[j] = pixel_input(value);
-  if (vh_ && j % w_ == w_ - 1) vertical_row(im, j / w_);
+  im.input[step] = pixel_input(value);  // [H][W][C]: a step's index is its place in the map
+  const int64_t j = step / c_;
+  if (vh_ && step % c_ == c_ - 1 && j % w_ == w_ - 1) vertical_row(im, j / w_);
 }
 
 void PixelCNNEngine::teacher_forced(const float* z, const uint8_t* x, double* out) const {
   const IeeeSubnormals ieee;
   const int64_t d = h_ * w_;
   Image im = start(z);
-  for (int64_t j = 0; j < d; ++j) im.input[j] = pixel_input(x[j]);
+  for (int64_t j = 0; j < d; ++j)
+    for (int64_t g = 0; g < c_; ++g) im.input[j * c_ + g] = pixel_input(x[g * d + j]);
   if (vh_)
     for (int64_t r = 0; r < h_; ++r) vertical_row(im, r);
   // Layer by layer over the whole map: each conv output is Conv2d::at's value at that position.
@@ -197,7 +218,11 @@ void PixelCNNEngine::teacher_forced(const float* z, const uint8_t* x, double* ou
     layers_[l].conv.forward(in, h_, w_, conv.data());
     for (int64_t pos = 0; pos < d; ++pos) horizontal(im, l, pos, conv.data() + pos * units_, scratch.data());
   }
-  for (int64_t pos = 0; pos < d; ++pos) head(im.h.back().data() + pos * ch_, out + pos * p_);
+  std::vector<float> all(static_cast<size_t>(padded(p_ * c_)));
+  for (int64_t pos = 0; pos < d; ++pos) {
+    head(im.h.back().data() + pos * ch_, all.data());
+    for (int64_t g = 0; g < c_; ++g) params_of(all.data(), g, out + (pos * c_ + g) * p_);
+  }
 }
 
 }  // namespace vlae::engine

@@ -8,6 +8,8 @@
 //     which gives the decoder's params bit for bit.
 // The vh variant's vertical stack reads whole rows up to its own, so it advances when a row is
 // complete; the horizontal stack sees its row above through v2h (row 0: v2h of zeros).
+// Colour: the coding order is raster over positions, then R, G, B at each ("steps"; step s is the
+// planar sub-pixel subpixel(s)); each step recomputes its position.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -23,21 +25,23 @@ class PixelCNNEngine {
  public:
   explicit PixelCNNEngine(PixelCNN& model);
   int64_t params_per_pixel() const { return p_; }
-  int64_t dims() const { return h_ * w_; }
+  int64_t dims() const { return h_ * w_ * c_; }  // steps per image
+  int64_t subpixel(int64_t step) const;         // the planar index (C x H x W) of a coding step
 
   // One image's decoding state: its h(z) projections and every layer's map so far.
   struct Image {
-    std::vector<float> input;                   // [H][W][1]: pixels decoded so far, 0 beyond
+    std::vector<float> input;                   // [H][W][C]: sub-pixels decoded so far, 0 beyond
     std::vector<std::vector<float>> h;          // per layer: [H][W][ch] residual stream after the layer
     std::vector<std::vector<float>> cond, vcond;  // per layer: [H][W][units], the 1x1 maps of h(z)
     std::vector<std::vector<float>> v, vpre;    // vh: per layer [H][W][ch] activations, [H][W][units] pre-activations
   };
   Image start(const float* z) const;
-  // Pixel j's params (P doubles), every pixel before j having been set.
-  void params_at(Image& im, int64_t j, double* out) const;
-  // Sets pixel j (data scale: 0/1 or a level); at a row's end advances the vertical stack.
-  void set(Image& im, int64_t j, uint8_t value) const;
-  // Every pixel's params of a known image x given z, [D][P]; bit for bit what params_at gives.
+  // Step s's params (P doubles), every step before s having been set.
+  void params_at(Image& im, int64_t step, double* out) const;
+  // Sets step s's value (data scale: 0/1 or a level); at a row's end advances the vertical stack.
+  void set(Image& im, int64_t step, uint8_t value) const;
+  // Every step's params of a known image x (planar) given z, [steps][P]; bit for bit what
+  // params_at gives.
   void teacher_forced(const float* z, const uint8_t* x, double* out) const;
 
  private:
@@ -54,10 +58,11 @@ class PixelCNNEngine {
   // Layer l's residual stream at position pos from its conv output, given every map it reads.
   void horizontal(Image& im, size_t l, int64_t pos, const float* conv_out, float* scratch) const;
   void vertical_row(Image& im, int64_t r) const;
-  void head(const float* h, double* out) const;
+  void head(const float* h, float* out) const;  // P x C outputs, channel p * C + colour
+  void params_of(const float* head_out, int64_t colour, double* out) const;
   size_t scratch_size() const { return static_cast<size_t>(3 * units_ + ch_ + padded(units_)); }
 
-  int64_t h_, w_, k_, ch_, units_, p_;
+  int64_t h_, w_, c_, k_, ch_, units_, p_;
   bool binary_, gated_, vh_;
   Sequential cond_net_;
   std::vector<Layer> layers_;

@@ -39,8 +39,8 @@ void validate(const ModelConfig& c) {
   if (c.image_channels != 1 && c.image_channels != 3) throw InputError("images must have 1 (gray) or 3 (RGB) channels");
   if (c.image_channels != 1 && c.likelihood == Likelihood::Bernoulli)
     throw InputError("binary (Bernoulli) models are for gray images");
-  if (c.image_channels != 1 && c.autoregressive_decoder())
-    throw InputError("--model " + c.arch + ": PixelCNN decoders model gray images; for RGB use --model mlp or conv");
+  if (c.image_channels == 3 && c.autoregressive_decoder() && c.pixel_channels < 3)
+    throw InputError("--pixel-channels: a colour PixelCNN needs at least 3 (its channels split into R, G and B groups)");
   if (c.hidden_layers < 1 || c.hidden_layers > 8) throw InputError("--hidden-layers: expected 1..8");
   if (c.receptive_field != "full" && c.receptive_field != "local")
     throw InputError("--receptive-field: expected full or local, got '" + c.receptive_field + "'");

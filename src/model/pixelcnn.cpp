@@ -1,5 +1,7 @@
 #include "model/pixelcnn.h"
 
+#include <algorithm>
+
 #include <torch/nn/modules/activation.h>
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/functional/conv.h>
@@ -15,15 +17,40 @@ namespace nn = torch::nn;
 
 namespace {
 
-int64_t preset_layers(const ModelConfig& c) {
-  if (c.pixel_layers > 0) return c.pixel_layers;
-  return c.receptive_field == "local" ? 6 : 9;
-}
-
 // Dilation of mask-B layer l >= 1: 1 for local; 1, 2, 4, 8, 1, 2, ... for full, so that sums of
 // the dilations reach every row offset up to the image height.
 int64_t dilation_of(const ModelConfig& c, int64_t l) {
   return c.receptive_field == "local" ? 1 : int64_t(1) << ((l - 1) % 4);
+}
+
+// local: 6 layers. full: the 7x7 first layer (reach 3) and as many dilated layers as it takes for
+// the reach to span the image (rows and columns): 9 layers for 28x28 and 32x32, more for larger.
+int64_t preset_layers(const ModelConfig& c) {
+  if (c.pixel_layers > 0) return c.pixel_layers;
+  if (c.receptive_field == "local") return 6;
+  int64_t layers = 1, reach = 3;
+  while (reach < std::max(c.height, c.width) - 1) reach += dilation_of(c, layers++);
+  return std::max<int64_t>(layers, 2);
+}
+
+// Colour groups (model/masked_conv.h): the image's channels are R, G, B; a map of n channels is
+// three contiguous blocks (sizes within one of each other); gated pre-activations (2n) repeat the blocks in each half; the head's
+// P x 3 outputs are parameter-major, channel index p * 3 + colour.
+std::vector<int> image_groups() { return {0, 1, 2}; }
+std::vector<int> block_groups(int64_t n) {
+  std::vector<int> g(static_cast<size_t>(n));
+  for (int64_t u = 0; u < n; ++u) g[u] = static_cast<int>(u * 3 / n);
+  return g;
+}
+std::vector<int> unit_groups(int64_t ch, bool gated) {
+  std::vector<int> g = block_groups(ch);
+  if (gated) g.insert(g.end(), g.begin(), g.end());
+  return g;
+}
+std::vector<int> param_groups(int64_t p) {
+  std::vector<int> g(static_cast<size_t>(3 * p));
+  for (int64_t o = 0; o < 3 * p; ++o) g[o] = static_cast<int>(o % 3);
+  return g;
 }
 
 }  // namespace
@@ -38,22 +65,30 @@ PixelCNNImpl::PixelCNNImpl(const ModelConfig& c) : config(c) {
                                  nn::ConvTranspose2d(nn::ConvTranspose2dOptions(hc, hc, 4).stride(2).padding(1)),
                                  nn::ReLU(), nn::ConvTranspose2d(nn::ConvTranspose2dOptions(hc, ch, 4).stride(2).padding(1))));
   const int64_t n = preset_layers(c);
-  const bool vh = two_stacks();
+  const bool vh = two_stacks(), colour = c.image_channels == 3;
+  const std::vector<int> none, hidden = colour ? block_groups(ch) : none, units_g = colour ? unit_groups(ch, c.gated) : none;
   for (int64_t l = 0; l < n; ++l) {
     const bool first = l == 0;
-    const int64_t k = first ? (c.receptive_field == "local" ? 3 : 7) : 3, in = first ? 1 : ch;
+    const int64_t k = first ? (c.receptive_field == "local" ? 3 : 7) : 3, in = first ? c.image_channels : ch;
     const int64_t d = first ? 1 : dilation_of(c, l);
     const std::string i = std::to_string(l);
     const Mask mask = vh ? (first ? Mask::HorizontalA : Mask::HorizontalB) : (first ? Mask::A : Mask::B);
-    layers.push_back(register_module("layer" + i, MaskedConv2d(in, units, k, mask, d)));
+    const std::vector<int>& in_g = colour ? (first ? image_groups() : hidden) : none;
+    layers.push_back(register_module("layer" + i, MaskedConv2d(in, units, k, mask, d, in_g, units_g)));
     cond_proj.push_back(register_module("cond" + i, nn::Conv2d(nn::Conv2dOptions(ch, units, 1))));
     if (!vh) continue;
     vlayers.push_back(register_module("vlayer" + i, MaskedConv2d(in, units, k, Mask::Vertical, d)));
     vcond_proj.push_back(register_module("vcond" + i, nn::Conv2d(nn::Conv2dOptions(ch, units, 1))));
     v2h.push_back(register_module("v2h" + i, nn::Conv2d(nn::Conv2dOptions(units, units, 1))));
   }
-  head = register_module("head", nn::Sequential(nn::ReLU(), nn::Conv2d(nn::Conv2dOptions(ch, ch, 1)), nn::ReLU(),
-                                                nn::Conv2d(nn::Conv2dOptions(ch, p, 1))));
+  if (!colour) {
+    head = register_module("head", nn::Sequential(nn::ReLU(), nn::Conv2d(nn::Conv2dOptions(ch, ch, 1)), nn::ReLU(),
+                                                  nn::Conv2d(nn::Conv2dOptions(ch, p, 1))));
+  } else {  // the same, its 1x1s group-masked (B) so each colour's params see only its own group and earlier ones
+    head = register_module(
+        "head", nn::Sequential(nn::ReLU(), MaskedConv2d(ch, ch, 1, Mask::HorizontalB, 1, hidden, hidden), nn::ReLU(),
+                               MaskedConv2d(ch, 3 * p, 1, Mask::HorizontalB, 1, hidden, param_groups(p))));
+  }
 }
 
 int64_t PixelCNNImpl::receptive_rows() const {
@@ -85,7 +120,7 @@ torch::Tensor shift_down(const torch::Tensor& m) {
 torch::Tensor PixelCNNImpl::condition(const torch::Tensor& z) { return cond_net->forward(z); }
 
 torch::Tensor PixelCNNImpl::input(const torch::Tensor& x) const {
-  const auto img = x.view({x.size(0), 1, config.height, config.width});
+  const auto img = x.view({x.size(0), config.image_channels, config.height, config.width});
   return config.likelihood == Likelihood::Bernoulli ? img * 2.0 - 1.0 : img * kLevelStep - 1.0;
 }
 
@@ -105,12 +140,12 @@ torch::Tensor PixelCNNImpl::forward_maps(const torch::Tensor& cond, const torch:
 }
 
 torch::Tensor PixelCNNImpl::forward(const torch::Tensor& z, const torch::Tensor& x) {
-  const auto out = forward_maps(condition(z), input(x));
-  return out.reshape({x.size(0), out.size(1), config.dims()});
+  const auto out = forward_maps(condition(z), input(x));  // [B, P x C, H, W], channel p * C + colour
+  return out.reshape({x.size(0), out.size(1) / config.image_channels, config.dims()});
 }
 
 void PixelCNNImpl::autoregress(const torch::Tensor& z, const PixelStep& step) {
-  const int64_t b = z.size(0), hgt = config.height, wid = config.width;
+  const int64_t b = z.size(0), hgt = config.height, wid = config.width, colours = config.image_channels;
   const bool binary = config.likelihood == Likelihood::Bernoulli, vh = two_stacks();
   const auto cond = condition(z);  // [B, C, H, W]
   // Row caches: maps[0] is the input, maps[l + 1] the output of layer l, each with `pad` zero rows
@@ -126,7 +161,7 @@ void PixelCNNImpl::autoregress(const torch::Tensor& z, const PixelStep& step) {
   const auto opts = cond.options();
   const int64_t units = layers.front()->conv->weight.size(0), ch = cond.size(1);
   std::vector<torch::Tensor> maps, vmaps, vpre;
-  maps.push_back(torch::zeros({b, 1, hgt + 2 * pad, wid}, opts));
+  maps.push_back(torch::zeros({b, colours, hgt + 2 * pad, wid}, opts));
   for (size_t l = 0; l < layers.size(); ++l) maps.push_back(torch::zeros({b, ch, hgt + 2 * pad, wid}, opts));
   if (vh) {
     vmaps.push_back(maps[0]);  // both stacks start from the image
@@ -142,21 +177,25 @@ void PixelCNNImpl::autoregress(const torch::Tensor& z, const PixelStep& step) {
   };
   for (int64_t r = 0; r < hgt; ++r) {
     const auto cond_row = cond.slice(2, r, r + 1);
-    for (int64_t c = 0; c < wid; ++c) {
-      torch::Tensor h;
-      for (size_t l = 0; l < layers.size(); ++l) {
-        auto pre = layers[l]->forward_row(rows(maps[l], r, layers[l]->reach())) + cond_proj[l]->forward(cond_row);
-        if (vh) pre = pre + v2h[l]->forward(vpre[l].slice(2, r, r + 1));
-        const auto a = activate(pre, config.gated);
-        h = l == 0 ? a : h + a;
-        rows(maps[l + 1], r, 0).copy_(h);
+    // Colour: each position's sub-pixels in turn, R, G, B, the row recomputed after each one.
+    for (int64_t c = 0; c < wid; ++c)
+      for (int64_t g = 0; g < colours; ++g) {
+        torch::Tensor h;
+        for (size_t l = 0; l < layers.size(); ++l) {
+          auto pre = layers[l]->forward_row(rows(maps[l], r, layers[l]->reach())) + cond_proj[l]->forward(cond_row);
+          if (vh) pre = pre + v2h[l]->forward(vpre[l].slice(2, r, r + 1));
+          const auto a = activate(pre, config.gated);
+          h = l == 0 ? a : h + a;
+          rows(maps[l + 1], r, 0).copy_(h);
+        }
+        // [B, P x C] -> colour g's P params
+        auto all = head->forward(h.slice(3, c, c + 1)).reshape({b, -1, colours}).select(2, g);
+        const auto params = all.to(torch::kCPU, torch::kFloat64).contiguous();
+        step(g * hgt * wid + r * wid + c, params.data_ptr<double>(), values.data());
+        float* cp = col.data_ptr<float>();
+        for (int64_t i = 0; i < b; ++i) cp[i] = binary ? 2.0f * values[i] - 1.0f : values[i] * kLevelStepF - 1.0f;
+        maps[0].select(1, g).select(1, pad + r).select(1, c).copy_(col);
       }
-      const auto params = head->forward(h.slice(3, c, c + 1)).reshape({b, -1}).to(torch::kCPU, torch::kFloat64).contiguous();
-      step(r * wid + c, params.data_ptr<double>(), values.data());
-      float* cp = col.data_ptr<float>();
-      for (int64_t i = 0; i < b; ++i) cp[i] = binary ? 2.0f * values[i] - 1.0f : values[i] * kLevelStepF - 1.0f;
-      maps[0].select(1, 0).select(1, pad + r).select(1, c).copy_(col);
-    }
     for (size_t l = 0; l < vlayers.size(); ++l) {  // row r is complete: advance the vertical stack
       const auto p = vlayers[l]->forward_row(rows(vmaps[l], r, vlayers[l]->reach()));
       vpre[l].slice(2, r + 1, r + 2).copy_(p);

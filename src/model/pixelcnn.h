@@ -7,8 +7,11 @@
 // `pixel_stack`: single — one stack of masked convolutions, whose receptive field has a blind
 // spot up and to the right (z can fill it, which works against collapse); vh — the Gated
 // PixelCNN's vertical and horizontal stacks (van den Oord et al. 2016), no blind spot.
-// Training and scoring run all pixels in one pass (teacher forcing). Sampling and coding run
-// `autoregress`: one step per pixel, each recomputing only the current row of every layer.
+// Colour images (3 channels): the channel masks of van den Oord et al. 2016 (masked_conv.h), so
+// p(x|z) = Π over positions in raster order of p(R | context) p(G | context, R) p(B | context, R, G),
+// one discretized logistic per sub-pixel.
+// Training and scoring run all pixels in one pass (teacher forcing). Sampling runs `autoregress`:
+// one step per sub-pixel, each recomputing only the current row of every layer.
 #pragma once
 #include <functional>
 #include <vector>
@@ -25,7 +28,7 @@ namespace vlae {
 struct PixelCNNImpl : torch::nn::Module {
   explicit PixelCNNImpl(const ModelConfig& c);
 
-  // z: [B, K], x: [B, D] on the data's scale -> params [B, P, D] (see likelihood.h).
+  // z: [B, K], x: [B, D] on the data's scale (D = C x H x W, planar) -> params [B, P, D] (see likelihood.h).
   torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& x);
 
   // The conditioning map h(z): [B, C, H, W].
@@ -33,7 +36,7 @@ struct PixelCNNImpl : torch::nn::Module {
   // Network input from data-scale pixels: binary {0,1} -> {-1,1}, levels 0..255 -> [-1,1];
   // 0 means "not known yet" (what the masks and the crops feed for later pixels).
   torch::Tensor input(const torch::Tensor& x) const;
-  // Params [B, P, h, w] for an input crop [B, 1, h, w] and the matching crop of h(z).
+  // Params [B, P x C, h, w] (channel p * C + colour) for an input crop [B, C, h, w] and the matching crop of h(z).
   torch::Tensor forward_maps(const torch::Tensor& cond, const torch::Tensor& in);
 
   // Rows above a pixel that its output can depend on; columns to either side.
@@ -41,10 +44,10 @@ struct PixelCNNImpl : torch::nn::Module {
   int64_t receptive_cols() const;
   bool two_stacks() const { return config.pixel_stack == "vh"; }
 
-  // Sequential pass in raster order over a batch: for each pixel j, computes its params [B, P]
-  // (double, CPU) with pixel j and every later pixel still 0 in the input, then calls
-  // step(j, params, values), which must write the batch's value of pixel j (data scale) into
-  // values[0..B). Because the input never holds a value from pixel j onwards, the params depend
+  // Sequential pass in raster order over a batch (colour: R, G, B at each position): for each
+  // sub-pixel, at planar index j, computes its params [B, P] (double, CPU) with it and every later
+  // sub-pixel still 0 in the input, then calls step(j, params, values), which must write the
+  // batch's value of sub-pixel j (data scale) into values[0..B). Because the input never holds a value from pixel j onwards, the params depend
   // only on x_<j, bitwise: an encoder that knows x and a decoder rebuilding it compute identical
   // numbers. (They equal the teacher-forced params up to float rounding.)
   using PixelStep = std::function<void(int64_t j, const double* params, uint8_t* values)>;
