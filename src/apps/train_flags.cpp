@@ -21,6 +21,9 @@ void add_training_flags(CLI::App& cmd, TrainingFlags& f, bool with_beta) {
   cmd.add_flag("--gated", f.gated, "PixelCNN: gated tanh*sigmoid units");
   cmd.add_option("--pixel-stack", f.pixel_stack,
                  "PixelCNN: single (masked convs, with a blind spot; default) | vh (vertical + horizontal stacks, none)");
+  cmd.add_option("--pixel-context", f.pixel_context,
+                 "PixelCNN on RGB: colour (earlier sub-pixels in colour, channel masks; default) | gray (only the gray "
+                 "level of earlier pixels: colour must come through z, VLAE's CIFAR-10 variant)");
   cmd.add_option("--prior", f.prior, "normal (default) | af (MADE autoregressive flow; default for vlae) | ar1");
   cmd.add_option("--flow-layers", f.flow_layers, "AF prior: MADE layers");
   cmd.add_option("--flow-hidden", f.flow_hidden, "AF prior: MADE hidden width");
@@ -55,6 +58,7 @@ RunConfig run_config_from(const TrainingFlags& f) {
   cfg.model.pixel_channels = f.pixel_channels;
   cfg.model.gated = f.gated;
   cfg.model.pixel_stack = f.pixel_stack;
+  cfg.model.pixel_context = f.pixel_context;
   cfg.model.flow_layers = f.flow_layers;
   cfg.model.flow_hidden = f.flow_hidden;
   cfg.model.ar1_alpha = f.ar1_alpha;

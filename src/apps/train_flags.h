@@ -11,7 +11,7 @@ struct TrainingFlags {
   DataFlags data;
   std::string model = "mlp", kl_anneal, capacity, device = "cpu";
   std::string receptive_field, prior;  // "" = the model preset's
-  std::string posterior = "diag", likelihood = "logistic", pixel_stack = "single";
+  std::string posterior = "diag", likelihood = "logistic", pixel_stack = "single", pixel_context = "colour";
   int64_t iaf_layers = 2;
   int64_t pixel_layers = 0, pixel_channels = 32, flow_layers = 2, flow_hidden = 256;
   bool gated = false;

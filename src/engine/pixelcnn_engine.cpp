@@ -39,7 +39,8 @@ Conv2d conv_of(const MaskedConv2d& m) {
 }  // namespace
 
 PixelCNNEngine::PixelCNNEngine(PixelCNN& m)
-    : h_(m->config.height), w_(m->config.width), c_(m->config.image_channels), k_(m->config.latent_dim),
+    : h_(m->config.height), w_(m->config.width), c_(m->config.image_channels), cin_(m->context_channels()),
+      k_(m->config.latent_dim),
       ch_(m->config.pixel_channels),
       units_(m->config.gated ? 2 * m->config.pixel_channels : m->config.pixel_channels),
       p_(likelihood_params(m->config.likelihood)), binary_(m->config.likelihood == Likelihood::Bernoulli),
@@ -91,7 +92,7 @@ PixelCNNEngine::Image PixelCNNEngine::start(const float* z) const {
   const IeeeSubnormals ieee;
   const int64_t d = h_ * w_;
   Image im;
-  im.input.assign(static_cast<size_t>(d * c_), 0.0f);
+  im.input.assign(static_cast<size_t>(d * cin_), 0.0f);
   // h(z): the conditioning network, then each layer's 1x1 projections of it at every position.
   Batch zb = Batch::flat(1, k_);
   std::copy(z, z + k_, zb.row(0));
@@ -198,8 +199,13 @@ void PixelCNNEngine::vertical_row(Image& im, int64_t r) const {
 
 void PixelCNNEngine::set(Image& im, int64_t step, uint8_t value) const {
   const IeeeSubnormals ieee;
-  im.input[step] = pixel_input(value);  // [H][W][C]: a step's index is its place in the map
   const int64_t j = step / c_;
+  if (cin_ == c_) {
+    im.input[step] = pixel_input(value);  // [H][W][C]: a step's index is its place in the map
+  } else {  // gray context: the pixel enters once its last colour is known
+    im.level_sum = (step % c_ == 0 ? 0 : im.level_sum) + value;
+    if (step % c_ == c_ - 1) im.input[j] = pixel_input(static_cast<uint8_t>(im.level_sum / 3));
+  }
   if (vh_ && step % c_ == c_ - 1 && j % w_ == w_ - 1) vertical_row(im, j / w_);
 }
 
@@ -207,8 +213,15 @@ void PixelCNNEngine::teacher_forced(const float* z, const uint8_t* x, double* ou
   const IeeeSubnormals ieee;
   const int64_t d = h_ * w_;
   Image im = start(z);
-  for (int64_t j = 0; j < d; ++j)
-    for (int64_t g = 0; g < c_; ++g) im.input[j * c_ + g] = pixel_input(x[g * d + j]);
+  for (int64_t j = 0; j < d; ++j) {
+    if (cin_ == c_) {
+      for (int64_t g = 0; g < c_; ++g) im.input[j * c_ + g] = pixel_input(x[g * d + j]);
+    } else {
+      int sum = 0;
+      for (int64_t g = 0; g < c_; ++g) sum += x[g * d + j];
+      im.input[j] = pixel_input(static_cast<uint8_t>(sum / 3));
+    }
+  }
   if (vh_)
     for (int64_t r = 0; r < h_; ++r) vertical_row(im, r);
   // Layer by layer over the whole map: each conv output is Conv2d::at's value at that position.

@@ -30,7 +30,8 @@ class PixelCNNEngine {
 
   // One image's decoding state: its h(z) projections and every layer's map so far.
   struct Image {
-    std::vector<float> input;                   // [H][W][C]: sub-pixels decoded so far, 0 beyond
+    std::vector<float> input;                   // [H][W][C] (gray context: [H][W][1]): decoded so far, 0 beyond
+    int level_sum = 0;                          // gray context: R + G + B of the current position so far
     std::vector<std::vector<float>> h;          // per layer: [H][W][ch] residual stream after the layer
     std::vector<std::vector<float>> cond, vcond;  // per layer: [H][W][units], the 1x1 maps of h(z)
     std::vector<std::vector<float>> v, vpre;    // vh: per layer [H][W][ch] activations, [H][W][units] pre-activations
@@ -62,7 +63,7 @@ class PixelCNNEngine {
   void params_of(const float* head_out, int64_t colour, double* out) const;
   size_t scratch_size() const { return static_cast<size_t>(3 * units_ + ch_ + padded(units_)); }
 
-  int64_t h_, w_, c_, k_, ch_, units_, p_;
+  int64_t h_, w_, c_, cin_, k_, ch_, units_, p_;  // cin_: the context's channels (c_, or 1 when gray)
   bool binary_, gated_, vh_;
   Sequential cond_net_;
   std::vector<Layer> layers_;

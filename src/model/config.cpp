@@ -28,6 +28,7 @@ nlohmann::json to_json(const ModelConfig& c) {
   if (c.pixel_stack != "single") j["pixel_stack"] = c.pixel_stack;
   if (c.hidden_layers != 1) j["hidden_layers"] = c.hidden_layers;
   if (c.image_channels != 1) j["image_channels"] = c.image_channels;
+  if (c.pixel_context != "colour") j["pixel_context"] = c.pixel_context;
   return j;
 }
 
@@ -47,6 +48,8 @@ void validate(const ModelConfig& c) {
   if (c.pixel_layers < 0 || c.pixel_layers > 64) throw InputError("--pixel-layers: expected 0..64");
   if (c.pixel_stack != "single" && c.pixel_stack != "vh")
     throw InputError("--pixel-stack: expected single or vh, got '" + c.pixel_stack + "'");
+  if (c.pixel_context != "colour" && c.pixel_context != "gray")
+    throw InputError("--pixel-context: expected colour or gray, got '" + c.pixel_context + "'");
   if (c.prior != "normal" && c.prior != "af" && c.prior != "ar1")
     throw InputError("--prior: expected normal, af or ar1, got '" + c.prior + "'");
   if (c.flow_layers < 1 || c.flow_layers > 16 || c.flow_hidden <= 0)
@@ -67,6 +70,7 @@ ModelConfig model_config_from_json(const nlohmann::json& j) {
     c.height = j.at("height").get<int64_t>();
     c.width = j.at("width").get<int64_t>();
     c.image_channels = j.value("image_channels", c.image_channels);
+    c.pixel_context = j.value("pixel_context", c.pixel_context);
     c.likelihood = parse_likelihood(j.at("likelihood").get<std::string>());
     c.latent_dim = j.at("latent_dim").get<int64_t>();
     c.hidden = j.value("hidden", c.hidden);

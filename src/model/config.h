@@ -30,6 +30,11 @@ struct ModelConfig {
   int64_t pixel_channels = 32;
   bool gated = false;                    // tanh ⊙ sigmoid units (Gated PixelCNN) instead of ReLU
   std::string pixel_stack = "single";    // single: masked convs (a blind spot) | vh: vertical + horizontal stacks
+  // RGB images: colour — the PixelCNN reads earlier sub-pixels in colour (channel masks) | gray —
+  // it reads only the gray level (R + G + B) / 3 of earlier pixels, and a pixel's R, G and B are
+  // independent given that context and z, so colour must travel through z (VLAE's CIFAR-10 variant,
+  // Chen et al. 2017).
+  std::string pixel_context = "colour";
 
   // Prior p(z): normal = N(0, I) | af = MADE autoregressive flow | ar1 = AR(1) Gaussian
   // z_t = α z_{t-1} + √(1-α²) ε_t (δ-VAE's sequential form with a factorized posterior).

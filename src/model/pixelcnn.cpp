@@ -65,11 +65,13 @@ PixelCNNImpl::PixelCNNImpl(const ModelConfig& c) : config(c) {
                                  nn::ConvTranspose2d(nn::ConvTranspose2dOptions(hc, hc, 4).stride(2).padding(1)),
                                  nn::ReLU(), nn::ConvTranspose2d(nn::ConvTranspose2dOptions(hc, ch, 4).stride(2).padding(1))));
   const int64_t n = preset_layers(c);
-  const bool vh = two_stacks(), colour = c.image_channels == 3;
+  const bool vh = two_stacks(), colour = colour_context();
+  if (c.pixel_context == "gray" && c.image_channels != 3)
+    throw InputError("--pixel-context gray: for RGB images; these are gray");
   const std::vector<int> none, hidden = colour ? block_groups(ch) : none, units_g = colour ? unit_groups(ch, c.gated) : none;
   for (int64_t l = 0; l < n; ++l) {
     const bool first = l == 0;
-    const int64_t k = first ? (c.receptive_field == "local" ? 3 : 7) : 3, in = first ? c.image_channels : ch;
+    const int64_t k = first ? (c.receptive_field == "local" ? 3 : 7) : 3, in = first ? context_channels() : ch;
     const int64_t d = first ? 1 : dilation_of(c, l);
     const std::string i = std::to_string(l);
     const Mask mask = vh ? (first ? Mask::HorizontalA : Mask::HorizontalB) : (first ? Mask::A : Mask::B);
@@ -81,9 +83,9 @@ PixelCNNImpl::PixelCNNImpl(const ModelConfig& c) : config(c) {
     vcond_proj.push_back(register_module("vcond" + i, nn::Conv2d(nn::Conv2dOptions(ch, units, 1))));
     v2h.push_back(register_module("v2h" + i, nn::Conv2d(nn::Conv2dOptions(units, units, 1))));
   }
-  if (!colour) {
+  if (!colour) {  // gray, or RGB read through a gray context: P params for each of the C colours
     head = register_module("head", nn::Sequential(nn::ReLU(), nn::Conv2d(nn::Conv2dOptions(ch, ch, 1)), nn::ReLU(),
-                                                  nn::Conv2d(nn::Conv2dOptions(ch, p, 1))));
+                                                  nn::Conv2d(nn::Conv2dOptions(ch, p * c.image_channels, 1))));
   } else {  // the same, its 1x1s group-masked (B) so each colour's params see only its own group and earlier ones
     head = register_module(
         "head", nn::Sequential(nn::ReLU(), MaskedConv2d(ch, ch, 1, Mask::HorizontalB, 1, hidden, hidden), nn::ReLU(),
@@ -120,7 +122,8 @@ torch::Tensor shift_down(const torch::Tensor& m) {
 torch::Tensor PixelCNNImpl::condition(const torch::Tensor& z) { return cond_net->forward(z); }
 
 torch::Tensor PixelCNNImpl::input(const torch::Tensor& x) const {
-  const auto img = x.view({x.size(0), config.image_channels, config.height, config.width});
+  auto img = x.view({x.size(0), config.image_channels, config.height, config.width});
+  if (gray_context()) img = (img.sum(1, true) / 3.0).floor();  // the gray level (R + G + B) / 3, in integers
   return config.likelihood == Likelihood::Bernoulli ? img * 2.0 - 1.0 : img * kLevelStep - 1.0;
 }
 
@@ -161,7 +164,8 @@ void PixelCNNImpl::autoregress(const torch::Tensor& z, const PixelStep& step) {
   const auto opts = cond.options();
   const int64_t units = layers.front()->conv->weight.size(0), ch = cond.size(1);
   std::vector<torch::Tensor> maps, vmaps, vpre;
-  maps.push_back(torch::zeros({b, colours, hgt + 2 * pad, wid}, opts));
+  maps.push_back(torch::zeros({b, context_channels(), hgt + 2 * pad, wid}, opts));
+  std::vector<int> level_sum(static_cast<size_t>(b), 0);  // gray context: R + G + B of the position so far
   for (size_t l = 0; l < layers.size(); ++l) maps.push_back(torch::zeros({b, ch, hgt + 2 * pad, wid}, opts));
   if (vh) {
     vmaps.push_back(maps[0]);  // both stacks start from the image
@@ -193,6 +197,13 @@ void PixelCNNImpl::autoregress(const torch::Tensor& z, const PixelStep& step) {
         const auto params = all.to(torch::kCPU, torch::kFloat64).contiguous();
         step(g * hgt * wid + r * wid + c, params.data_ptr<double>(), values.data());
         float* cp = col.data_ptr<float>();
+        if (gray_context()) {
+          for (int64_t i = 0; i < b; ++i) level_sum[i] = (g == 0 ? 0 : level_sum[i]) + values[i];
+          if (g + 1 < colours) continue;  // the context sees the pixel once all its colours are known
+          for (int64_t i = 0; i < b; ++i) cp[i] = static_cast<float>(level_sum[i] / 3) * kLevelStepF - 1.0f;
+          maps[0].select(1, 0).select(1, pad + r).select(1, c).copy_(col);
+          continue;
+        }
         for (int64_t i = 0; i < b; ++i) cp[i] = binary ? 2.0f * values[i] - 1.0f : values[i] * kLevelStepF - 1.0f;
         maps[0].select(1, g).select(1, pad + r).select(1, c).copy_(col);
       }

@@ -43,6 +43,9 @@ struct PixelCNNImpl : torch::nn::Module {
   int64_t receptive_rows() const;
   int64_t receptive_cols() const;
   bool two_stacks() const { return config.pixel_stack == "vh"; }
+  bool gray_context() const { return config.image_channels == 3 && config.pixel_context == "gray"; }
+  bool colour_context() const { return config.image_channels == 3 && !gray_context(); }  // channel masks
+  int64_t context_channels() const { return gray_context() ? 1 : config.image_channels; }
 
   // Sequential pass in raster order over a batch (colour: R, G, B at each position): for each
   // sub-pixel, at planar index j, computes its params [B, P] (double, CPU) with it and every later

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/likelihood.h"
+#include "util/error.h"
 #include "util/hash.h"
 
 namespace vlae {
@@ -10,6 +11,10 @@ namespace vlae {
 VAEImpl::VAEImpl(const ModelConfig& c) : config(c) {
   encoder = register_module("encoder", Encoder(c));
   validate(c);
+  // Checked here, not in validate(): a study's base configuration carries the flag to its
+  // PixelCNN models before any architecture is chosen.
+  if (c.pixel_context == "gray" && !c.autoregressive_decoder())
+    throw InputError("--pixel-context gray: for PixelCNN decoders (--model pixelcnn or vlae)");
   if (c.autoregressive_decoder())
     pixelcnn = register_module("pixelcnn", PixelCNN(c));
   else
