@@ -248,7 +248,8 @@ nlohmann::json Demo::reconstruct(const DemoModel& m, const Images& x, const std:
        {{"coded_bits", lr.ideal_bits},
         {"file_bytes", lr.bytes},
         {"raw_bits", raw_bits},
-        {"compression_ratio", raw_bits / std::max(lr.ideal_bits, 1e-9)},
+        // null when nothing is sent (every dimension dead): no finite ratio
+        {"compression_ratio", lr.ideal_bits > 0 ? nlohmann::json(raw_bits / lr.ideal_bits) : nlohmann::json()},
         {"bits_per_pixel", lr.ideal_bits / static_cast<double>(c.height * c.width)},
         {"kl_bits", lr.kl_bits},
         {"latent_dims_sent", lr.sent_dims}}},
