@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 18's natural-image measurements on photos32 (32x32 RGB patches of skimage's photographs;
-# 602 test patches from chelsea, coffee and rocket, 7,808 training patches from five others):
+# 602 test patches from chelsea, coffee and rocket, 7,855 training patches from five others):
 #   1. lossless classical codecs on the test patches (PNG, WebP lossless, JPEG XL -e 9, AVIF lossless);
 #   2. the colour rate-distortion curve: a conv sweep with the Gaussian decoder (trained for MSE),
 #      coded with the grid codec, against JPEG, WebP, JPEG XL and AVIF on the same patches;
