@@ -34,12 +34,12 @@ std::string avif_encode(const uint8_t* px, int64_t c, int64_t h, int64_t w, int 
                   static_cast<size_t>(w));
   } else {
     image->matrixCoefficients = colour_matrix(quantizer);
-    std::vector<uint8_t> inter(static_cast<size_t>(3 * h * w));
-    planar_to_interleaved(px, 3, h * w, inter.data());
+    std::vector<uint8_t> inter;
+    const uint8_t* rgb_px = interleaved(px, 3, h * w, inter);
     avifRGBImage rgb;
     avifRGBImageSetDefaults(&rgb, image.get());
     rgb.format = AVIF_RGB_FORMAT_RGB;
-    rgb.pixels = inter.data();
+    rgb.pixels = const_cast<uint8_t*>(rgb_px);
     rgb.rowBytes = static_cast<uint32_t>(3 * w);
     if (avifImageRGBToYUV(image.get(), &rgb) != AVIF_RESULT_OK) throw std::runtime_error("libavif: RGB to YUV");
   }

@@ -27,12 +27,7 @@ void check(JxlEncoderStatus s, const char* what) {
 // distance < 0: lossless. px: planar, c = 1 or 3 channels.
 std::string encode(const uint8_t* planar, int64_t c, int64_t h, int64_t w, double distance) {
   std::vector<uint8_t> inter;
-  const uint8_t* px = planar;
-  if (c == 3) {
-    inter.resize(static_cast<size_t>(3 * h * w));
-    planar_to_interleaved(planar, 3, h * w, inter.data());
-    px = inter.data();
-  }
+  const uint8_t* px = interleaved(planar, c, h * w, inter);
   std::unique_ptr<JxlEncoder, EncoderDeleter> enc(JxlEncoderCreate(nullptr));
   if (!enc) throw std::runtime_error("libjxl: no encoder");
   const bool lossless = distance <= 0;

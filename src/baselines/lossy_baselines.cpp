@@ -33,12 +33,7 @@ void jpeg_fail(j_common_ptr c) { std::longjmp(reinterpret_cast<JpegError*>(c->er
 size_t jpeg_roundtrip(const uint8_t* planar, int64_t ch, int64_t h, int64_t w, int quality,
                       std::vector<uint8_t>* decoded) {
   std::vector<uint8_t> inter;
-  const uint8_t* px = planar;
-  if (ch == 3) {
-    inter.resize(static_cast<size_t>(3 * h * w));
-    planar_to_interleaved(planar, 3, h * w, inter.data());
-    px = inter.data();
-  }
+  const uint8_t* px = interleaved(planar, ch, h * w, inter);
   unsigned char* buf = nullptr;
   unsigned long size = 0;
   {

@@ -28,6 +28,13 @@ void interleaved_to_planar(const uint8_t* interleaved, int64_t channels, int64_t
     for (int64_t i = 0; i < plane; ++i) planar[c * plane + i] = interleaved[i * channels + c];
 }
 
+const uint8_t* interleaved(const uint8_t* planar, int64_t channels, int64_t plane, std::vector<uint8_t>& buffer) {
+  if (channels == 1) return planar;
+  buffer.resize(static_cast<size_t>(channels * plane));
+  planar_to_interleaved(planar, channels, plane, buffer.data());
+  return buffer.data();
+}
+
 namespace {
 uint64_t splitmix64(uint64_t& s) {
   uint64_t z = (s += 0x9e3779b97f4a7c15ull);

@@ -36,5 +36,7 @@ std::string describe_size(int64_t channels, int64_t height, int64_t width);
 // Planar C x H x W <-> interleaved H x W x C (the order PNG, JPEG and the other codecs use).
 void planar_to_interleaved(const uint8_t* planar, int64_t channels, int64_t plane, uint8_t* interleaved);
 void interleaved_to_planar(const uint8_t* interleaved, int64_t channels, int64_t plane, uint8_t* planar);
+// The pixels interleaved: `planar` itself for one channel, else a copy made in `buffer`.
+const uint8_t* interleaved(const uint8_t* planar, int64_t channels, int64_t plane, std::vector<uint8_t>& buffer);
 
 }  // namespace vlae

@@ -101,11 +101,7 @@ std::string encode_png(const uint8_t* pixels, int64_t channels, int64_t height, 
   if (channels != 1 && channels != 3) throw std::invalid_argument("encode_png: 1 or 3 channels");
   if (one_bit && channels != 1) throw std::invalid_argument("encode_png: one-bit images are gray");
   std::vector<uint8_t> inter;
-  if (channels == 3) {
-    inter.resize(static_cast<size_t>(3 * height * width));
-    planar_to_interleaved(pixels, 3, height * width, inter.data());
-    pixels = inter.data();
-  }
+  pixels = interleaved(pixels, channels, height * width, inter);
   std::string out;
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
   png_infop info = png_create_info_struct(png);
