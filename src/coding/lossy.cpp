@@ -11,7 +11,6 @@
 #include "coding/gaussian.h"
 #include "coding/lossless.h"
 #include "coding/tiling.h"
-#include "data/tiles.h"
 #include "data/tensor.h"
 #include "engine/vae_engine.h"
 #include "eval/image_quality.h"
@@ -295,7 +294,7 @@ std::string compress_lossy(VAE& model, const Images& x, const LatentGrid& grid, 
   LossyReport r;
   const Images tiles = model_tiles(x, model->config);
   const std::vector<uint32_t> idx = quantize(model, tiles, grid, &r);
-  score_reconstructions(x, from_tiles_like(x, grid_reconstructions(model, grid, idx, tiles.count)), &r);
+  score_reconstructions(x, untile(grid_reconstructions(model, grid, idx, tiles.count), x.count, x.height, x.width), &r);
   r.images = x.count;
   r.dims = x.dims();
   r.pixels = x.plane();
@@ -357,11 +356,6 @@ Images decompress_lossy(VAE& model, const std::string& bytes, const std::string&
   if (fnv1a(idx.data(), idx.size() * sizeof(uint32_t)) != f.data_checksum)
     throw InputError(checksum_failure(name, "latents"));
   return pictures_from_tiles(grid_reconstructions(model, grid, idx, n), f);
-}
-
-Images from_tiles_like(const Images& pictures, Images decoded) {
-  if (decoded.height == pictures.height && decoded.width == pictures.width) return decoded;
-  return from_tiles(decoded, pictures.count, pictures.height, pictures.width);
 }
 
 void score_reconstructions(const Images& x, const Images& recon, LossyReport* r) {

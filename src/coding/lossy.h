@@ -76,8 +76,6 @@ struct CodedFile;
 // The fidelity of reconstructions `recon` (8-bit levels) of x on 0..255 (a binary image's pixels as
 // 0 and 255): sets r's mse, psnr_db and ssim (means over the images).
 void score_reconstructions(const Images& x, const Images& recon, LossyReport* r);
-// Reconstructions `decoded` of model-sized tiles as the pictures' size (pictures from model_tiles).
-Images from_tiles_like(const Images& pictures, Images decoded);
 // The receiver's reconstructions: the decoder mean at latents(from, b) ([b, K]) for images in
 // batches of `batch`, as 8-bit levels (a binary model's probabilities * 255).
 Images decoder_mean_images(VAE& model, int64_t count, int64_t batch,

@@ -125,7 +125,7 @@ std::string compress_rec(VAE& model, const Images& pictures, const Images& calib
     const auto zt = torch::from_blob(z.data() + s * k, {b, k}, torch::kFloat32);
     r.lossy.nll_at_code_nats += -log_likelihood(model->config.likelihood, model->decoder->forward(zt), to_tensor(x, s, b)).sum().item<double>();
   }
-  score_reconstructions(pictures, from_tiles_like(pictures, recon), &r.lossy);
+  score_reconstructions(pictures, untile(recon, pictures.count, pictures.height, pictures.width), &r.lossy);
   double sum_log2 = 0;
   for (double v : r.block_log2_candidates) sum_log2 += v;
   r.mean_log2_candidates = sum_log2 / std::max<size_t>(1, r.block_log2_candidates.size());

@@ -35,10 +35,13 @@ int64_t coded_images(const CodedFile& f, const ModelConfig& c) {
   return f.count * tile_grid(f.height, f.width, c.height, c.width).per_image();
 }
 
+Images untile(Images decoded, int64_t count, int64_t height, int64_t width) {
+  if (decoded.height == height && decoded.width == width) return decoded;
+  return from_tiles(decoded, count, height, width);
+}
+
 Images pictures_from_tiles(Images decoded, const CodedFile& f) {
-  Images out = decoded.height == f.height && decoded.width == f.width
-                   ? std::move(decoded)
-                   : from_tiles(decoded, f.count, f.height, f.width);
+  Images out = untile(std::move(decoded), f.count, f.height, f.width);
   out.names = f.names;
   return out;
 }

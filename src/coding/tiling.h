@@ -20,6 +20,9 @@ Images model_tiles(const Images& x, const ModelConfig& c);
 void check_file_fits_model(const CodedFile& f, const ModelConfig& c, const std::string& name);
 // How many model-sized images the payload of `f` codes.
 int64_t coded_images(const CodedFile& f, const ModelConfig& c);
+// `count` pictures of height x width from model-sized images: themselves when that is their size,
+// else cropped from their tiles.
+Images untile(Images decoded, int64_t count, int64_t height, int64_t width);
 // The file's pictures from its decoded model-sized images (its names attached).
 Images pictures_from_tiles(Images decoded, const CodedFile& f);
 
