@@ -16,6 +16,7 @@
 
 #include "data/tensor.h"
 #include "engine/dense.h"
+#include "util/threads.h"
 #include "engine/pixelcnn_engine.h"
 #include "engine/vae_engine.h"
 #include "helpers.h"
@@ -240,3 +241,14 @@ INSTANTIATE_TEST_SUITE_P(Variants, EnginePixelCNN,
 
 }  // namespace
 }  // namespace vlae
+
+// vlae's own at::parallel_for loops (the engine's Dense and Conv2d, the coding lanes) run on
+// several threads: the header template's OpenMP pragma is compiled into vlae's files only with
+// -fopenmp, and without it every one of them silently ran on one thread.
+TEST(EngineThreads, ParallelForInVlaesOwnCodeUsesSeveralThreads) {
+  vlae::set_threads(2);
+  EXPECT_EQ(vlae::parallel_for_threads(8), 2);
+  vlae::set_threads(1);
+  EXPECT_EQ(vlae::parallel_for_threads(8), 1);
+  vlae::set_threads(0);
+}

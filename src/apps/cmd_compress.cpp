@@ -10,6 +10,7 @@
 #include "coding/lossy.h"
 #include "coding/lossy_rec.h"
 #include "coding/tiling.h"
+#include "coding/transform_codec.h"
 #include "data/idx.h"
 #include "data/png.h"
 #include "eval/evaluate.h"
@@ -103,6 +104,26 @@ void run_compress_lossy(const CompressFlags& f, LoadedRun& run, const Images& x)
   write_json_file(f.json, j.dump(2));
 }
 
+// Lossy with a transform coder's own codec (its latents are rounded, not gridded).
+void run_compress_transform(const CompressFlags& f, LoadedRun& run, const Images& x) {
+  LossyReport r;
+  const std::string bytes = compress_transform(run.model, x, &r);
+  write_file_atomic(f.out, bytes);
+  const double n = static_cast<double>(r.images), px = n * r.pixels;
+  nlohmann::json j = to_json(r);
+  j["codec"] = "transform";
+  j["file"] = f.out;
+  std::printf("%-36s %s (%lu bytes, %ld images)\n", "file", f.out.c_str(), static_cast<unsigned long>(r.bytes),
+              static_cast<long>(r.images));
+  std::printf("%-36s %10.2f bits/image %8.4f bits/pixel\n", "actual", r.bits / n, r.bits / px);
+  std::printf("%-36s %10.2f bits/image %8.4f bits/pixel   (actual/model %.3f)\n", "model rate -log p(y~, z~)",
+              r.kl_bits / n, r.kl_bits / px, r.bits / r.kl_bits);
+  std::printf("%-36s %10.2f nats/image   (model, noisy latents: %.2f)\n", "distortion -log p(x|y-hat)",
+              r.nll_at_code_nats / n, r.distortion_nats / n);
+  std::printf("%-36s %10.3f dB   MSE %.2f  SSIM %.4f\n", "PSNR of the reconstruction", r.psnr_db, r.mse, r.ssim);
+  write_json_file(f.json, j.dump(2));
+}
+
 void run_compress(const CompressFlags& f) {
   set_threads(f.threads);
   if (f.latent_bits < 1 || f.latent_bits > 20) throw InputError("--latent-bits: expected 1..20");
@@ -122,6 +143,11 @@ void run_compress(const CompressFlags& f) {
   const Images x = load_images(spec);
   if (f.codec != "grid" && f.codec != "rec") throw InputError("--codec: expected grid or rec, got '" + f.codec + "'");
   if (f.codec == "rec" && !f.lossy) throw InputError("--codec rec: a lossy codec; add --lossy");
+  if (transform_coder_arch(run.model->config.arch)) {
+    if (!f.lossy) throw InputError("--run " + f.run + ": a transform coder is a lossy codec; add --lossy");
+    if (f.codec != "grid") throw InputError("--codec: a transform coder has its own codec; drop --codec");
+    return run_compress_transform(f, run, x);
+  }
   if (f.lossy) return f.codec == "rec" ? run_compress_rec(f, run, x) : run_compress_lossy(f, run, x);
   BitsBackConfig cfg;
   cfg.latent_bits = f.latent_bits;
@@ -193,7 +219,11 @@ void run_decompress(const DecompressFlags& f) {
     if (ec || !std::filesystem::is_directory(f.out))
       throw InputError(f.out + ": cannot create the output folder" + (ec ? " (" + ec.message() + ")" : ""));
   }
-  const Images x = kind == CodedKind::LossyRec ? decompress_rec(run.model, bytes, f.file)
+  if (transform_coder_arch(run.model->config.arch) != (kind == CodedKind::Transform))
+    throw InputError(f.file + (kind == CodedKind::Transform ? ": a transform code, and --run is not a transform coder"
+                                                            : ": not a transform code, and --run is a transform coder"));
+  const Images x = kind == CodedKind::Transform ? decompress_transform(run.model, bytes, f.file)
+                   : kind == CodedKind::LossyRec ? decompress_rec(run.model, bytes, f.file)
                    : lossy                     ? decompress_lossy(run.model, bytes, f.file)
                                                : decompress_lossless(run.model, bytes, f.file, true);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -1,5 +1,6 @@
 #include "apps/train_flags.h"
 
+#include "model/transform_coder.h"
 #include "util/error.h"
 
 namespace vlae {
@@ -7,18 +8,22 @@ namespace vlae {
 void add_training_flags(CLI::App& cmd, TrainingFlags& f, bool with_beta) {
   add_data_flags(cmd, f.data);
   cmd.add_option("--model", f.model,
-                 "mlp | conv (factorized decoders) | pixelcnn (PixelCNN decoder) | vlae (local PixelCNN + AF prior)");
+                 "mlp | conv (factorized decoders) | pixelcnn (PixelCNN decoder) | vlae (local PixelCNN + AF prior) | "
+                 "factorized | hyperprior (Balle et al.'s transform coders, for the lossy codec; --channels N, "
+                 "--latent-dim M latent channels)");
   cmd.add_option("--latent-dim", f.latent_dim, "latent dimensions K");
   cmd.add_option("--hidden", f.hidden, "MLP hidden width");
   cmd.add_option("--hidden-layers", f.hidden_layers, "MLP encoder and decoder: hidden layers (default 1)");
   cmd.add_option("--channels", f.channels, "conv channels of the first layer");
   cmd.add_option("--likelihood", f.likelihood,
                  "8-bit data: logistic (discretized, per-pixel scales; default) | gaussian (discretized, one learned "
-                 "scale: trains for MSE/PSNR). Binarized data is always bernoulli");
+                 "scale: trains for MSE/PSNR; the transform coders' default and only choice). Binarized data is "
+                 "always bernoulli");
   cmd.add_option("--receptive-field", f.receptive_field, "PixelCNN: full (default for pixelcnn) | local (vlae)");
   cmd.add_option("--pixel-layers", f.pixel_layers, "PixelCNN masked conv layers (0: preset, 9 full / 6 local)");
   cmd.add_option("--pixel-channels", f.pixel_channels, "PixelCNN channels");
   cmd.add_flag("--gated", f.gated, "PixelCNN: gated tanh*sigmoid units");
+  cmd.add_flag("--gdn", f.gdn, "transform coders: GDN / IGDN nonlinearities (Balle et al.) instead of ReLU");
   cmd.add_option("--pixel-stack", f.pixel_stack,
                  "PixelCNN: single (masked convs, with a blind spot; default) | vh (vertical + horizontal stacks, none)");
   cmd.add_option("--pixel-context", f.pixel_context,
@@ -57,6 +62,7 @@ RunConfig run_config_from(const TrainingFlags& f) {
   cfg.model.pixel_layers = f.pixel_layers;
   cfg.model.pixel_channels = f.pixel_channels;
   cfg.model.gated = f.gated;
+  cfg.model.gdn = f.gdn;
   cfg.model.pixel_stack = f.pixel_stack;
   cfg.model.pixel_context = f.pixel_context;
   cfg.model.flow_layers = f.flow_layers;
@@ -64,9 +70,11 @@ RunConfig run_config_from(const TrainingFlags& f) {
   cfg.model.ar1_alpha = f.ar1_alpha;
   cfg.model.posterior = f.posterior;
   cfg.model.iaf_layers = f.iaf_layers;
-  if (f.likelihood != "logistic" && f.likelihood != "gaussian")
-    throw InputError("--likelihood: expected logistic or gaussian, got '" + f.likelihood + "'");
-  cfg.model.likelihood = parse_likelihood(f.likelihood);
+  const std::string likelihood =
+      !f.likelihood.empty() ? f.likelihood : transform_coder_arch(f.model) ? "gaussian" : "logistic";
+  if (likelihood != "logistic" && likelihood != "gaussian")
+    throw InputError("--likelihood: expected logistic or gaussian, got '" + likelihood + "'");
+  cfg.model.likelihood = parse_likelihood(likelihood);
   if (cfg.model.likelihood == Likelihood::Gaussian && !f.data.binarize.empty() && f.data.binarize != "none")
     throw InputError("--likelihood gaussian: binarized data is modelled by a Bernoulli decoder");
   validate(cfg.model);

@@ -129,7 +129,7 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
     throw InputError(name + ": checksum mismatch (file truncated or corrupted)");
   CodedFile f;
   const uint8_t kind = r.get<uint8_t>("kind");
-  if (kind < 1 || kind > 3) throw InputError(name + ": unknown payload kind " + std::to_string(kind));
+  if (kind < 1 || kind > 4) throw InputError(name + ": unknown payload kind " + std::to_string(kind));
   f.kind = static_cast<CodedKind>(kind);
   f.binary = r.get<uint8_t>("header") != 0;
   f.fingerprint = r.get<uint64_t>("header");

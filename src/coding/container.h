@@ -1,6 +1,6 @@
 // The compressed file. Little-endian:
 //   "VLAE" | version u16 | kind u8 (1 lossless bits-back, 2 lossy latent grid, 3 lossy relative-
-//   entropy coded latent sample) | binary u8
+//   entropy coded latent sample, 4 lossy transform code: a transform coder's quantized latents) | binary u8
 //   | model fingerprint u64 | count u32 | height u32 | width u32
 //   | latent_bits u8 | posterior_prec u8 | obs_prec u8 | arithmetic u8 | checksum of decoded pixels u64
 //   | lanes u32 | per lane: state u64, words u32, words...
@@ -41,7 +41,7 @@ std::string checksum_failure(const std::string& name, const std::string& what);
 constexpr uint16_t kFormatVersion = 1;        // no names
 constexpr uint16_t kFormatVersionNames = 2;   // with the images' relative paths
 constexpr uint16_t kFormatVersionChannels = 3;  // colour: a channel count, then names (maybe none)
-enum class CodedKind : uint8_t { Lossless = 1, Lossy = 2, LossyRec = 3 };
+enum class CodedKind : uint8_t { Lossless = 1, Lossy = 2, LossyRec = 3, Transform = 4 };
 
 struct CodedFile {
   CodedKind kind = CodedKind::Lossless;

@@ -151,6 +151,9 @@ Images grid_reconstructions(VAE& model, const LatentGrid& grid, const std::vecto
 }  // namespace
 
 void check_lossy_model(const ModelConfig& c) {
+  if (transform_coder_arch(c.arch))
+    throw InputError("--model " + c.arch + " is a transform coder: compress --lossy codes it with its own codec "
+                     "(no --codec)");
   if (c.autoregressive_decoder())
     throw InputError("--lossy: the lossy codec needs a factorized decoder (--model mlp or conv), this run is '" +
                      c.arch + "'; code it losslessly instead");

@@ -4,10 +4,13 @@
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
 
+#include <cmath>
 #include <stdexcept>
 #include <variant>
 
 #include <torch/version.h>
+
+#include "model/gdn.h"
 
 namespace vlae::engine {
 
@@ -65,6 +68,11 @@ Sequential::Sequential(const nn::Sequential& net) {
     } else if (auto t = std::dynamic_pointer_cast<nn::ConvTranspose2dImpl>(child)) {
       op.kind = Op::Conv;
       op.conv = conv_of(t->weight, t->bias, true, t->options);
+    } else if (auto g = std::dynamic_pointer_cast<GDNImpl>(child)) {
+      op.kind = Op::GDN;
+      op.inverse = g->inverse;
+      const auto gamma = cpu_float(g->effective_gamma()), beta = cpu_float(g->effective_beta());
+      op.dense = Dense(g->channels, g->channels, gamma.data_ptr<float>(), beta.data_ptr<float>());
     } else if (std::dynamic_pointer_cast<nn::ReLUImpl>(child)) {
       op.kind = Op::ReLU;
     } else if (std::dynamic_pointer_cast<nn::FlattenImpl>(child)) {
@@ -128,6 +136,19 @@ Batch Sequential::forward(Batch x) const {
       case Op::ReLU:
         for (float& v : x.data) v = v > 0.0f ? v : 0.0f;
         break;
+      case Op::GDN: {
+        // Per position of a map: norm = γ x² + β by the engine's inner product, then x / sqrt(norm)
+        // (IGDN: x * sqrt(norm)); IEEE sqrt and division are correctly rounded everywhere.
+        const int64_t c = x.c, positions = x.n * x.h * x.w;
+        std::vector<float> sq(static_cast<size_t>(op.dense.stride), 0.0f), norm(static_cast<size_t>(c));
+        for (int64_t p = 0; p < positions; ++p) {
+          float* v = x.data.data() + p * c;  // rows are h * w * c floats, so positions are contiguous
+          for (int64_t i = 0; i < c; ++i) sq[i] = v[i] * v[i];
+          op.dense.forward_row(sq.data(), norm.data(), 0, c);
+          for (int64_t i = 0; i < c; ++i) v[i] = op.inverse ? v[i] * std::sqrt(norm[i]) : v[i] / std::sqrt(norm[i]);
+        }
+        break;
+      }
       case Op::Flatten: {
         Batch y = Batch::flat(x.n, x.c * x.h * x.w);
         for (int64_t r = 0; r < x.n; ++r)

@@ -1,4 +1,5 @@
-// A torch::nn::Sequential of Linear, Conv2d, ConvTranspose2d, ReLU, Flatten and Unflatten, ported
+// A torch::nn::Sequential of Linear, Conv2d, ConvTranspose2d, ReLU, GDN/IGDN (model/gdn.h), Flatten
+// and Unflatten, ported
 // to the deterministic kernels (engine/dense.h, engine/conv.h) with its weights copied once.
 #pragma once
 #include <cstdint>
@@ -37,8 +38,9 @@ class Sequential {
 
  private:
   struct Op {
-    enum Kind { Linear, Conv, ReLU, Flatten, Unflatten } kind;
-    Dense dense;
+    enum Kind { Linear, Conv, ReLU, GDN, Flatten, Unflatten } kind;
+    Dense dense;  // Linear; GDN: γ [C][C] and β, the norm of a position's squared channels
+    bool inverse = false;  // GDN: IGDN
     Conv2d conv;
     int64_t c = 0, h = 0, w = 0;  // Unflatten
   };

@@ -9,6 +9,7 @@
 #include "model/discretization.h"
 #include "model/likelihood.h"
 #include "util/det_math.h"
+#include "util/error.h"
 
 namespace vlae::engine {
 
@@ -23,6 +24,8 @@ VAEEngine::VAEEngine(VAE& model)
       width_(model->config.width) {
   torch::NoGradGuard no_grad;
   const auto& c = model->config;
+  if (model->transform)
+    throw InputError("--model " + c.arch + " is a transform coder: it codes only with compress --lossy");
   encoder_body_ = Sequential(model->encoder->body);
   encoder_head_ = dense_of(model->encoder->head);
   if (model->encoder->max_std > 0) {

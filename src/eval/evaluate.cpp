@@ -56,8 +56,8 @@ EvalResult evaluate(VAE& model, const Images& x, const EvalOptions& opt) {
   // MSE/PSNR of "the decoder mean" exist only for a factorized decoder; a PixelCNN's reconstruction
   // is a sequential sample.
   r.pixel_metrics = !x.binary && !model->autoregressive();
-  const int64_t k = model->config.latent_dim;
-  auto kl_sum = torch::zeros({k}, torch::kFloat64);
+  const int64_t k = model->latent_elements();
+  auto kl_sum = torch::zeros({model->rate_elements()}, torch::kFloat64);
   std::vector<torch::Tensor> means, log_vars, rates;
   double sq_err = 0, iwae_sum = 0;
   const bool split = opt.world > 1;
@@ -135,7 +135,7 @@ EvalResult evaluate(VAE& model, const Images& x, const EvalOptions& opt) {
   r.neg_elbo_bits_per_dim = -r.elbo / (r.dims * std::log(2.0));
   r.iwae_nll = opt.iwae_samples > 0 ? iwae_sum / n : 0.0;
   kl_sum /= n;
-  r.kl_per_dim.assign(kl_sum.data_ptr<double>(), kl_sum.data_ptr<double>() + k);
+  r.kl_per_dim.assign(kl_sum.data_ptr<double>(), kl_sum.data_ptr<double>() + kl_sum.numel());
   DiagGaussian all{torch::cat(means), torch::cat(log_vars)};
   r.active_units = active_units(all.mean);
   const int64_t m = std::min<int64_t>(opt.mi_images, x.count);

@@ -5,6 +5,7 @@
 
 #include "data/png.h"
 #include "model/likelihood.h"
+#include "util/error.h"
 
 namespace vlae {
 
@@ -49,7 +50,7 @@ Images decode_latents(VAE& model, const torch::Tensor& z, bool mean, uint64_t se
     });
     return out;
   }
-  const auto params = model->decoder->forward(z).to(torch::kCPU, torch::kFloat64).contiguous();
+  const auto params = model->decode(z, torch::Tensor()).to(torch::kCPU, torch::kFloat64).contiguous();
   const double* pp = params.data_ptr<double>();
   if (mean) {
     Images out = empty_like(c, n, false);
@@ -73,6 +74,8 @@ Images decode_latents(VAE& model, const torch::Tensor& z, bool mean, uint64_t se
 Images sample_model(VAE& model, int64_t n, uint64_t seed) {
   torch::NoGradGuard no_grad;
   torch::manual_seed(seed);
+  if (!model->prior)
+    throw InputError("--model " + model->config.arch + ": a transform coder has an entropy model, not a prior to sample");
   const auto device = model->parameters().front().device();
   const auto z = model->prior->sample(n, model->config.latent_dim, device);
   return decode_latents(model, z, false, seed);

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "coding/lossy_rec.h"
+#include "coding/transform_codec.h"
 #include "eval/evaluate.h"
 #include "experiments/spread.h"
 #include "train/trainer.h"
@@ -266,10 +267,15 @@ SweepResults run_sweep(const SweepOptions& o) {
     EvalOptions eo;
     eo.iwae_samples = o.iwae_samples;
     const EvalResult ev = evaluate(run.model, test, eo);
-    const LatentGrid grid = choose_grid(run.model, calibration, o.search_passes);
+    // A transform coder codes with its own codec; a VAE with the latent grid chosen on training images.
+    const bool transform = transform_coder_arch(run.model->config.arch);
+    LatentGrid grid;
+    if (!transform) grid = choose_grid(run.model, calibration, o.search_passes);
     LossyReport lr;
-    write_file_atomic(sweep_coded_test_file(dir), compress_lossy(run.model, test, grid, &lr));
+    write_file_atomic(sweep_coded_test_file(dir), transform ? compress_transform(run.model, test, &lr)
+                                                            : compress_lossy(run.model, test, grid, &lr));
     nlohmann::json lossy = to_json(lr);
+    if (transform) lossy["codec"] = "transform";
     lossy.update({{"beta", beta}, {"run", dir}, {"rate_nats", ev.rate}, {"distortion_nats", ev.distortion}});
     SweepRow m = sweep_row_from_json(lossy);
     m.elbo_nats = ev.elbo;
@@ -281,7 +287,7 @@ SweepResults run_sweep(const SweepOptions& o) {
     m.marginal_kl_nats = ev.marginal_kl;
     m.grid_scale = grid.scale;
     m.search_passes = grid.search_passes;
-    if (o.rec) {
+    if (o.rec && !transform) {
       RecOptions ro;
       ro.block_nats = o.rec_block_nats;
       RecReport rr;

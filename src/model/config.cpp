@@ -29,12 +29,14 @@ nlohmann::json to_json(const ModelConfig& c) {
   if (c.hidden_layers != 1) j["hidden_layers"] = c.hidden_layers;
   if (c.image_channels != 1) j["image_channels"] = c.image_channels;
   if (c.pixel_context != "colour") j["pixel_context"] = c.pixel_context;
+  if (c.gdn) j["gdn"] = true;
   return j;
 }
 
 void validate(const ModelConfig& c) {
-  if (c.arch != "mlp" && c.arch != "conv" && c.arch != "pixelcnn" && c.arch != "vlae")
-    throw InputError("--model: expected mlp, conv, pixelcnn or vlae, got '" + c.arch + "'");
+  if (c.arch != "mlp" && c.arch != "conv" && c.arch != "pixelcnn" && c.arch != "vlae" && c.arch != "factorized" &&
+      c.arch != "hyperprior")
+    throw InputError("--model: expected mlp, conv, pixelcnn, vlae, factorized or hyperprior, got '" + c.arch + "'");
   if (c.height <= 0 || c.width <= 0 || c.latent_dim <= 0 || c.hidden <= 0 || c.channels <= 0 || c.pixel_channels <= 0)
     throw InputError("model sizes (--latent-dim, --hidden, --channels, --pixel-channels) must be positive");
   if (c.image_channels != 1 && c.image_channels != 3) throw InputError("images must have 1 (gray) or 3 (RGB) channels");
@@ -59,6 +61,12 @@ void validate(const ModelConfig& c) {
   if (c.posterior != "diag" && c.posterior != "iaf")
     throw InputError("--posterior: expected diag or iaf, got '" + c.posterior + "'");
   if (c.iaf_layers < 1 || c.iaf_layers > 16) throw InputError("--iaf-layers: expected 1..16");
+  if ((c.arch == "factorized" || c.arch == "hyperprior") &&
+      (c.likelihood != Likelihood::Gaussian || c.prior != "normal" || c.posterior != "diag" || c.delta != 0))
+    throw InputError("--model " + c.arch + ": a transform coder trains for squared error (--likelihood gaussian, "
+                     "not binarized data) and has its own entropy model (no --prior, --posterior or --delta)");
+  if (c.gdn && c.arch != "factorized" && c.arch != "hyperprior")
+    throw InputError("--gdn: for the transform coders (--model factorized or hyperprior)");
   if (c.likelihood == Likelihood::Gaussian && c.autoregressive_decoder())
     throw InputError("--likelihood gaussian: for the mlp and conv decoders only (PixelCNN decoders use logistic)");
 }
@@ -71,6 +79,7 @@ ModelConfig model_config_from_json(const nlohmann::json& j) {
     c.width = j.at("width").get<int64_t>();
     c.image_channels = j.value("image_channels", c.image_channels);
     c.pixel_context = j.value("pixel_context", c.pixel_context);
+    c.gdn = j.value("gdn", c.gdn);
     c.likelihood = parse_likelihood(j.at("likelihood").get<std::string>());
     c.latent_dim = j.at("latent_dim").get<int64_t>();
     c.hidden = j.value("hidden", c.hidden);

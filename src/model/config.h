@@ -36,6 +36,10 @@ struct ModelConfig {
   // Chen et al. 2017).
   std::string pixel_context = "colour";
 
+  // Transform coders (arch factorized | hyperprior): GDN in the analysis and IGDN in the synthesis
+  // transform (Ballé et al.) instead of ReLU.
+  bool gdn = false;
+
   // Prior p(z): normal = N(0, I) | af = MADE autoregressive flow | ar1 = AR(1) Gaussian
   // z_t = α z_{t-1} + √(1-α²) ε_t (δ-VAE's sequential form with a factorized posterior).
   std::string prior = "normal";

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+
 #include "model/likelihood.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -9,6 +11,11 @@
 namespace vlae {
 
 VAEImpl::VAEImpl(const ModelConfig& c) : config(c) {
+  if (transform_coder_arch(c.arch)) {
+    validate(c);
+    transform = register_module("transform", TransformCoder(c));
+    return;
+  }
   encoder = register_module("encoder", Encoder(c));
   validate(c);
   // Checked here, not in validate(): a study's base configuration carries the flag to its
@@ -28,8 +35,38 @@ torch::Tensor VAEImpl::encoder_input(const torch::Tensor& x) const {
   return config.likelihood == Likelihood::Bernoulli ? x : x * (1.0 / 255.0);
 }
 
+DiagGaussian VAEImpl::encode(const torch::Tensor& x) {
+  if (!transform) return encoder->forward(encoder_input(x));
+  const auto y = transform->analyse(x).flatten(1);
+  return {y, torch::full_like(y, -std::log(12.0))};
+}
+
+int64_t VAEImpl::latent_elements() const {
+  return transform ? transform->latent_channels * transform->latent_h * transform->latent_w : config.latent_dim;
+}
+int64_t VAEImpl::rate_elements() const {
+  return latent_elements() + (transform ? transform->hyper_channels * transform->hyper_h * transform->hyper_w : 0);
+}
+
+torch::Tensor VAEImpl::gaussian_log_scale() const {
+  if (transform) return transform->log_scale;
+  return decoder && decoder->log_scale.defined() ? decoder->log_scale : torch::Tensor();
+}
+
 VAETerms VAEImpl::terms(const torch::Tensor& x, const torch::Tensor& noise) {
   VAETerms t;
+  if (transform) {
+    // The noisy latents' rates per element (y's, then z's): KL(q||p) = -log p(ỹ, z̃) as log q = 0.
+    const TransformTerms tt = transform->terms(x);
+    const auto y = tt.y.flatten(1);
+    t.posterior = {y, torch::full_like(y, -std::log(12.0))};
+    t.z = tt.y_noisy.flatten(1);
+    t.params = tt.params;
+    t.kl_per_dim = tt.z_nats.defined() ? torch::cat({tt.y_nats.flatten(1), tt.z_nats.flatten(1)}, 1) : tt.y_nats.flatten(1);
+    t.distortion = -log_likelihood(config.likelihood, t.params, x);
+    t.rate = t.kl_per_dim.sum(1);
+    return t;
+  }
   if (iaf) {
     const auto h = encoder->features(encoder_input(x));
     t.posterior = encoder->posterior(h);
@@ -51,10 +88,12 @@ VAETerms VAEImpl::terms(const torch::Tensor& x, const torch::Tensor& noise) {
 }
 
 torch::Tensor VAEImpl::decode(const torch::Tensor& z, const torch::Tensor& x) {
+  if (transform) return transform->decode(z);
   return pixelcnn ? pixelcnn->forward(z, x) : decoder->forward(z);
 }
 
 torch::Tensor VAEImpl::log_importance_weights(const torch::Tensor& x, const DiagGaussian& q, int64_t samples) {
+  if (transform) return transform->log_importance_weights(x, samples);
   const int64_t b = x.size(0), k = q.mean.size(1);
   const auto eps = torch::randn({samples, b, k}, q.mean.options());
   auto z = q.mean.unsqueeze(0) + q.std().unsqueeze(0) * eps;  // [S, B, K]

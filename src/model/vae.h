@@ -9,6 +9,7 @@
 #include "model/iaf.h"
 #include "model/pixelcnn.h"
 #include "model/prior.h"
+#include "model/transform_coder.h"
 
 namespace vlae {
 
@@ -27,7 +28,10 @@ struct VAEImpl : torch::nn::Module {
 
   // x: [B, D] floats holding 0/1 or levels 0..255 (the data's own scale).
   torch::Tensor encoder_input(const torch::Tensor& x) const;
-  DiagGaussian encode(const torch::Tensor& x) { return encoder->forward(encoder_input(x)); }
+  // q(z|x). A transform coder's posterior is U(y - 1/2, y + 1/2): returned as the Gaussian of its
+  // mean y and variance 1/12 (what active units and the lossy report read; its rate is not a KL
+  // of this Gaussian).
+  DiagGaussian encode(const torch::Tensor& x);
   // noise: the standard-normal draw of the posterior sample, [B, K]; undefined: drawn here. (Data-
   // parallel training draws a whole global batch's noise on every rank and passes its rows.)
   VAETerms terms(const torch::Tensor& x, const torch::Tensor& noise = {});
@@ -35,6 +39,12 @@ struct VAEImpl : torch::nn::Module {
   // x_<j for pixel j (teacher forcing).
   torch::Tensor decode(const torch::Tensor& z, const torch::Tensor& x);
   bool autoregressive() const { return config.autoregressive_decoder(); }
+  // Entries of a posterior mean (K: latent_dim, or a transform coder's latents y) and of the rate
+  // per element kl_per_dim (a transform coder's y and hyper-latents z).
+  int64_t latent_elements() const;
+  int64_t rate_elements() const;
+  // The Gaussian decoder's one learned log sigma (undefined for other likelihoods).
+  torch::Tensor gaussian_log_scale() const;
   // log p(x,z) - log q(z|x) for S samples per image: [S, B] nats (importance weights of IWAE).
   torch::Tensor log_importance_weights(const torch::Tensor& x, const DiagGaussian& q, int64_t samples);
   // 64-bit hash of the configuration and every parameter and buffer, in registration order.
@@ -45,6 +55,7 @@ struct VAEImpl : torch::nn::Module {
   Decoder decoder{nullptr};    // factorized decoders (mlp, conv)
   PixelCNN pixelcnn{nullptr};  // autoregressive decoders (pixelcnn, vlae)
   IAF iaf{nullptr};            // --posterior iaf
+  TransformCoder transform{nullptr};  // --model factorized | hyperprior: no encoder, decoder or prior above
   std::shared_ptr<PriorImpl> prior;
 };
 TORCH_MODULE(VAE);

@@ -45,6 +45,9 @@ Demo Demo::load(const std::string& sweep_dir, const std::string& study_dir) {
     // The run folder sits in the sweep directory, whatever the path the sweep was given.
     dm.run = (fs::path(sweep_dir) / fs::path(m.run).filename()).string();
     LoadedRun run = load_run(dm.run);
+    if (transform_coder_arch(run.config.model.arch))
+      throw InputError(sweep_dir + ": a sweep of transform coders (--model " + run.config.model.arch +
+                       "); the page explains a VAE's posterior and bits back, so it serves VAE sweeps only");
     dm.model = run.model;
     const std::string coded = sweep_coded_test_file(dm.run);
     if (!fs::exists(coded)) throw InputError(coded + ": missing (rerun the sweep)");

@@ -40,7 +40,7 @@ uint64_t epoch_seed(uint64_t seed, int64_t epoch) {
 // gradient averages every pixel of the batch), so it gets 10x the step: it tracks the residual
 // level within a few hundred steps instead of the thousands plain Adam would take.
 torch::optim::Adam make_optimizer(VAE& model, double lr) {
-  const auto& scale = model->decoder ? model->decoder->log_scale : torch::Tensor();
+  const auto scale = model->gaussian_log_scale();
   std::vector<torch::Tensor> rest;
   for (const auto& p : model->parameters())
     if (!scale.defined() || !p.is_same(scale)) rest.push_back(p);

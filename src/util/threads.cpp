@@ -3,6 +3,8 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <mutex>
+#include <set>
 #include <thread>
 
 namespace vlae {
@@ -10,6 +12,20 @@ namespace vlae {
 void set_threads(int64_t threads) {
   if (threads <= 0) threads = std::max(1u, std::thread::hardware_concurrency());
   at::set_num_threads(static_cast<int>(threads));
+}
+
+int64_t parallel_for_threads(int64_t n) {
+  std::mutex mu;
+  std::set<std::thread::id> ids;
+  at::parallel_for(0, n, 1, [&](int64_t b, int64_t e) {
+    // Enough work per chunk that every thread of the team gets one.
+    volatile double sink = 0;
+    for (int64_t i = b; i < e; ++i)
+      for (int k = 0; k < 200000; ++k) sink = sink + 1.0;
+    std::lock_guard<std::mutex> lock(mu);
+    ids.insert(std::this_thread::get_id());
+  });
+  return static_cast<int64_t>(ids.size());
 }
 
 }  // namespace vlae

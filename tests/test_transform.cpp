@@ -1,0 +1,229 @@
+// Transform coders (Ballé et al.'s factorized and hyperprior models) and their lossy codec: the
+// entropy model is a density, the coder spends what it says, files decode to what the encoder
+// scored (any size, colour), and bad input is refused.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "coding/container.h"
+#include "coding/lossless.h"
+#include "coding/transform_codec.h"
+#include "data/tensor.h"
+#include "engine/transform_engine.h"
+#include "helpers.h"
+#include "model/factorized_density.h"
+#include "model/transform_coder.h"
+#include "model/vae.h"
+#include "train/trainer.h"
+#include "util/error.h"
+
+using namespace vlae;
+
+namespace {
+
+// A tiny transform coder trained for one short epoch (once per process and settings).
+std::string transform_run(const std::string& arch, const std::string& data = "fashion-mnist") {
+  static std::map<std::string, std::string> made;
+  auto& dir = made[arch + data];
+  if (!dir.empty()) return dir;
+  dir = test::temp_dir("transform-" + arch + "-" + data);
+  RunConfig cfg;
+  cfg.model.gdn = arch.size() > 4 && arch.compare(arch.size() - 4, 4, "-gdn") == 0;
+  cfg.model.arch = cfg.model.gdn ? arch.substr(0, arch.size() - 4) : arch;
+  cfg.model.likelihood = Likelihood::Gaussian;
+  cfg.model.channels = 8;
+  cfg.model.latent_dim = 4;
+  cfg.objective.beta = 2.0;
+  cfg.train.data.data = data;
+  cfg.train.data.limit = 600;
+  cfg.train.epochs = 1;
+  cfg.train.batch_size = 50;
+  cfg.train.test_limit = 50;
+  TrainOptions opt;
+  opt.progress = false;
+  train(dir, cfg, opt);
+  return dir;
+}
+
+Images some_images(int64_t n) { return test::fashion(n); }
+
+}  // namespace
+
+TEST(FactorizedDensity, BinsOverTheIntegersSumToOneAndTheCdfRises) {
+  torch::manual_seed(3);
+  FactorizedDensity f(2);
+  // Perturb the parameters away from their init so the check is not of a special case.
+  {
+    torch::NoGradGuard ng;
+    for (auto& p : f->parameters()) p.add_(torch::randn_like(p) * 0.5);
+  }
+  const auto v = torch::arange(-300, 301, torch::kFloat32).view({1, 1, 1, -1}).expand({1, 2, 1, 601}).contiguous();
+  const auto p = torch::exp(-f->bin_nats(v)).sum(-1).flatten();
+  for (int c = 0; c < 2; ++c) EXPECT_NEAR(p[c].item<double>(), 1.0, 1e-4);
+  const auto l = f->logits(torch::linspace(-50, 50, 201).view({1, -1}).expand({2, 201}).contiguous());
+  EXPECT_TRUE((l.slice(1, 1) >= l.slice(1, 0, 200)).all().item<bool>());
+}
+
+TEST(TransformEngine, TablesAreTheDensitysBinsQuantized) {
+  torch::manual_seed(4);
+  ModelConfig c;
+  c.arch = "factorized";
+  c.likelihood = Likelihood::Gaussian;
+  c.channels = 4;
+  c.latent_dim = 3;
+  TransformCoder t(c);
+  const engine::TransformEngine net(*t, kTransformPrec);
+  const int32_t r = engine::kSymbolRange;
+  const auto v = torch::arange(-r, r + 1, torch::kFloat32).view({1, 1, 1, -1}).expand({1, 3, 1, 2 * r + 1}).contiguous();
+  const auto p = torch::exp(-t->density->bin_nats(v)).to(torch::kFloat64);
+  for (int64_t ch = 0; ch < 3; ++ch) {
+    const auto& cdf = net.table(ch);
+    ASSERT_EQ(cdf.size(), static_cast<size_t>(2 * r + 2));
+    EXPECT_EQ(cdf.front(), 0u);
+    EXPECT_EQ(cdf.back(), 1u << kTransformPrec);
+    for (int32_t s = -r + 1; s < r; ++s) {  // interior cells (the end cells also hold the tails)
+      const double table_p = (cdf[s + r + 1] - cdf[s + r]) / std::ldexp(1.0, kTransformPrec);
+      const double model_p = p[0][ch][0][s + r].item<double>();
+      EXPECT_NEAR(table_p, model_p, 1e-6 + 1e-4 * model_p) << "channel " << ch << " symbol " << s;
+    }
+  }
+}
+
+// The engine's h_s and g_s (ReLU, and GDN/IGDN) compute what LibTorch's layers compute, to float
+// rounding: the codec's μ, σ and reconstructions are the model's.
+TEST(TransformEngine, AgreesWithLibTorch) {
+  for (const bool gdn : {false, true}) {
+    torch::manual_seed(5);
+    ModelConfig c;
+    c.arch = "hyperprior";
+    c.likelihood = Likelihood::Gaussian;
+    c.channels = 6;
+    c.latent_dim = 4;
+    c.gdn = gdn;
+    TransformCoder t(c);
+    torch::NoGradGuard ng;
+    if (gdn) {  // move GDN's parameters off their identity-like init
+      for (auto& p : t->parameters())
+        if (p.dim() <= 2) p.add_(torch::rand_like(p) * 0.3);
+    }
+    const engine::TransformEngine net(*t, kTransformPrec);
+    const int64_t n = 3, ky = 4 * 7 * 7, kz = 6 * 4 * 4;
+    const auto z = torch::round(torch::randn({n, 6, 4, 4}) * 2);
+    std::vector<float> mean;
+    std::vector<double> scale;
+    net.latent_gaussian(z.contiguous().data_ptr<float>(), n, mean, scale);
+    auto [tm, ts] = t->latent_gaussian(z);
+    const auto tmf = tm.contiguous().flatten(), tsf = ts.to(torch::kFloat64).contiguous().flatten();
+    for (int64_t i = 0; i < n * ky; ++i) {
+      EXPECT_NEAR(mean[i], tmf[i].item<float>(), 1e-4 + 1e-4 * std::abs(mean[i]));
+      EXPECT_NEAR(scale[i], tsf[i].item<double>(), 1e-4 * scale[i]);
+    }
+    (void)kz;
+    const auto y = torch::randn({n, ky}) * 3;
+    std::vector<uint8_t> levels(static_cast<size_t>(n * 784));
+    net.reconstruct(y.contiguous().data_ptr<float>(), n, levels.data());
+    const auto ref = t->decode(y).select(1, 0).contiguous();  // means in [-1, 1] units
+    int64_t off = 0;
+    for (int64_t i = 0; i < n * 784; ++i) {
+      const double level = std::clamp((ref.flatten()[i].item<double>() + 1.0) * 127.5, 0.0, 255.0);
+      off += std::abs(level - levels[i]) > 0.51;
+    }
+    EXPECT_EQ(off, 0) << (gdn ? "gdn" : "relu");
+  }
+}
+
+TEST(TransformCoder, NoisyLatentsTrainAndRoundedLatentsCode) {
+  for (const std::string arch : {"factorized", "hyperprior", "hyperprior-gdn"}) {
+    LoadedRun run = load_run(transform_run(arch));
+    const Images x = some_images(40);
+    LossyReport r;
+    const std::string bytes = compress_transform(run.model, x, &r);
+    // The file's latent bits are what the entropy model says the rounded latents cost (the ideal
+    // code), within the header and the coder's flush.
+    torch::NoGradGuard ng;
+    run.model->eval();
+    const TransformTerms t = run.model->transform->terms(to_tensor(x), false);
+    double model_bits = t.y_nats.sum().item<double>();
+    if (t.z_nats.defined()) model_bits += t.z_nats.sum().item<double>();
+    model_bits /= std::log(2.0);
+    EXPECT_NEAR(r.ideal_bits, model_bits, 0.02 * model_bits + 8) << arch;
+    EXPECT_LT(r.bits, r.ideal_bits + 8 * 200) << arch;
+    EXPECT_GT(r.psnr_db, 10.0) << arch;
+    // Decoding gives the pictures the encoder scored, bit for bit.
+    const Images back = decompress_transform(run.model, bytes, "t.vlae");
+    ASSERT_EQ(back.count, x.count);
+    LossyReport again;
+    score_reconstructions(x, back, &again);
+    EXPECT_DOUBLE_EQ(again.mse, r.mse) << arch;
+    EXPECT_DOUBLE_EQ(again.ssim, r.ssim) << arch;
+  }
+}
+
+TEST(TransformCoder, AnySizeAndColourRoundTrip) {
+  LoadedRun gray = load_run(transform_run("hyperprior"));
+  Images big;
+  big.count = 2;
+  big.height = 29;
+  big.width = 57;
+  big.pixels.resize(2 * 29 * 57);
+  for (size_t i = 0; i < big.pixels.size(); ++i) big.pixels[i] = static_cast<uint8_t>((i * 7) % 251);
+  LossyReport r;
+  const std::string bytes = compress_transform(gray.model, big, &r);
+  const Images back = decompress_transform(gray.model, bytes, "big.vlae");
+  EXPECT_EQ(back.height, 29);
+  EXPECT_EQ(back.width, 57);
+  LossyReport again;
+  score_reconstructions(big, back, &again);
+  EXPECT_DOUBLE_EQ(again.mse, r.mse);
+
+  LoadedRun colour = load_run(transform_run("hyperprior", "photos32"));
+  Images c = load_images(DataSpec{"photos32", "test", 6});
+  const std::string cb = compress_transform(colour.model, c, &r);
+  const Images cback = decompress_transform(colour.model, cb, "c.vlae");
+  EXPECT_EQ(cback.channels, 3);
+  score_reconstructions(c, cback, &again);
+  EXPECT_DOUBLE_EQ(again.mse, r.mse);
+}
+
+TEST(TransformCoder, BadFilesAndWrongUsesAreRefused) {
+  LoadedRun hyper = load_run(transform_run("hyperprior"));
+  LoadedRun fact = load_run(transform_run("factorized"));
+  const Images x = some_images(5);
+  LossyReport r;
+  const std::string bytes = compress_transform(hyper.model, x, &r);
+  test::expect_input_error([&] { decompress_transform(fact.model, bytes, "f.vlae"); }, "different model");
+  test::expect_input_error([&] { decompress_transform(hyper.model, bytes.substr(0, bytes.size() - 20), "t.vlae"); },
+                           "t.vlae");
+  std::string flipped = bytes;
+  flipped[flipped.size() / 2] ^= 0x10;
+  test::expect_input_error([&] { decompress_transform(hyper.model, flipped, "t.vlae"); }, "t.vlae");
+  BitsBackConfig bb;
+  test::expect_input_error([&] { compress_lossless(hyper.model, x, bb, nullptr, false); }, "transform coder");
+  ModelConfig odd;
+  odd.arch = "hyperprior";
+  odd.likelihood = Likelihood::Gaussian;
+  odd.height = 30;
+  test::expect_input_error([&] { TransformCoder t(odd); }, "multiples of 4");
+  ModelConfig logistic;
+  logistic.arch = "factorized";
+  test::expect_input_error([&] { validate(logistic); }, "gaussian");
+}
+
+TEST(TransformCoder, CliTrainsCompressesAndDecompresses) {
+  const std::string dir = test::temp_dir("transform-cli");
+  auto t = test::run_cli("train --model hyperprior --channels 8 --latent-dim 4 --beta 2 --limit 300 --test-limit 50 "
+                         "--epochs 1 --batch-size 50 --out " + dir + "/run");
+  ASSERT_EQ(t.code, 0) << t.output;
+  auto c = test::run_cli("compress --lossy --run " + dir + "/run --limit 20 -o " + dir + "/x.vlae --json " + dir + "/r.json");
+  ASSERT_EQ(c.code, 0) << c.output;
+  EXPECT_NE(c.output.find("PSNR"), std::string::npos);
+  auto d = test::run_cli("decompress --run " + dir + "/run " + dir + "/x.vlae -o " + dir + "/out");
+  ASSERT_EQ(d.code, 0) << d.output;
+  test::expect_usage_error("compress --run " + dir + "/run --limit 5 -o " + dir + "/y.vlae", "add --lossy");
+  test::expect_usage_error("compress --lossy --codec rec --run " + dir + "/run --limit 5 -o " + dir + "/y.vlae", "--codec");
+  test::expect_usage_error("train --model hyperprior --binarize static --limit 100 --epochs 1 --out " + dir + "/b",
+                           "gaussian");
+}
