@@ -21,7 +21,7 @@ fi
 python3 - "$OUT" <<'PY'
 import json, sys
 out = sys.argv[1]
-r = json.load(open(out + "/sweep_results.json"))
+r = json.load(open(out + "/results.json"))
 print("Fashion-MNIST, first 2,000 test images: vlae hyperprior (real files) vs the classical codecs")
 for m in r["models"]:
     print("  vlae beta %-5g %.4f bpp  %.2f dB  SSIM %.4f" % (m["beta"], m["bits_per_pixel"], m["psnr_db"], m.get("ssim", 0)))
