@@ -1,7 +1,5 @@
 #include "engine/transform_engine.h"
 
-#include <torch/nn/functional/activation.h>
-
 #include <algorithm>
 #include <cmath>
 
