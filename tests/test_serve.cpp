@@ -175,3 +175,28 @@ TEST(Serve, MissingSweepIsAnInputError) {
   const auto r = test::run_cli("serve --sweep " + test::temp_dir("nosweep2"));
   EXPECT_EQ(r.code, 2) << r.output;
 }
+
+TEST(Serve, TransformCodersAreDrawnBesideTheSweepFromRealFiles) {
+  const std::string hyper = test::temp_dir("serve-hyper") + "/hyper";
+  const auto t = test::run_cli("train --data fashion-mnist --limit 500 --model hyperprior --channels 8 --latent-dim 4 "
+                               "--epochs 1 --batch-size 25 --test-limit 20 --out " + hyper);
+  ASSERT_EQ(t.code, 0) << t.output;
+  const Demo demo = Demo::load(tiny_sweep(), "", {hyper});
+  ASSERT_EQ(demo.transforms.size(), 1u);
+  const DemoTransform& tr = demo.transforms[0];
+  EXPECT_EQ(tr.name, "hyper");
+  EXPECT_EQ(tr.code.images, demo.test.count);  // the page's own test images
+  EXPECT_GT(tr.code.bits, 0);
+  const nlohmann::json info = demo.models_json();
+  ASSERT_EQ(info["transforms"].size(), 1u);
+  EXPECT_DOUBLE_EQ(info["transforms"][0]["bits_per_pixel"].get<double>(), tr.code.bits / (demo.test.count * 784.0));
+  EXPECT_DOUBLE_EQ(info["transforms"][0]["psnr_db"].get<double>(), tr.code.psnr_db);
+  // A VAE run, or a transform coder of other data, is refused by name.
+  const std::string vae_run = tiny_sweep() + "/" + demo.models[0].run.substr(demo.models[0].run.rfind('/') + 1);
+  test::expect_input_error([&] { Demo::load(tiny_sweep(), "", {vae_run}); }, "not a transform coder");
+  const std::string digits = test::temp_dir("serve-hyper-mnist") + "/hyper";
+  ASSERT_EQ(test::run_cli("train --data mnist --limit 200 --model hyperprior --channels 8 --latent-dim 4 --epochs 1 "
+                          "--test-limit 20 --out " + digits).code, 0);
+  test::expect_input_error([&] { Demo::load(tiny_sweep(), "", {digits}); }, "trained on mnist");
+  EXPECT_EQ(test::run_cli("serve --sweep " + tiny_sweep() + " --transform-run " + vae_run + " --port 0").code, 2);
+}

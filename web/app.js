@@ -73,6 +73,8 @@ function renderChart() {
   const info = state.info, W = 640, H = 360, L = 50, R = 120, T = 12, B = 40;
   const vae = info.models.map((m, i) => ({ x: m.bits_per_pixel, y: m.psnr_db, i }));
   const series = [{ name: 'VAE (real files)', pts: vae, colour: '#3867d6' }];
+  const transforms = (info.transforms || []).map((t) => ({ x: t.bits_per_pixel, y: t.psnr_db })).sort((a, b) => a.x - b.x);
+  if (transforms.length) series.push({ name: 'transform (files)', pts: transforms, colour: '#d81b60' });
   for (const [codec, colour, name] of [['jpeg', '#e67e22', 'JPEG'], ['webp', '#27ae60', 'WebP'], ['jpegxl', '#8e44ad', 'JPEG XL'], ['avif', '#c0392b', 'AVIF']]) {
     const pts = info.baselines.filter((p) => p.codec === codec && p.form === 'atlas')
       .map((p) => ({ x: p.bits_per_pixel, y: p.psnr_db })).sort((a, b) => a.x - b.x);
@@ -116,6 +118,16 @@ function markChart() {
   label.setAttribute('x', x + 9);
   label.setAttribute('y', y - 8);
   label.textContent = `β = ${state.info.models[state.model].beta}`;
+}
+
+function renderTransforms() {
+  const ts = state.info.transforms || [];
+  if (!ts.length) return;
+  $('transforms').hidden = false;
+  const rows = [['transform coder', 'β', 'bits/pixel', 'PSNR dB', 'SSIM']];
+  const esc = (x) => String(x).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  for (const t of ts) rows.push([esc(t.name), t.beta, fmt(t.bits_per_pixel, 3), fmt(t.psnr_db, 2), fmt(t.ssim, 3)]);
+  $('transform-table').innerHTML = rows.map((r, i) => '<tr>' + r.map((c) => (i ? `<td>${c}</td>` : `<th>${c}</th>`)).join('') + '</tr>').join('');
 }
 
 function renderStudy() {
@@ -301,6 +313,7 @@ async function main() {
   };
   setupDrawing();
   renderChart();
+  renderTransforms();
   renderStudy();
   await update();
 }

@@ -24,6 +24,9 @@ void add_training_flags(CLI::App& cmd, TrainingFlags& f, bool with_beta) {
   cmd.add_option("--pixel-channels", f.pixel_channels, "PixelCNN channels");
   cmd.add_flag("--gated", f.gated, "PixelCNN: gated tanh*sigmoid units");
   cmd.add_flag("--gdn", f.gdn, "transform coders: GDN / IGDN nonlinearities (Balle et al.) instead of ReLU");
+  cmd.add_flag("--mixed-quantization", f.mixed_quantization,
+               "transform coders: the synthesis decodes rounded latents (straight-through), the rate prices noisy "
+               "ones (Minnen & Singh 2020)");
   cmd.add_option("--pixel-stack", f.pixel_stack,
                  "PixelCNN: single (masked convs, with a blind spot; default) | vh (vertical + horizontal stacks, none)");
   cmd.add_option("--pixel-context", f.pixel_context,
@@ -63,6 +66,7 @@ RunConfig run_config_from(const TrainingFlags& f) {
   cfg.model.pixel_channels = f.pixel_channels;
   cfg.model.gated = f.gated;
   cfg.model.gdn = f.gdn;
+  cfg.model.mixed_quantization = f.mixed_quantization;
   cfg.model.pixel_stack = f.pixel_stack;
   cfg.model.pixel_context = f.pixel_context;
   cfg.model.flow_layers = f.flow_layers;

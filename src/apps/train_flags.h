@@ -15,7 +15,7 @@ struct TrainingFlags {
       pixel_stack = "single", pixel_context = "colour";
   int64_t iaf_layers = 2;
   int64_t pixel_layers = 0, pixel_channels = 32, flow_layers = 2, flow_hidden = 256;
-  bool gated = false, gdn = false;
+  bool gated = false, gdn = false, mixed_quantization = false;
   double ar1_alpha = 0.95;
   int64_t latent_dim = 32, hidden = 512, hidden_layers = 1, channels = 32, epochs = 10, batch_size = 128, threads = 0, test_limit = -1;
   double beta = 1.0, lr = 1e-3, free_bits = 0.0, delta = 0.0;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "coding/rans.h"
+#include "util/quantized_cdf.h"
 
 namespace vlae::codec {
 
@@ -91,13 +92,8 @@ Coded<uint32_t> pop_cdf_near(rans::Message& m, const Cdf& cdf, uint32_t n, unsig
   return {k, cost_bits(next - start, prec)};
 }
 
-// C(k) from a continuous CDF value F in [0, 1] (F(0) = 0 and F(n) = 1 are forced).
-inline uint32_t quantize_cdf(double f, uint32_t k, uint32_t n, unsigned prec) {
-  if (k == 0) return 0;
-  if (k >= n) return 1u << prec;
-  const double scaled = std::floor(std::clamp(f, 0.0, 1.0) * static_cast<double>((1u << prec) - n));
-  return static_cast<uint32_t>(scaled) + k;
-}
+// C(k) from a continuous CDF value F in [0, 1]: the one rule, in util/quantized_cdf.h.
+using vlae::quantize_cdf;
 
 // Uniform over 2^bits symbols.
 struct Uniform {

@@ -111,7 +111,8 @@ std::string compress_transform(VAE& model, const Images& x, LossyReport* report)
     const VAETerms terms = model->terms(xb);
     r.kl_bits += terms.rate.sum().item<double>() / std::log(2.0);
     r.distortion_nats += terms.distortion.sum().item<double>();
-    const auto y = t.analyse(xb).contiguous();
+    // The analysis output y is the posterior's centre: the terms above computed it once already.
+    const auto y = terms.posterior.mean.view({b, t.latent_channels, t.latent_h, t.latent_w}).contiguous();
     const float* yp = y.data_ptr<float>();
     std::vector<float> mean;
     if (t.hyper_analysis) {

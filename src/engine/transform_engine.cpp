@@ -6,6 +6,7 @@
 #include "engine/float_mode.h"
 #include "engine/vae_engine.h"
 #include "util/det_math.h"
+#include "util/quantized_cdf.h"
 
 namespace vlae::engine {
 
@@ -60,17 +61,16 @@ TransformEngine::TransformEngine(TransformCoderImpl& model, unsigned prec)
     }
   }
   const uint32_t n = 2 * kSymbolRange + 1;
-  const double free = static_cast<double>((1u << prec) - n);
   for (int64_t c = 0; c < model.density->channels; ++c) {
     std::vector<uint32_t> cdf(n + 1);
     cdf[0] = 0;
     for (uint32_t i = 1; i < n; ++i) {
       const double v = static_cast<double>(static_cast<int32_t>(i) - kSymbolRange) - 0.5;  // lower edge of symbol i
-      cdf[i] = static_cast<uint32_t>(std::floor(det::sigmoid(f.logit(c, v)) * free)) + i;
+      cdf[i] = quantize_cdf(det::sigmoid(f.logit(c, v)), i, n, prec);
     }
     cdf[n] = 1u << prec;
-    // The composed map is monotone in exact arithmetic; rounding could leave a tie, which the +i
-    // above already separates (every cell keeps a frequency of at least 1).
+    // The composed map is monotone in exact arithmetic; should rounding ever break that, the max
+    // below keeps every cell's frequency at least 1.
     for (uint32_t i = 1; i <= n; ++i) cdf[i] = std::max(cdf[i], cdf[i - 1] + 1);
     tables_.push_back(std::move(cdf));
   }

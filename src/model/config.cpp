@@ -30,6 +30,7 @@ nlohmann::json to_json(const ModelConfig& c) {
   if (c.image_channels != 1) j["image_channels"] = c.image_channels;
   if (c.pixel_context != "colour") j["pixel_context"] = c.pixel_context;
   if (c.gdn) j["gdn"] = true;
+  if (c.mixed_quantization) j["mixed_quantization"] = true;
   return j;
 }
 
@@ -67,6 +68,8 @@ void validate(const ModelConfig& c) {
                      "not binarized data) and has its own entropy model (no --prior, --posterior or --delta)");
   if (c.gdn && c.arch != "factorized" && c.arch != "hyperprior")
     throw InputError("--gdn: for the transform coders (--model factorized or hyperprior)");
+  if (c.mixed_quantization && c.arch != "factorized" && c.arch != "hyperprior")
+    throw InputError("--mixed-quantization: for the transform coders (--model factorized or hyperprior)");
   if (c.likelihood == Likelihood::Gaussian && c.autoregressive_decoder())
     throw InputError("--likelihood gaussian: for the mlp and conv decoders only (PixelCNN decoders use logistic)");
 }
@@ -80,6 +83,7 @@ ModelConfig model_config_from_json(const nlohmann::json& j) {
     c.image_channels = j.value("image_channels", c.image_channels);
     c.pixel_context = j.value("pixel_context", c.pixel_context);
     c.gdn = j.value("gdn", c.gdn);
+    c.mixed_quantization = j.value("mixed_quantization", c.mixed_quantization);
     c.likelihood = parse_likelihood(j.at("likelihood").get<std::string>());
     c.latent_dim = j.at("latent_dim").get<int64_t>();
     c.hidden = j.value("hidden", c.hidden);

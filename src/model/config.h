@@ -39,6 +39,10 @@ struct ModelConfig {
   // Transform coders (arch factorized | hyperprior): GDN in the analysis and IGDN in the synthesis
   // transform (Ballé et al.) instead of ReLU.
   bool gdn = false;
+  // Transform coders: "mixed" quantization (Minnen & Singh 2020). The rate still prices the noisy
+  // latent ỹ = y + u, but the synthesis decodes the rounded ŷ the file will carry, with the
+  // straight-through gradient, so training sees the distortion the code gives.
+  bool mixed_quantization = false;
 
   // Prior p(z): normal = N(0, I) | af = MADE autoregressive flow | ar1 = AR(1) Gaussian
   // z_t = α z_{t-1} + √(1-α²) ε_t (δ-VAE's sequential form with a factorized posterior).

@@ -112,11 +112,15 @@ TransformTerms TransformCoderImpl::terms(const torch::Tensor& x, bool noise) {
     // Rounded: the code sends round(y - μ), so ŷ = μ + round(y - μ).
     t.y_noisy = noise ? t.y + uniform_noise(t.y) : mean + torch::round(t.y - mean);
     t.y_nats = gaussian_bin_nats(t.y_noisy, mean, scale);
+    // Mixed quantization: the synthesis reads μ + round(y - μ), gradients pass straight through.
+    if (noise && config.mixed_quantization) t.y_decoded = t.y + (mean + torch::round(t.y - mean) - t.y).detach();
   } else {
     t.y_noisy = noise ? t.y + uniform_noise(t.y) : torch::round(t.y);
     t.y_nats = density->bin_nats(t.y_noisy);
+    if (noise && config.mixed_quantization) t.y_decoded = t.y + (torch::round(t.y) - t.y).detach();
   }
-  t.params = decode(t.y_noisy);
+  if (!t.y_decoded.defined()) t.y_decoded = t.y_noisy;
+  t.params = decode(t.y_decoded);
   return t;
 }
 

@@ -32,7 +32,8 @@ struct TransformTerms {
   torch::Tensor y, z;                  // analysis outputs [B, M, h, w], [B, N, h', w'] (z: hyperprior)
   torch::Tensor y_noisy, z_noisy;      // + U(-1/2, 1/2) (training) or rounded (eval rounding)
   torch::Tensor y_nats, z_nats;        // -log p per latent, same shapes
-  torch::Tensor params;                // decoder params at ỹ [B, 2, D]
+  torch::Tensor y_decoded;             // what the synthesis read: y_noisy, or (mixed quantization) ŷ
+  torch::Tensor params;                // decoder params at y_decoded [B, 2, D]
 };
 
 struct TransformCoderImpl : torch::nn::Module {

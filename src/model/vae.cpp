@@ -60,7 +60,7 @@ VAETerms VAEImpl::terms(const torch::Tensor& x, const torch::Tensor& noise) {
     const TransformTerms tt = transform->terms(x);
     const auto y = tt.y.flatten(1);
     t.posterior = {y, torch::full_like(y, -std::log(12.0))};
-    t.z = tt.y_noisy.flatten(1);
+    t.z = tt.y_decoded.flatten(1);  // the latent the synthesis read
     t.params = tt.params;
     t.kl_per_dim = tt.z_nats.defined() ? torch::cat({tt.y_nats.flatten(1), tt.z_nats.flatten(1)}, 1) : tt.y_nats.flatten(1);
     t.distortion = -log_likelihood(config.likelihood, t.params, x);

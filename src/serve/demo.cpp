@@ -7,6 +7,7 @@
 #include "coding/container.h"
 #include "data/dataset.h"
 #include "coding/lossy_rec.h"
+#include "coding/transform_codec.h"
 #include "data/tensor.h"
 #include "eval/generate.h"
 #include "eval/image_quality.h"  // psnr_db
@@ -33,7 +34,8 @@ std::vector<int> to_vector(const Images& x, int64_t i, double scale = 1.0) {
 
 }  // namespace
 
-Demo Demo::load(const std::string& sweep_dir, const std::string& study_dir) {
+Demo Demo::load(const std::string& sweep_dir, const std::string& study_dir,
+                const std::vector<std::string>& transform_runs) {
   Demo d;
   const SweepResults results = load_sweep_results(sweep_dir);
   d.baselines = nlohmann::json::array();
@@ -71,6 +73,28 @@ Demo Demo::load(const std::string& sweep_dir, const std::string& study_dir) {
     d.models.push_back(std::move(dm));
   }
   std::sort(d.models.begin(), d.models.end(), [](const DemoModel& a, const DemoModel& b) { return a.beta < b.beta; });
+  for (const std::string& dir : transform_runs) {
+    LoadedRun run = load_run(dir);
+    if (!transform_coder_arch(run.config.model.arch))
+      throw InputError("--transform-run " + dir + ": a '" + run.config.model.arch +
+                       "' run, not a transform coder (--model factorized or hyperprior)");
+    const DataSpec spec = run_data_spec(run.config);
+    if (spec.data != d.data)
+      throw InputError("--transform-run " + dir + ": trained on " + spec.data + ", the sweep is on " + d.data);
+    DemoTransform t;
+    t.name = fs::path(dir).filename().string();
+    if (t.name.empty()) t.name = fs::path(dir).parent_path().filename().string();
+    t.run = dir;
+    t.beta = run.config.objective.beta;
+    const std::string bytes = compress_transform(run.model, d.test, &t.code);
+    // The point is a file that decodes: decode it once and score what came back.
+    LossyReport back;
+    score_reconstructions(d.test, decompress_transform(run.model, bytes, dir), &back);
+    if (back.mse != t.code.mse) throw std::runtime_error(dir + ": the transform code did not decode to what was scored");
+    d.transforms.push_back(std::move(t));
+  }
+  std::sort(d.transforms.begin(), d.transforms.end(),
+            [](const DemoTransform& a, const DemoTransform& b) { return a.code.bits < b.code.bits; });
   if (!study_dir.empty()) {
     d.study = load_study_results(study_dir);
     d.study_dir = study_dir;
@@ -99,6 +123,15 @@ nlohmann::json Demo::models_json() const {
                         {"test_images", test.count},
                         {"models", ms},
                         {"baselines", baselines}};
+  nlohmann::json ts = nlohmann::json::array();
+  for (const auto& t : transforms) {
+    const auto r = to_json(t.code);
+    nlohmann::json e = {{"name", t.name}, {"beta", t.beta}};
+    for (const char* k : {"bits_per_pixel", "psnr_db", "ssim", "mse"})
+      if (r.contains(k)) e[k] = r[k];
+    ts.push_back(e);
+  }
+  out["transforms"] = ts;
   if (study) {
     nlohmann::json sm = nlohmann::json::array();
     for (const auto& row : study->models) {

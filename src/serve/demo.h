@@ -24,8 +24,16 @@ struct DemoModel {
   SweepRow summary;         // the sweep's results for this β
 };
 
+// A transform coder shown beside the sweep: its point is a real file of the page's test images.
+struct DemoTransform {
+  std::string name, run;
+  double beta = 0;
+  LossyReport code;  // the transform codec on Demo::test, decoded back
+};
+
 struct Demo {
   std::vector<DemoModel> models;  // sorted by β
+  std::vector<DemoTransform> transforms;  // sorted by rate
   Images test;                    // the sweep's test images
   Images calibration;             // training images: relative-entropy coding's blocks come from them
   nlohmann::json baselines;       // JPEG/WebP points of the sweep
@@ -33,8 +41,11 @@ struct Demo {
   std::optional<StudyResults> study;  // the study's results (none when not given)
   std::string study_dir;
 
-  // Loads DIR/results.json and every run it names; throws InputError naming what is missing.
-  static Demo load(const std::string& sweep_dir, const std::string& study_dir);
+  // Loads DIR/results.json and every run it names, and codes the test images with each transform
+  // coder run given (vlae serve --transform-run); throws InputError naming what is missing or
+  // does not fit the sweep's images.
+  static Demo load(const std::string& sweep_dir, const std::string& study_dir,
+                   const std::vector<std::string>& transform_runs = {});
 
   nlohmann::json models_json() const;
   // The model for a request's "model": an integer is an index, a float a β of the sweep.

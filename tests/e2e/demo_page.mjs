@@ -33,7 +33,13 @@ if (!sweep || !existsSync(join(sweep, 'results.json'))) {
     '--calibration', '100', '--threads', '2', '--avif-speed', '8'], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-const server = spawn(vlae, ['serve', '--sweep', sweep, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+// A tiny transform coder drawn beside the sweep (vlae serve --transform-run).
+const transform = join(mkdtempSync(join(tmpdir(), 'vlae-e2e-')), 'hyper');
+execFileSync(vlae, ['train', '--data', 'fashion-mnist', '--limit', '1000', '--model', 'hyperprior', '--channels', '8',
+  '--latent-dim', '4', '--epochs', '1', '--batch-size', '25', '--test-limit', '50', '--threads', '2', '--out', transform],
+  { stdio: ['ignore', 'ignore', 'inherit'] });
+
+const server = spawn(vlae, ['serve', '--sweep', sweep, '--transform-run', transform, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise((resolve, reject) => {
   let text = '';
   server.stdout.on('data', (d) => {
@@ -77,6 +83,13 @@ try {
   const first = await snapshot();
   await page.screenshot({ path: join(out, '1-loaded.png'), fullPage: true });
   check(first.bars === 8, `latent panel draws one KL bar per dimension (${first.bars})`);
+  const info = await page.evaluate(async () => (await fetch('/api/models')).json());
+  check(info.transforms.length === 1 && info.transforms[0].bits_per_pixel > 0 && info.transforms[0].psnr_db > 0,
+    `the transform coder's real-file point is served (${JSON.stringify(info.transforms)})`);
+  check(await page.locator('#transform-table tr').count() === 2 && await page.locator('#transforms').isVisible(),
+    'the page lists the transform coder');
+  const legend = await page.locator('#rd-chart').textContent();
+  check(legend.includes('transform (files)'), 'the RD chart draws the transform coder beside the VAE and the codecs');
   const a1 = await api({ model: first.model, image: 0 });
   check(first.rate === a1.rate_bits.toFixed(2), `displayed rate ${first.rate} bits = API ${a1.rate_bits.toFixed(2)}`);
   check(first.bits === a1.lossy.coded_bits.toFixed(1), `displayed lossy bits ${first.bits} = API ${a1.lossy.coded_bits.toFixed(1)}`);
