@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A file is a function of the file and the model alone (issue 16): tiny models of every family
 # (mlp, conv; Bernoulli, logistic, Gaussian; PixelCNN full and local, single and vh, gated; AF and
-# AR(1) priors) are trained, each codes a few test images once, and every file is decoded in other
+# AR(1) priors; the GDN hyperprior transform coder) are trained, each codes a few test images once, and every file is decoded in other
 # processes under each OpenBLAS core type this CPU runs, with 1 and 2 threads, and with vlae's own
 # kernel on AVX2 and on the baseline instruction set (VLAE_KERNEL=baseline). Every decoding
 # (lossless, and the lossy reconstructions) must be byte-identical to the first, and a lossless
@@ -22,17 +22,18 @@ spec() {
     pcnnvh) echo "--data fashion-mnist --model pixelcnn --pixel-stack vh --gated $pix";;
     vlae) echo "--data mnist --binarize dynamic --model vlae $pix --flow-hidden 8";;
     ar1) echo "--data fashion-mnist --model pixelcnn --prior ar1 --receptive-field local $pix";;
+    hyper) echo "--data fashion-mnist --model hyperprior --gdn --mixed-quantization --channels 4";;
   esac
 }
 data_of() { case $1 in mlpbin|pcnn|vlae) echo mnist;; *) echo fashion-mnist;; esac; }
 cores="Prescott Nehalem SandyBridge Haswell Zen"
 fail=0
-for n in mlp mlpbin mlpgauss conv pcnn pcnnvh vlae ar1; do
+for n in mlp mlpbin mlpgauss conv pcnn pcnnvh vlae ar1 hyper; do
   run="$W/$n"; before=$fail; fail=0
   [ -f "$run/checkpoint.pt" ] || "$V" train --out "$run" $common $(spec $n) >/dev/null 2>"$W/$n.train.err" \
     || { echo "FAIL train $n: $(tail -1 "$W/$n.train.err")"; fail=1; continue; }
   d=$(data_of $n); lim=24; case $n in pcnn*|vlae|ar1) lim=4;; esac
-  kinds="lossless"; case $n in mlp|mlpgauss|mlpbin|conv) kinds="lossless lossy rec";; esac
+  kinds="lossless"; case $n in mlp|mlpgauss|mlpbin|conv) kinds="lossless lossy rec";; hyper) kinds="lossy";; esac
   for kind in $kinds; do
     flags=""; [ $kind = lossy ] && flags="--lossy"; [ $kind = rec ] && flags="--lossy --codec rec"
     f="$W/$n.$kind.vlae"
