@@ -267,3 +267,26 @@ TEST(TransformCoder, CliTrainsCompressesAndDecompresses) {
   test::expect_usage_error("train --model hyperprior --binarize static --limit 100 --epochs 1 --out " + dir + "/b",
                            "gaussian");
 }
+
+TEST(TransformCoder, ShippedModelsLoadAndCodeWhatTheyWereTrainedFor) {
+  // models/fashion-mnist-hyperprior-b*: ordered by rate as by β, each decodes to what it scored,
+  // and better than the mean image (README's figures come from experiments/ship_transform_models.sh).
+  const Images x = some_images(50);
+  std::vector<std::pair<double, LossyReport>> points;
+  for (const char* b : {"0.5", "0.7", "1", "1.6"}) {
+    const std::string dir = std::string(VLAE_SOURCE_DIR) + "/models/fashion-mnist-hyperprior-b" + b;
+    LoadedRun run = load_run(dir);
+    EXPECT_TRUE(run.model->config.gdn && run.model->config.mixed_quantization) << dir;
+    LossyReport r;
+    const std::string bytes = compress_transform(run.model, x, &r);
+    LossyReport back;
+    score_reconstructions(x, decompress_transform(run.model, bytes, dir), &back);
+    EXPECT_DOUBLE_EQ(back.mse, r.mse) << dir;
+    EXPECT_GT(r.psnr_db, 18.0) << dir;
+    points.push_back({run.config.objective.beta, r});
+  }
+  for (size_t i = 1; i < points.size(); ++i) {
+    EXPECT_LT(points[i].second.bits, points[i - 1].second.bits) << "beta " << points[i].first;
+    EXPECT_LT(points[i].second.psnr_db, points[i - 1].second.psnr_db) << "beta " << points[i].first;
+  }
+}
