@@ -1,8 +1,10 @@
-// libFuzzer target: `vlae decompress` (lossless and lossy files) on arbitrary bytes, under ASan/UBSan.
+// libFuzzer target: `vlae decompress` (lossless, lossy, relative-entropy and transform-coder files)
+// on arbitrary bytes, under ASan/UBSan.
 // The input is a file without its trailing checksum; the harness appends the right one and skips
 // the model-fingerprint check, so mutations reach the header parser and the rANS decoder instead
 // of stopping at the checksum. Every input must end in success or InputError: never a crash.
-// With VLAE_FUZZ_WRITE_SEED=PATH set, it first writes valid seed inputs to PATH, PATH.lossy and PATH.rec.
+// With VLAE_FUZZ_WRITE_SEED=PATH set, it first writes valid seed inputs to PATH, PATH.lossy, PATH.rec
+// and PATH.transform.
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -11,6 +13,7 @@
 #include "coding/lossless.h"
 #include "coding/lossy.h"
 #include "coding/lossy_rec.h"
+#include "coding/transform_codec.h"
 #include "util/error.h"
 #include "util/hash.h"
 
@@ -21,6 +24,22 @@ vlae::VAE& model() {
     vlae::ModelConfig c;
     c.hidden = 16;
     c.latent_dim = 4;
+    vlae::VAE v(c);
+    v->eval();
+    return v;
+  }();
+  return m;
+}
+// A GDN hyperprior transform coder (payload kind 4), untrained: its tables and scales are real.
+vlae::VAE& transform_model() {
+  static vlae::VAE m = [] {
+    torch::manual_seed(0);
+    vlae::ModelConfig c;
+    c.arch = "hyperprior";
+    c.likelihood = vlae::Likelihood::Gaussian;
+    c.channels = 4;
+    c.latent_dim = 3;
+    c.gdn = true;
     vlae::VAE v(c);
     v->eval();
     return v;
@@ -46,6 +65,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
         .write(lossy.data(), static_cast<std::streamsize>(lossy.size() - 8));
     const std::string rec = vlae::compress_rec(model(), x, x, vlae::RecOptions{}, nullptr);
     std::ofstream(std::string(seed) + ".rec", std::ios::binary).write(rec.data(), static_cast<std::streamsize>(rec.size() - 8));
+    const std::string tc = vlae::compress_transform(transform_model(), x, nullptr);
+    std::ofstream(std::string(seed) + ".transform", std::ios::binary)
+        .write(tc.data(), static_cast<std::streamsize>(tc.size() - 8));
   }
   return 0;
 }
@@ -55,11 +77,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint64_t sum = vlae::fnv1a(bytes.data(), bytes.size());
   for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>((sum >> (8 * i)) & 0xff));
   try {
-    // Byte 6 is the payload kind (container.h): 2 a lossy grid file, 3 a relative-entropy coded one.
+    // Byte 6 is the payload kind (container.h): 2 a lossy grid file, 3 a relative-entropy coded one,
+    // 4 a transform code.
     if (bytes.size() > 6 && bytes[6] == 2)
       vlae::decompress_lossy(model(), bytes, "fuzz", /*verify_fingerprint=*/false);
     else if (bytes.size() > 6 && bytes[6] == 3)
       vlae::decompress_rec(model(), bytes, "fuzz", /*verify_fingerprint=*/false);
+    else if (bytes.size() > 6 && bytes[6] == 4)
+      vlae::decompress_transform(transform_model(), bytes, "fuzz", /*verify_fingerprint=*/false);
     else
       vlae::decompress_lossless(model(), bytes, "fuzz", false, /*verify_fingerprint=*/false);
   } catch (const vlae::InputError&) {
