@@ -26,6 +26,6 @@ print("Fashion-MNIST, first 2,000 test images: vlae hyperprior (real files) vs t
 for m in r["models"]:
     print("  vlae beta %-5g %.4f bpp  %.2f dB  SSIM %.4f" % (m["beta"], m["bits_per_pixel"], m["psnr_db"], m.get("ssim", 0)))
 for b in r.get("baselines", []):
-    if b["codec"] in ("avif_atlas", "jpegxl_atlas"):
-        print("  %-14s %.4f bpp  %.2f dB" % (b["codec"], b["bits_per_pixel"], b["psnr_db"]))
+    if b["codec"] in ("avif", "jpegxl") and b.get("form") == "atlas":
+        print("  %-14s %.4f bpp  %.2f dB  SSIM %.4f" % (b["codec"] + "_atlas", b["bits_per_pixel"], b["psnr_db"], b.get("ssim", 0)))
 PY
