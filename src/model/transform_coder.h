@@ -3,7 +3,8 @@
 // transform x̂ = g_s(ŷ), and a learned entropy model of the quantized latents. Training replaces
 // rounding by the noisy latent ỹ = y + u, u ~ U(-1/2, 1/2): that is a VAE whose posterior
 // q(ỹ|x) = U(y - 1/2, y + 1/2) has log q = 0, so its KL is the rate -log p(ỹ) in nats, and whose
-// prior is the entropy model convolved with the unit uniform. The decoder is the calibrated
+// prior is the entropy model convolved with the unit uniform (with --mixed-quantization the
+// synthesis reads the rounded latent instead, straight-through). The decoder is the calibrated
 // Gaussian on 8-bit levels (one learned sigma), so distortion = squared error / 2σ² + const and
 // the β of the objective sets the rate-distortion trade (λ = 1 / (2σ²β) on [-1, 1] pixel units).
 //   factorized: ŷ [M, H/4, W/4] under one factorized density per channel (Ballé 2017).

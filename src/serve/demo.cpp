@@ -84,7 +84,6 @@ Demo Demo::load(const std::string& sweep_dir, const std::string& study_dir,
     DemoTransform t;
     t.name = fs::path(dir).filename().string();
     if (t.name.empty()) t.name = fs::path(dir).parent_path().filename().string();
-    t.run = dir;
     t.beta = run.config.objective.beta;
     const std::string bytes = compress_transform(run.model, d.test, &t.code);
     // The point is a file that decodes: decode it once and score what came back.

@@ -26,7 +26,7 @@ struct DemoModel {
 
 // A transform coder shown beside the sweep: its point is a real file of the page's test images.
 struct DemoTransform {
-  std::string name, run;
+  std::string name;  // the run folder's name
   double beta = 0;
   LossyReport code;  // the transform codec on Demo::test, decoded back
 };
