@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Issue 17's lossy target: Ballé et al.'s transform coders on Fashion-MNIST against AVIF and JPEG XL.
-# A mean-scale hyperprior model (--model hyperprior: conv analysis/synthesis transforms, ReLU,
+# A mean-scale hyperprior model (--model hyperprior: conv analysis/synthesis transforms, ReLU
+# unless FLAGS has --gdn,
 # N = --channels, M = --latent-dim latent channels at 7x7, hyper latents at 4x4) trained for squared
 # error (the calibrated Gaussian decoder) over a beta sweep, each model's 2,000 first test images
 # coded to a real file (the transform codec) and decoded back, beside the classical codecs' curves on
