@@ -3,14 +3,15 @@
 // The input is a file without its trailing checksum; the harness appends the right one and skips
 // the model-fingerprint check, so mutations reach the header parser and the rANS decoder instead
 // of stopping at the checksum. Every input must end in success or InputError: never a crash.
-// With VLAE_FUZZ_WRITE_SEED=PATH set, it first writes valid seed inputs to PATH, PATH.lossy, PATH.rec
-// and PATH.transform.
+// With VLAE_FUZZ_WRITE_SEED=PATH set, it first writes valid seed inputs to PATH, PATH.lossy, PATH.rec,
+// PATH.transform and PATH.lrec.
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <string>
 
 #include "coding/lossless.h"
+#include "coding/lossless_rec.h"
 #include "coding/lossy.h"
 #include "coding/lossy_rec.h"
 #include "coding/transform_codec.h"
@@ -65,6 +66,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
         .write(lossy.data(), static_cast<std::streamsize>(lossy.size() - 8));
     const std::string rec = vlae::compress_rec(model(), x, x, vlae::RecOptions{}, nullptr);
     std::ofstream(std::string(seed) + ".rec", std::ios::binary).write(rec.data(), static_cast<std::streamsize>(rec.size() - 8));
+    const std::string lrec = vlae::compress_lossless_rec(model(), x, x, vlae::RecOptions{}, cfg, nullptr, false);
+    std::ofstream(std::string(seed) + ".lrec", std::ios::binary).write(lrec.data(), static_cast<std::streamsize>(lrec.size() - 8));
     const std::string tc = vlae::compress_transform(transform_model(), x, nullptr);
     std::ofstream(std::string(seed) + ".transform", std::ios::binary)
         .write(tc.data(), static_cast<std::streamsize>(tc.size() - 8));
@@ -78,11 +81,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (int i = 0; i < 8; ++i) bytes.push_back(static_cast<char>((sum >> (8 * i)) & 0xff));
   try {
     // Byte 6 is the payload kind (container.h): 2 a lossy grid file, 3 a relative-entropy coded one,
-    // 4 a transform code.
+    // 4 a transform code, 5 a lossless file with z relative-entropy coded.
     if (bytes.size() > 6 && bytes[6] == 2)
       vlae::decompress_lossy(model(), bytes, "fuzz", /*verify_fingerprint=*/false);
     else if (bytes.size() > 6 && bytes[6] == 3)
       vlae::decompress_rec(model(), bytes, "fuzz", /*verify_fingerprint=*/false);
+    else if (bytes.size() > 6 && bytes[6] == 5)
+      vlae::decompress_lossless_rec(model(), bytes, "fuzz", false, /*verify_fingerprint=*/false);
     else if (bytes.size() > 6 && bytes[6] == 4)
       vlae::decompress_transform(transform_model(), bytes, "fuzz", /*verify_fingerprint=*/false);
     else

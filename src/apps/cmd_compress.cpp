@@ -6,7 +6,9 @@
 #include "apps/commands.h"
 #include "util/threads.h"
 #include "coding/container.h"
+#include "coding/decompress.h"
 #include "coding/lossless.h"
+#include "coding/lossless_rec.h"
 #include "coding/lossy.h"
 #include "coding/lossy_rec.h"
 #include "coding/tiling.h"
@@ -29,18 +31,59 @@ struct CompressFlags {
   unsigned latent_bits = 14, posterior_prec = 24, obs_prec = 24;
   bool lossy = false, no_search = false;
   double grid_scale = 0;  // 0: choose on calibration images
-  std::string codec = "grid";
+  std::string codec;  // lossless: bits-back (default) | rec; lossy: grid (default) | rec
   double rec_block_nats = rec::kDefaultBlockNats;
   uint64_t rec_seed = 0;
 };
 
-// Lossy by relative-entropy coding: a sample of q(z|x) is sent; blocks are set on training images.
-void run_compress_rec(const CompressFlags& f, LoadedRun& run, const Images& x) {
+// Training images that set a codec's grid or blocks: never the images being coded.
+Images calibration_images(const CompressFlags& f, const LoadedRun& run) {
   DataSpec cal = run.config.train.data;
   cal.split = "train";
   cal.limit = f.calibration;
   if (cal.binarize == Binarize::Dynamic) cal.binarize = Binarize::Static;
-  const Images calibration = load_images(cal);
+  return load_images(cal);
+}
+
+// Lossless with z by relative-entropy coding instead of bits back; blocks are set on training images.
+void run_compress_lossless_rec(const CompressFlags& f, LoadedRun& run, const Images& x, const BitsBackConfig& cfg) {
+  RecOptions o;
+  o.block_nats = f.rec_block_nats;
+  o.seed = f.rec_seed;
+  check_lossless_rec_model(run.model->config);
+  const Images calibration = calibration_images(f, run);
+  LosslessRecReport r;
+  const std::string bytes = compress_lossless_rec(run.model, x, calibration, o, cfg, &r, true);
+  write_file_atomic(f.out, bytes);
+  EvalOptions eo;
+  eo.iwae_samples = 0;
+  eo.elbo_samples = 8;
+  const Images coded = model_tiles(x, run.model->config);
+  EvalResult ev = evaluate(run.model, coded, eo);
+  const double dims = static_cast<double>(r.images * r.dims), n = static_cast<double>(r.images);
+  ev.neg_elbo_bits_per_dim *= static_cast<double>(coded.count * coded.dims()) / dims;
+  nlohmann::json j = to_json(r);
+  j["file"] = f.out;
+  j["neg_elbo_bits_per_dim"] = ev.neg_elbo_bits_per_dim;
+  j["overhead_vs_neg_elbo_percent"] = 100.0 * (8.0 * r.bytes / dims / ev.neg_elbo_bits_per_dim - 1.0);
+  j["lanes"] = cfg.lanes;
+  j["obs_prec"] = cfg.obs_prec;
+  std::printf("%-36s %s (%lu bytes, %ld images, %ld blocks)\n", "file", f.out.c_str(), static_cast<unsigned long>(r.bytes),
+              static_cast<long>(r.images), static_cast<long>(r.blocks));
+  std::printf("%-36s %10.5f bits/dim (no initial bits: nothing is got back)\n", "actual", 8.0 * r.bytes / dims);
+  std::printf("%-36s %10.5f bits/dim   (overhead %+.3f%%)\n", "model -ELBO on these images", ev.neg_elbo_bits_per_dim,
+              100.0 * (8.0 * r.bytes / dims / ev.neg_elbo_bits_per_dim - 1.0));
+  std::printf("%-36s %10.2f bits/image (KL %.2f, index/KL %.3f)\n", "z: block indices (ideal)", r.index_bits / n,
+              r.kl_bits / n, r.index_bits / std::max(1e-9, r.kl_bits));
+  std::printf("%-36s %10.2f bits/image\n", "x under p(x|z) at the sample (ideal)", r.x_bits / n);
+  std::printf("%-36s %10.0f%%\n", "blocks whose search proved its choice", 100.0 * r.exact_share);
+  std::printf("%-36s %10.1f images/s\n", "compress speed", n / r.seconds);
+  write_json_file(f.json, j.dump(2));
+}
+
+// Lossy by relative-entropy coding: a sample of q(z|x) is sent; blocks are set on training images.
+void run_compress_rec(const CompressFlags& f, LoadedRun& run, const Images& x) {
+  const Images calibration = calibration_images(f, run);
   RecOptions o;
   o.block_nats = f.rec_block_nats;
   o.seed = f.rec_seed;
@@ -70,11 +113,7 @@ void run_compress_rec(const CompressFlags& f, LoadedRun& run, const Images& x) {
 // Lossy: only z is sent; the grid is chosen on training images, never on the images being coded.
 void run_compress_lossy(const CompressFlags& f, LoadedRun& run, const Images& x) {
   LatentGrid grid;
-  DataSpec cal = run.config.train.data;
-  cal.split = "train";
-  cal.limit = f.calibration;
-  if (cal.binarize == Binarize::Dynamic) cal.binarize = Binarize::Static;
-  const Images calibration = load_images(cal);
+  const Images calibration = calibration_images(f, run);
   check_search_passes(f.search_passes);
   if (f.grid_scale > 0)
     grid = make_grid(posterior_widths(run.model, calibration), f.grid_scale);
@@ -141,11 +180,13 @@ void run_compress(const CompressFlags& f) {
   }
   spec.limit = f.data.limit;
   const Images x = load_images(spec);
-  if (f.codec != "grid" && f.codec != "rec") throw InputError("--codec: expected grid or rec, got '" + f.codec + "'");
-  if (f.codec == "rec" && !f.lossy) throw InputError("--codec rec: a lossy codec; add --lossy");
+  if (f.lossy && !f.codec.empty() && f.codec != "grid" && f.codec != "rec")
+    throw InputError("--codec: with --lossy, expected grid or rec, got '" + f.codec + "'");
+  if (!f.lossy && !f.codec.empty() && f.codec != "bits-back" && f.codec != "rec")
+    throw InputError("--codec: lossless, expected bits-back or rec (add --lossy for grid), got '" + f.codec + "'");
   if (transform_coder_arch(run.model->config.arch)) {
     if (!f.lossy) throw InputError("--run " + f.run + ": a transform coder is a lossy codec; add --lossy");
-    if (f.codec != "grid") throw InputError("--codec: a transform coder has its own codec; drop --codec");
+    if (!f.codec.empty()) throw InputError("--codec: a transform coder has its own codec; drop --codec");
     return run_compress_transform(f, run, x);
   }
   if (f.lossy) return f.codec == "rec" ? run_compress_rec(f, run, x) : run_compress_lossy(f, run, x);
@@ -156,6 +197,7 @@ void run_compress(const CompressFlags& f) {
   check_images_fit_model(x, run.model->config, "compress");
   const Images coded = model_tiles(x, run.model->config);  // x, or its tiles when x is not the model's size
   cfg.lanes = f.lanes > 0 ? f.lanes : automatic_lanes(coded.count, run.model->autoregressive());
+  if (f.codec == "rec") return run_compress_lossless_rec(f, run, x, cfg);
   LosslessReport rep;
   const std::string bytes = compress_lossless(run.model, x, cfg, &rep, true);
   write_file_atomic(f.out, bytes);
@@ -169,6 +211,7 @@ void run_compress(const CompressFlags& f) {
   const double total_bits = 8.0 * rep.bytes;
   const double net_bpd = (total_bits - rep.stats.initial_bits) / dims;
   nlohmann::json j = {{"file", f.out},
+                      {"codec", "bits-back"},
                       {"images", rep.images},
                       {"bytes", rep.bytes},
                       {"bits_per_dim", net_bpd},
@@ -210,8 +253,7 @@ void run_decompress(const DecompressFlags& f) {
   LoadedRun run = load_run(f.run);
   const std::string bytes = read_file(f.file);
   const auto t0 = std::chrono::steady_clock::now();
-  const CodedKind kind = parse_coded_file(bytes, f.file).kind;
-  const bool lossy = kind == CodedKind::Lossy;
+  parse_coded_file(bytes, f.file);  // a bad file fails before the output folder is made
   const bool idx = f.out.size() >= 4 && f.out.compare(f.out.size() - 4, 4, ".idx") == 0;
   if (!idx) {  // a folder: made now, so a path that cannot be one fails before any decoding
     std::error_code ec;
@@ -219,13 +261,7 @@ void run_decompress(const DecompressFlags& f) {
     if (ec || !std::filesystem::is_directory(f.out))
       throw InputError(f.out + ": cannot create the output folder" + (ec ? " (" + ec.message() + ")" : ""));
   }
-  if (transform_coder_arch(run.model->config.arch) != (kind == CodedKind::Transform))
-    throw InputError(f.file + (kind == CodedKind::Transform ? ": a transform code, and --run is not a transform coder"
-                                                            : ": not a transform code, and --run is a transform coder"));
-  const Images x = kind == CodedKind::Transform ? decompress_transform(run.model, bytes, f.file)
-                   : kind == CodedKind::LossyRec ? decompress_rec(run.model, bytes, f.file)
-                   : lossy                     ? decompress_lossy(run.model, bytes, f.file)
-                                               : decompress_lossless(run.model, bytes, f.file, true);
+  const Images x = decompress_file(run.model, bytes, f.file, true);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (idx)
     write_idx_images(f.out, x);
@@ -258,12 +294,13 @@ void add_compress_commands(CLI::App& app) {
   cmd->add_option("--grid-scale", c->grid_scale,
                   "lossy: grid step in posterior stds (default: the coarsest whose distortion is no worse than "
                   "the model's E_q[-log p(x|z)] on training images)");
-  cmd->add_option("--calibration", c->calibration, "lossy: training images used to set the grid");
+  cmd->add_option("--calibration", c->calibration, "lossy and rec: training images used to set the grid or the blocks");
   cmd->add_flag("--no-search", c->no_search,
                 "lossy: send the grid point nearest the posterior mean (no encoder-side search)");
   cmd->add_option("--search-passes", c->search_passes,
                   "lossy: passes of the encoder-side search over the dimensions (default 1; more lowers the distortion)");
   cmd->add_option("--codec", c->codec,
+                  "lossless: bits-back (default, BB-ANS) | rec (z by relative-entropy coding, then x under p(x|z)); "
                   "lossy: grid (default: the quantized posterior mean) | rec (relative-entropy coding of a sample of q(z|x))");
   cmd->add_option("--rec-block-nats", c->rec_block_nats, "rec: mean KL per block of latent dimensions (nats)");
   cmd->add_option("--rec-seed", c->rec_seed, "rec: the shared randomness (stored in the file)");

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <memory>
 
+#include "coding/lane_steps.h"
+
 namespace vlae {
 
 namespace {
@@ -12,21 +14,6 @@ uint64_t splitmix64(uint64_t& s) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
-}
-
-// Images coded at step t: t*lanes + lane for the lanes whose image exists.
-int64_t lanes_at(int64_t step, int64_t lanes, int64_t count) { return std::min(lanes, count - step * lanes); }
-
-// Images [from, from + n) of x.
-Images slice(const Images& x, int64_t from, int64_t n) {
-  Images s;
-  s.channels = x.channels;
-  s.height = x.height;
-  s.width = x.width;
-  s.binary = x.binary;
-  s.count = n;
-  s.pixels.assign(x.image(from), x.image(from) + n * x.dims());
-  return s;
 }
 
 auto vae_bits_back(const VAECodecs& v, BitsBackStats* stats) {

@@ -87,7 +87,7 @@ std::string serialize(const CodedFile& f) {
       put<uint64_t>(s, bitsof);
     }
   }
-  if (f.kind == CodedKind::LossyRec) {
+  if (has_rec_layout(f.kind)) {
     put<uint64_t>(s, f.rec_seed);
     put<uint32_t>(s, static_cast<uint32_t>(f.rec_blocks.size()));
     for (uint8_t b : f.rec_blocks) put<uint8_t>(s, b);
@@ -129,7 +129,7 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
     throw InputError(name + ": checksum mismatch (file truncated or corrupted)");
   CodedFile f;
   const uint8_t kind = r.get<uint8_t>("kind");
-  if (kind < 1 || kind > 4) throw InputError(name + ": unknown payload kind " + std::to_string(kind));
+  if (kind < 1 || kind > 5) throw InputError(name + ": unknown payload kind " + std::to_string(kind));
   f.kind = static_cast<CodedKind>(kind);
   f.binary = r.get<uint8_t>("header") != 0;
   f.fingerprint = r.get<uint64_t>("header");
@@ -177,7 +177,7 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
       if (!(g == 0.0 || (g >= 1e-5 && g <= 100.0))) throw InputError(name + ": invalid latent grid step");
     }
   }
-  if (f.kind == CodedKind::LossyRec) {
+  if (has_rec_layout(f.kind)) {
     f.rec_seed = r.get<uint64_t>("rec header");
     const uint32_t k = r.get<uint32_t>("rec header");
     if (k == 0 || k > 4096 || r.left() < k) throw InputError(name + ": invalid latent blocks");

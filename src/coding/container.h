@@ -1,11 +1,12 @@
 // The compressed file. Little-endian:
 //   "VLAE" | version u16 | kind u8 (1 lossless bits-back, 2 lossy latent grid, 3 lossy relative-
-//   entropy coded latent sample, 4 lossy transform code: a transform coder's quantized latents) | binary u8
+//   entropy coded latent sample, 4 lossy transform code: a transform coder's quantized latents, 5 lossless
+//     with z relative-entropy coded: indices and pixels on each lane) | binary u8
 //   | model fingerprint u64 | count u32 | height u32 | width u32
 //   | latent_bits u8 | posterior_prec u8 | obs_prec u8 | arithmetic u8 | checksum of decoded pixels u64
 //   | lanes u32 | per lane: state u64, words u32, words...
 //   | lossy only: latent dims u32, grid step per dim f64 (0: dimension not sent)
-//   | rec only: seed u64, latent dims u32, block per dim u8, blocks u32, index-code lambda per block f64
+//   | rec only (kinds 3 and 5): seed u64, latent dims u32, block per dim u8, blocks u32, index-code lambda per block f64
 //   | version 3 only: channels u8 (3)
 //   | version 2 and 3: names u32 (= count; 0 allowed in version 3), per image: length u16, its
 //     relative path (bytes)
@@ -41,7 +42,9 @@ std::string checksum_failure(const std::string& name, const std::string& what);
 constexpr uint16_t kFormatVersion = 1;        // no names
 constexpr uint16_t kFormatVersionNames = 2;   // with the images' relative paths
 constexpr uint16_t kFormatVersionChannels = 3;  // colour: a channel count, then names (maybe none)
-enum class CodedKind : uint8_t { Lossless = 1, Lossy = 2, LossyRec = 3, Transform = 4 };
+enum class CodedKind : uint8_t { Lossless = 1, Lossy = 2, LossyRec = 3, Transform = 4, LosslessRec = 5 };
+// Kinds whose header carries the rec layout (seed, blocks, index-code lambdas).
+inline bool has_rec_layout(CodedKind k) { return k == CodedKind::LossyRec || k == CodedKind::LosslessRec; }
 
 struct CodedFile {
   CodedKind kind = CodedKind::Lossless;

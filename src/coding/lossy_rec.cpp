@@ -18,19 +18,6 @@ namespace {
 
 constexpr int64_t kBatch = 256;
 
-// The dimensions of each block, in order.
-std::vector<std::vector<int64_t>> block_dims(const std::vector<uint8_t>& blocks, size_t count) {
-  std::vector<std::vector<int64_t>> d(count);
-  for (size_t j = 0; j < blocks.size(); ++j)
-    if (blocks[j] != rec::kPriorBlock) d[blocks[j]].push_back(static_cast<int64_t>(j));
-  return d;
-}
-
-// A dimension that is not sent: both sides draw it from the prior with the shared randomness.
-float prior_draw(uint64_t seed, int64_t image, int64_t j) {
-  return static_cast<float>(rec::shared_normal(seed, static_cast<uint64_t>(image), rec::kPriorBlock, 0, static_cast<uint32_t>(j)));
-}
-
 // Reconstructions at latents z [n, K].
 Images reconstruct(VAE& model, const std::vector<float>& z, int64_t n) {
   const int64_t k = model->config.latent_dim;
@@ -64,10 +51,8 @@ std::string compress_rec(VAE& model, const Images& pictures, const Images& calib
   const int64_t k = model->config.latent_dim;
   const PosteriorWidths w = posterior_widths(model, calibration);
   const std::vector<uint8_t> blocks = rec::make_blocks(w.kl_nats, o.block_nats);
-  const std::vector<double> lambdas = rec::block_lambdas(blocks, w.kl_nats);
-  const auto dims = block_dims(blocks, lambdas.size());
-  std::vector<rec::IndexCodec> index_codecs;
-  for (double l : lambdas) index_codecs.emplace_back(l);
+  const rec::Layout layout(blocks, rec::block_lambdas(blocks, w.kl_nats));
+  const size_t nb = layout.count();
 
   RecReport r;
   r.lossy.images = pictures.count;
@@ -75,8 +60,8 @@ std::string compress_rec(VAE& model, const Images& pictures, const Images& calib
   r.lossy.pixels = pictures.plane();
   const Images x = model_tiles(pictures, model->config);  // what is coded: the pictures or their tiles
   for (uint8_t bl : blocks) r.lossy.sent_dims += bl != rec::kPriorBlock;
-  r.blocks = static_cast<int64_t>(lambdas.size());
-  std::vector<uint64_t> index(static_cast<size_t>(x.count) * lambdas.size());
+  r.blocks = static_cast<int64_t>(nb);
+  std::vector<uint64_t> index(static_cast<size_t>(x.count) * nb);
   std::vector<float> z(static_cast<size_t>(x.count * k));
   int64_t exact = 0;
   for (int64_t s = 0; s < x.count; s += kBatch) {
@@ -93,31 +78,27 @@ std::string compress_rec(VAE& model, const Images& pictures, const Images& calib
     const auto kl = t.kl_per_dim.to(torch::kFloat64).contiguous();
     for (int64_t i = 0; i < b; ++i) {
       const int64_t img = s + i;
-      for (size_t bl = 0; bl < lambdas.size(); ++bl) {
+      for (size_t bl = 0; bl < nb; ++bl) {
         std::vector<double> m, sdv;
         double block_kl = 0;
-        for (int64_t j : dims[bl]) {
+        for (size_t j : layout.dims[bl]) {
           m.push_back(mean.data_ptr<double>()[i * k + j]);
           sdv.push_back(sd.data_ptr<double>()[i * k + j]);
           block_kl += kl.data_ptr<double>()[i * k + j];
         }
         const rec::Selection sel = rec::select(o.seed, static_cast<uint64_t>(img), static_cast<uint32_t>(bl), m, sdv,
                                                o.max_candidates);
-        index[img * lambdas.size() + bl] = sel.index;
+        index[img * nb + bl] = sel.index;
         exact += sel.exact;
         r.block_kl_nats.push_back(block_kl);
         r.block_log2_candidates.push_back(std::log2(static_cast<double>(std::max<uint64_t>(1, sel.searched))));
-        const auto zc = rec::candidate(o.seed, static_cast<uint64_t>(img), static_cast<uint32_t>(bl), sel.index, dims[bl].size());
-        for (size_t q = 0; q < dims[bl].size(); ++q) z[img * k + dims[bl][q]] = static_cast<float>(zc[q]);
       }
-      for (int64_t j = 0; j < k; ++j)
-        if (blocks[j] == rec::kPriorBlock) z[img * k + j] = prior_draw(o.seed, img, j);
+      layout.latent(o.seed, static_cast<uint64_t>(img), index.data() + img * nb, z.data() + img * k);
     }
   }
   // One message: the last image's last block first, so decoding pops in reading order.
   rans::Message msg;
-  for (int64_t i = x.count - 1; i >= 0; --i)
-    for (size_t bl = lambdas.size(); bl-- > 0;) r.lossy.ideal_bits += index_codecs[bl].push(msg, index[i * lambdas.size() + bl]);
+  for (int64_t i = x.count - 1; i >= 0; --i) r.lossy.ideal_bits += layout.push(msg, index.data() + i * nb);
   // What the receiver will see: -log p(x | z) at the sample and the decoder mean's fidelity.
   const Images recon = reconstruct(model, z, x.count);
   for (int64_t s = 0; s < x.count; s += kBatch) {
@@ -136,8 +117,8 @@ std::string compress_rec(VAE& model, const Images& pictures, const Images& calib
   f.data_checksum = fnv1a(index.data(), index.size() * sizeof(uint64_t));
   f.lanes.push_back(std::move(msg));
   f.rec_seed = o.seed;
-  f.rec_blocks = blocks;
-  f.rec_lambdas = lambdas;
+  f.rec_blocks = layout.blocks;
+  f.rec_lambdas = layout.lambdas;
   std::string bytes = serialize(f);
   r.lossy.bytes = bytes.size();
   r.lossy.bits = 8.0 * bytes.size();
@@ -153,31 +134,20 @@ Images decompress_rec(VAE& model, const std::string& bytes, const std::string& n
   torch::NoGradGuard no_grad;
   if (model->is_training()) model->eval();
   const int64_t k = c.latent_dim, n = coded_images(f, c);
-  const size_t nb = f.rec_lambdas.size();
+  const rec::Layout layout(f.rec_blocks, f.rec_lambdas);
+  const size_t nb = layout.count();
   if (n * static_cast<int64_t>(nb) > (int64_t(1) << 26)) throw InputError(name + ": too many images for one file");
-  const auto dims = block_dims(f.rec_blocks, nb);
-  std::vector<rec::IndexCodec> index_codecs;
-  for (double l : f.rec_lambdas) index_codecs.emplace_back(l);
   std::vector<uint64_t> index(static_cast<size_t>(n) * nb);
   std::vector<float> z(static_cast<size_t>(n * k));
   rans::Message& m = f.lanes[0];
   try {
-    for (int64_t i = 0; i < n; ++i)
-      for (size_t bl = 0; bl < nb; ++bl) index[i * nb + bl] = index_codecs[bl].pop(m).symbol;
+    for (int64_t i = 0; i < n; ++i) layout.pop(m, index.data() + i * nb);
   } catch (const rans::DecodeError& e) {
     throw InputError(name + ": " + e.what());
   }
   if (fnv1a(index.data(), index.size() * sizeof(uint64_t)) != f.data_checksum)
     throw InputError(checksum_failure(name, "indices"));
-  for (int64_t i = 0; i < n; ++i)
-    for (size_t bl = 0; bl < nb; ++bl) {
-      const auto zc = rec::candidate(f.rec_seed, static_cast<uint64_t>(i), static_cast<uint32_t>(bl), index[i * nb + bl],
-                                     dims[bl].size());
-      for (size_t q = 0; q < dims[bl].size(); ++q) z[i * k + dims[bl][q]] = static_cast<float>(zc[q]);
-    }
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t j = 0; j < k; ++j)
-      if (f.rec_blocks[j] == rec::kPriorBlock) z[i * k + j] = prior_draw(f.rec_seed, i, j);
+  for (int64_t i = 0; i < n; ++i) layout.latent(f.rec_seed, static_cast<uint64_t>(i), index.data() + i * nb, z.data() + i * k);
   Images out = pictures_from_tiles(reconstruct(model, z, n), f);
   if (latents) *latents = std::move(z);
   return out;

@@ -190,4 +190,29 @@ std::vector<double> block_lambdas(const std::vector<uint8_t>& blocks, const std:
   return lambda;
 }
 
+Layout::Layout(std::vector<uint8_t> b, std::vector<double> l) : blocks(std::move(b)), lambdas(std::move(l)), dims(lambdas.size()) {
+  for (size_t j = 0; j < blocks.size(); ++j)
+    if (blocks[j] != kPriorBlock) dims[blocks[j]].push_back(j);
+  for (double v : lambdas) index_codecs.emplace_back(v);
+}
+
+void Layout::latent(uint64_t seed, uint64_t image, const uint64_t* index, float* z) const {
+  for (size_t bl = 0; bl < count(); ++bl) {
+    const std::vector<double> zc = candidate(seed, image, static_cast<uint32_t>(bl), index[bl], dims[bl].size());
+    for (size_t q = 0; q < dims[bl].size(); ++q) z[dims[bl][q]] = static_cast<float>(zc[q]);
+  }
+  for (size_t j = 0; j < blocks.size(); ++j)
+    if (blocks[j] == kPriorBlock) z[j] = static_cast<float>(shared_normal(seed, image, kPriorBlock, 0, static_cast<uint32_t>(j)));
+}
+
+double Layout::push(rans::Message& m, const uint64_t* index) const {
+  double bits = 0;
+  for (size_t bl = count(); bl-- > 0;) bits += index_codecs[bl].push(m, index[bl]);
+  return bits;
+}
+
+void Layout::pop(rans::Message& m, uint64_t* index) const {
+  for (size_t bl = 0; bl < count(); ++bl) index[bl] = index_codecs[bl].pop(m).symbol;
+}
+
 }  // namespace vlae::rec

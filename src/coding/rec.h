@@ -57,4 +57,22 @@ std::vector<uint8_t> make_blocks(const std::vector<double>& mean_kl_nats, double
 // lambda of each block (kPriorBlock excluded): its mean KL in nats + 1.
 std::vector<double> block_lambdas(const std::vector<uint8_t>& blocks, const std::vector<double>& mean_kl_nats);
 
+// A file's latent layout, shared by the lossy and the lossless rec codecs: each dimension's block
+// (or kPriorBlock), each block's dimensions in order, and each block's index code.
+struct Layout {
+  Layout(std::vector<uint8_t> blocks, std::vector<double> lambdas);
+  size_t count() const { return lambdas.size(); }  // blocks sent per image
+  // z [K] of image `image` from its block indices [count()]: the decoder's z, which the encoder
+  // also uses. Dimensions that are not sent are drawn from the prior with the shared randomness.
+  void latent(uint64_t seed, uint64_t image, const uint64_t* index, float* z) const;
+  // One image's indices on a message, last block first, so that pop reads them in order.
+  double push(rans::Message& m, const uint64_t* index) const;  // ideal bits
+  void pop(rans::Message& m, uint64_t* index) const;
+
+  std::vector<uint8_t> blocks;
+  std::vector<double> lambdas;
+  std::vector<std::vector<size_t>> dims;
+  std::vector<IndexCodec> index_codecs;
+};
+
 }  // namespace vlae::rec

@@ -9,10 +9,7 @@
 #include <sstream>
 #include <string>
 
-#include "coding/container.h"
-#include "coding/lossless.h"
-#include "coding/lossy.h"
-#include "coding/lossy_rec.h"
+#include "coding/decompress.h"
 #include "train/run.h"
 #include "util/hash.h"
 
@@ -38,10 +35,7 @@ int main(int argc, char** argv) {
       vlae::LoadedRun run = vlae::load_run(dir + "/" + run_name);
       std::ifstream f(dir + "/" + file, std::ios::binary);
       const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-      const auto kind = vlae::parse_coded_file(bytes, file).kind;
-      const vlae::Images x = kind == vlae::CodedKind::LossyRec ? vlae::decompress_rec(run.model, bytes, file)
-                             : kind == vlae::CodedKind::Lossy  ? vlae::decompress_lossy(run.model, bytes, file)
-                                                               : vlae::decompress_lossless(run.model, bytes, file, false);
+      const vlae::Images x = vlae::decompress_file(run.model, bytes, file, false);
       char got[17];
       std::snprintf(got, sizeof got, "%016llx",
                     static_cast<unsigned long long>(vlae::fnv1a(x.pixels.data(), x.pixels.size())));

@@ -1,0 +1,27 @@
+// How a lossless file lays its images on lanes: image i on lane i % lanes, coded in steps of one
+// image per lane (step t holds images t*lanes ..), so each network runs once per step on a batch of
+// one image per lane. Shared by bits-back (bits_back.cpp) and the lossless rec codec.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+
+#include "data/images.h"
+
+namespace vlae {
+
+// Images coded at step t: t*lanes + lane for the lanes whose image exists.
+inline int64_t lanes_at(int64_t step, int64_t lanes, int64_t count) { return std::min(lanes, count - step * lanes); }
+
+// Images [from, from + n) of x (names are not carried).
+inline Images slice(const Images& x, int64_t from, int64_t n) {
+  Images s;
+  s.channels = x.channels;
+  s.height = x.height;
+  s.width = x.width;
+  s.binary = x.binary;
+  s.count = n;
+  s.pixels.assign(x.image(from), x.image(from) + n * x.dims());
+  return s;
+}
+
+}  // namespace vlae
