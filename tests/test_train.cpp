@@ -6,6 +6,7 @@
 
 #include "helpers.h"
 #include "train/fused_adam.h"
+#include "train/lr_schedule.h"
 #include "train/run.h"
 #include "train/trainer.h"
 #include "util/error.h"
@@ -72,6 +73,45 @@ TEST(Train, ResumeContinuesExactlyAsUninterrupted) {
   ASSERT_EQ(pa.size(), pb.size());
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i])) << "parameter " << i;
   EXPECT_EQ(metrics(a).back()["test"], metrics(b).back()["test"]);
+}
+
+// --lr-final: a cosine from --lr at step 0 to the final rate at the last step, recorded per epoch;
+// a resumed run may be given one, which config.json then keeps; without it nothing changes.
+TEST(Train, LearningRateScheduleDecaysToTheFinalRate) {
+  EXPECT_DOUBLE_EQ(scheduled_lr(1e-3, -1, 50, 100), 1e-3);
+  EXPECT_DOUBLE_EQ(scheduled_lr(1e-3, 1e-5, 0, 100), 1e-3);
+  EXPECT_DOUBLE_EQ(scheduled_lr(1e-3, 1e-5, 99, 100), 1e-5);
+  EXPECT_NEAR(scheduled_lr(1e-3, 0, 99, 199), 0.5e-3, 1e-12);  // halfway: the mean of the two
+  for (int64_t t = 1; t < 100; ++t) EXPECT_LT(scheduled_lr(1e-3, 1e-5, t, 100), scheduled_lr(1e-3, 1e-5, t - 1, 100));
+  TrainOptions opt;
+  opt.progress = false;
+  const std::string a = test::temp_dir("lr-decay"), b = test::temp_dir("lr-constant");
+  RunConfig cfg = small_config(3);
+  cfg.train.lr_final = 1e-5;
+  train(a, cfg, opt);
+  const auto m = metrics(a);
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_LT(m[1]["lr"].get<double>(), m[0]["lr"].get<double>());
+  EXPECT_DOUBLE_EQ(m[2]["lr"].get<double>(), 1e-5);  // the last step's
+  EXPECT_DOUBLE_EQ(load_run_config(a).train.lr_final, 1e-5);
+  train(b, small_config(1), opt);
+  EXPECT_DOUBLE_EQ(metrics(b)[0]["lr"].get<double>(), 1e-3);
+  EXPECT_EQ(to_json(load_run_config(b))["train"].count("lr_final"), 0u);  // configs without a schedule as before
+  TrainOptions resume;
+  resume.progress = false;
+  resume.resume = true;
+  // The decayed run trains a different model from the constant one, from the same seed.
+  train(b, small_config(3), resume);
+  EXPECT_FALSE(torch::equal(load_run(a).model->parameters()[0], load_run(b).model->parameters()[0]));
+  // Resumed with a schedule: config.json keeps it.
+  RunConfig later = small_config(4);
+  later.train.lr_final = 2e-4;
+  train(b, later, resume);
+  EXPECT_DOUBLE_EQ(load_run_config(b).train.lr_final, 2e-4);
+  EXPECT_NEAR(metrics(b).back()["lr"].get<double>(), 2e-4, 1e-12);
+  RunConfig bad = small_config(1);
+  bad.train.lr_final = 1.0;
+  EXPECT_THROW(train(test::temp_dir("lr-bad"), bad, opt), InputError);
 }
 
 TEST(Train, CorruptCheckpointIsAnInputError) {

@@ -42,6 +42,9 @@ void add_training_flags(CLI::App& cmd, TrainingFlags& f, bool with_beta) {
   cmd.add_option("--epochs", f.epochs, "epochs (with --resume: the total to reach)");
   cmd.add_option("--batch-size", f.batch_size, "minibatch size");
   cmd.add_option("--lr", f.lr, "Adam learning rate");
+  cmd.add_option("--lr-final", f.lr_final,
+                 "cosine decay of the learning rate from --lr to this at the run's last step (default: constant; "
+                 "may be given to a --resume'd run)");
   cmd.add_option("--seed", f.seed, "random seed");
   cmd.add_option("--threads", f.threads, "CPU threads (default: all cores)");
   cmd.add_option("--device", f.device, "cpu | cuda");
@@ -98,6 +101,7 @@ RunConfig run_config_from(const TrainingFlags& f) {
   cfg.train.epochs = f.epochs;
   cfg.train.batch_size = f.batch_size;
   cfg.train.lr = f.lr;
+  cfg.train.lr_final = f.lr_final;
   cfg.train.seed = f.seed;
   cfg.train.test_limit = f.test_limit;
   return cfg;

@@ -18,7 +18,7 @@ struct TrainingFlags {
   bool gated = false, gdn = false, mixed_quantization = false;
   double ar1_alpha = 0.95;
   int64_t latent_dim = 32, hidden = 512, hidden_layers = 1, channels = 32, epochs = 10, batch_size = 128, threads = 0, test_limit = -1;
-  double beta = 1.0, lr = 1e-3, free_bits = 0.0, delta = 0.0;
+  double beta = 1.0, lr = 1e-3, lr_final = -1, free_bits = 0.0, delta = 0.0;
   uint64_t seed = 1;
 };
 

@@ -13,13 +13,15 @@ namespace vlae {
 
 nlohmann::json to_json(const RunConfig& c) {
   const auto& t = c.train;
-  return {
+  nlohmann::json j = {
       {"model", to_json(c.model)},
       {"objective", to_json(c.objective)},
       {"train",
        {{"epochs", t.epochs}, {"batch_size", t.batch_size}, {"lr", t.lr}, {"seed", t.seed}, {"test_limit", t.test_limit}}},
       {"data",
        {{"data", t.data.data}, {"split", t.data.split}, {"limit", t.data.limit}, {"binarize", to_string(t.data.binarize)}}}};
+  if (t.lr_final >= 0) j["train"]["lr_final"] = t.lr_final;  // absent: constant (configs as before, byte for byte)
+  return j;
 }
 
 void save_run_config(const std::string& dir, const RunConfig& c) {
@@ -34,6 +36,7 @@ RunConfig run_config_from_json(const nlohmann::json& j) {
   c.train.epochs = t.at("epochs").get<int64_t>();
   c.train.batch_size = t.at("batch_size").get<int64_t>();
   c.train.lr = t.at("lr").get<double>();
+  c.train.lr_final = t.value("lr_final", -1.0);
   c.train.seed = t.at("seed").get<uint64_t>();
   c.train.test_limit = t.value("test_limit", int64_t(-1));
   const auto& d = j.at("data");

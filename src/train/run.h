@@ -19,6 +19,7 @@ struct TrainConfig {
   int64_t epochs = 10;
   int64_t batch_size = 128;
   double lr = 1e-3;
+  double lr_final = -1;   // >= 0: cosine decay from lr to this over the run (train/lr_schedule.h); < 0: constant
   uint64_t seed = 1;
   int64_t test_limit = -1;  // test images scored each epoch (-1: all)
 };

@@ -12,6 +12,7 @@
 #include "eval/evaluate.h"
 #include "train/distributed.h"
 #include "train/fused_adam.h"
+#include "train/lr_schedule.h"
 #include "util/error.h"
 #include "util/progress.h"
 
@@ -92,11 +93,18 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
   if (existing) {
     // The run's own configuration wins; only the epoch budget may be extended. Other ranks get
     // rank 0's (they need no copy of the run directory).
+    // So may the learning-rate schedule's end (--lr-final), which is then written to config.json.
     const int64_t epochs = cfg.train.epochs;
+    const double lr_final = cfg.train.lr_final;
     cfg = dist ? run_config_from_json(nlohmann::json::parse(dist->share("config", writer ? to_json(load_run_config(dir)).dump() : "")))
                : load_run_config(dir);
     cfg.train.epochs = epochs;
+    if (lr_final >= 0 && lr_final != cfg.train.lr_final) {
+      cfg.train.lr_final = lr_final;
+      if (writer) save_run_config(dir, cfg);
+    }
   }
+  if (cfg.train.lr_final > cfg.train.lr) throw InputError("--lr-final: expected at most --lr");
   if (cfg.train.batch_size <= 0 || cfg.train.epochs <= 0 || cfg.train.lr <= 0)
     throw InputError("--batch-size, --epochs and --lr must be positive");
   check_batch(cfg.train.batch_size, world);  // a resumed run's own batch size
@@ -121,6 +129,8 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
   VAE model(cfg.model);
   model->to(device);
   torch::optim::Adam adam = make_optimizer(model, cfg.train.lr);
+  std::vector<double> group_lr;  // each group's lr at --lr (the scale group's is 10x): the schedule scales them
+  for (auto& g : adam.param_groups()) group_lr.push_back(static_cast<torch::optim::AdamOptions&>(g.options()).lr());
   int64_t epoch = 0, step = 0;
   if (existing) {
     if (dist) {  // rank 0's checkpoint, weights and optimizer, on every rank
@@ -184,6 +194,9 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
           if (p.grad().defined()) grads.push_back(p.mutable_grad());
         dist->allreduce_sum(grads);
       }
+      const double lr_now = scheduled_lr(cfg.train.lr, cfg.train.lr_final, step, cfg.train.epochs * steps_per_epoch);
+      for (size_t g = 0; g < group_lr.size(); ++g)
+        static_cast<torch::optim::AdamOptions&>(adam.param_groups()[g].options()).lr(group_lr[g] * lr_now / cfg.train.lr);
       fused_adam_step(adam);
       sum_d += loss.distortion.sum().item<double>();
       sum_r += loss.rate.sum().item<double>();
@@ -217,6 +230,7 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
           {"seconds", secs},
           {"images_per_s", m / secs},
           {"processes", world},
+          {"lr", scheduled_lr(cfg.train.lr, cfg.train.lr_final, step - 1, cfg.train.epochs * steps_per_epoch)},
           {"train",
            {{"loss", sum_loss / m}, {"rate_nats", sum_r / m}, {"distortion_nats", sum_d / m},
             {"neg_elbo_bits_per_dim", (sum_r + sum_d) / m * bits}}},

@@ -16,8 +16,11 @@ const vlae = process.env.VLAE_BINARY || join(root, 'build', 'vlae');
 const out = process.env.VLAE_TEST_OUTPUT || join(root, 'test-output', 'e2e');
 mkdirSync(out, { recursive: true });
 
+// The server, once started: a failure must stop it too, or its open stdout keeps ctest waiting.
+let server = null;
 function fail(message) {
   console.error(`demo_page: FAILED: ${message}`);
+  if (server) server.kill();
   process.exit(1);
 }
 function check(cond, message) {
@@ -39,7 +42,7 @@ execFileSync(vlae, ['train', '--data', 'fashion-mnist', '--limit', '1000', '--mo
   '--latent-dim', '4', '--epochs', '1', '--batch-size', '25', '--test-limit', '50', '--threads', '2', '--out', transform],
   { stdio: ['ignore', 'ignore', 'inherit'] });
 
-const server = spawn(vlae, ['serve', '--sweep', sweep, '--transform-run', transform, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+server = spawn(vlae, ['serve', '--sweep', sweep, '--transform-run', transform, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
 const url = await new Promise((resolve, reject) => {
   let text = '';
   server.stdout.on('data', (d) => {
