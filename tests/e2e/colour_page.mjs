@@ -4,12 +4,13 @@
 // receive the R, G and B planes. Exit 0 on success, 1 with a message otherwise.
 // Env: VLAE_BINARY (the vlae program), VLAE_COLOUR_SWEEP (a colour sweep directory; built tiny here
 // if absent), VLAE_TEST_OUTPUT (screenshots; default test-output/e2e-colour).
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { harness, waitReady } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -17,17 +18,7 @@ const vlae = process.env.VLAE_BINARY || join(root, 'build', 'vlae');
 const out = process.env.VLAE_TEST_OUTPUT || join(root, 'test-output', 'e2e-colour');
 mkdirSync(out, { recursive: true });
 
-// The server, once started: a failure must stop it too, or its open stdout keeps ctest waiting.
-let server = null;
-function fail(message) {
-  console.error(`colour_page: FAILED: ${message}`);
-  if (server) server.kill();
-  process.exit(1);
-}
-function check(cond, message) {
-  if (!cond) fail(message);
-  console.log(`colour_page: ok: ${message}`);
-}
+const { fail, check, serve, stop } = harness('colour_page');
 
 let sweep = process.env.VLAE_COLOUR_SWEEP;
 if (!sweep || !existsSync(join(sweep, 'results.json'))) {
@@ -38,17 +29,7 @@ if (!sweep || !existsSync(join(sweep, 'results.json'))) {
   { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-server = spawn(vlae, ['serve', '--sweep', sweep, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise((resolve, reject) => {
-  let text = '';
-  server.stdout.on('data', (d) => {
-    text += d;
-    const m = text.match(/open (http:\/\/[^\s]+)/);
-    if (m) resolve(m[1]);
-  });
-  server.on('exit', (code) => reject(new Error(`vlae serve exited with ${code}`)));
-  setTimeout(() => reject(new Error('vlae serve did not start in 60 s')), 60000);
-});
+const url = await serve(vlae, ['--sweep', sweep]);
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
 try {
@@ -56,13 +37,7 @@ try {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(url);
-  const waitReady = async (seq) => {
-    await page.waitForFunction((s) => {
-      const f = document.getElementById('status');
-      return f.dataset.ready === 'true' && Number(f.dataset.seq) >= s;
-    }, seq, { timeout: 30000 });
-  };
-  await waitReady(1);
+  await waitReady(page, 1);
   // A canvas's colour: the share of its pixels whose R, G and B differ by more than 8 levels, and
   // its mean colour. A gray drawing has share 0.
   const colourOf = (id) => page.evaluate((cid) => {
@@ -107,7 +82,7 @@ try {
   const sent = [];  // the page's requests: an upload must go out as three planes
   page.on('request', (rq) => { if (rq.url().endsWith('/api/reconstruct')) sent.push(JSON.parse(rq.postData() || '{}')); });
   await page.setInputFiles('#upload', { name: 'red-blue.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
-  await waitReady(before + 1);
+  await waitReady(page, before + 1);
   await page.screenshot({ path: join(out, '2-uploaded.png'), fullPage: true });
   const up = await colourOf('input'), upRecon = await colourOf('recon');
   check(up.share > 0.9, `the upload is shown in colour (${(100 * up.share).toFixed(0)}% not gray)`);
@@ -132,6 +107,6 @@ try {
   fail(e.stack || String(e));
 } finally {
   await browser.close();
-  server.kill();
+  stop();
 }
 console.log(`colour_page: passed; screenshots in ${out}`);

@@ -3,12 +3,13 @@
 // with the API, upload an image, save screenshots. Exit 0 on success, 1 with a message otherwise.
 // Env: VLAE_BINARY (the vlae program), VLAE_SWEEP (a sweep directory; built tiny here if absent),
 // VLAE_TEST_OUTPUT (screenshots; default test-output/e2e).
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { harness, waitReady } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -16,17 +17,7 @@ const vlae = process.env.VLAE_BINARY || join(root, 'build', 'vlae');
 const out = process.env.VLAE_TEST_OUTPUT || join(root, 'test-output', 'e2e');
 mkdirSync(out, { recursive: true });
 
-// The server, once started: a failure must stop it too, or its open stdout keeps ctest waiting.
-let server = null;
-function fail(message) {
-  console.error(`demo_page: FAILED: ${message}`);
-  if (server) server.kill();
-  process.exit(1);
-}
-function check(cond, message) {
-  if (!cond) fail(message);
-  console.log(`demo_page: ok: ${message}`);
-}
+const { fail, check, serve, stop } = harness('demo_page');
 
 let sweep = process.env.VLAE_SWEEP;
 if (!sweep || !existsSync(join(sweep, 'results.json'))) {
@@ -42,17 +33,7 @@ execFileSync(vlae, ['train', '--data', 'fashion-mnist', '--limit', '1000', '--mo
   '--latent-dim', '4', '--epochs', '1', '--batch-size', '25', '--test-limit', '50', '--threads', '2', '--out', transform],
   { stdio: ['ignore', 'ignore', 'inherit'] });
 
-server = spawn(vlae, ['serve', '--sweep', sweep, '--transform-run', transform, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const url = await new Promise((resolve, reject) => {
-  let text = '';
-  server.stdout.on('data', (d) => {
-    text += d;
-    const m = text.match(/open (http:\/\/[^\s]+)/);
-    if (m) resolve(m[1]);
-  });
-  server.on('exit', (code) => reject(new Error(`vlae serve exited with ${code}`)));
-  setTimeout(() => reject(new Error('vlae serve did not start in 60 s')), 60000);
-});
+const url = await serve(vlae, ['--sweep', sweep, '--transform-run', transform]);
 
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
 try {
@@ -60,13 +41,7 @@ try {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(url);
-  const waitReady = async (seq) => {
-    await page.waitForFunction((s) => {
-      const f = document.getElementById('status');
-      return f.dataset.ready === 'true' && Number(f.dataset.seq) >= s;
-    }, seq, { timeout: 30000 });
-  };
-  await waitReady(1);
+  await waitReady(page, 1);
   const snapshot = () => page.evaluate(() => ({
     seq: window.vlae.shown,
     beta: document.getElementById('beta-value').textContent,
@@ -102,7 +77,7 @@ try {
   const slider = page.locator('#beta');
   await slider.focus();
   await page.keyboard.press('End');
-  await waitReady(first.seq + 1);
+  await waitReady(page, first.seq + 1);
   const second = await snapshot();
   await page.screenshot({ path: join(out, '2-slider-moved.png'), fullPage: true });
   check(second.beta !== first.beta, `slider changes beta (${first.beta} -> ${second.beta})`);
@@ -116,10 +91,10 @@ try {
 
   // The codec switch: an exact sample of q(z|x) by relative-entropy coding, and a decoder sample.
   await page.locator('input[name="codec"][value="rec"]').check();
-  await waitReady(second.seq + 1);
+  await waitReady(page, second.seq + 1);
   const rec = await snapshot();
   await page.locator('#show-sample').check();
-  await waitReady(rec.seq + 1);
+  await waitReady(page, rec.seq + 1);
   const withSample = await snapshot();
   await page.screenshot({ path: join(out, '3-rec-and-sample.png'), fullPage: true });
   const ar = await api({ model: rec.model, image: 0, codec: 'rec', sample: true });
@@ -134,14 +109,14 @@ try {
   const bad = await page.evaluate(async () => (await fetch('/api/reconstruct', { method: 'POST', body: JSON.stringify({ model: 0, image: 0, codec: 'zip' }) })).status);
   check(bad === 400, `an unknown codec is a 400 (${bad})`);
   await page.locator('#show-sample').uncheck();
-  await waitReady(withSample.seq + 1);
+  await waitReady(page, withSample.seq + 1);
   await page.locator('input[name="codec"][value="grid"]').check();
-  await waitReady(withSample.seq + 2);
+  await waitReady(page, withSample.seq + 2);
 
   // Upload an image: it is scaled to the model's size and reconstructed.
   const beforeUpload = await snapshot();
   await page.setInputFiles('#upload', join(here, 'upload.png'));
-  await waitReady(beforeUpload.seq + 1);
+  await waitReady(page, beforeUpload.seq + 1);
   const third = await snapshot();
   await page.screenshot({ path: join(out, '4-uploaded.png'), fullPage: true });
   check(third.input !== beforeUpload.input, 'uploaded image shows as the input');
@@ -153,6 +128,6 @@ try {
   fail(e.stack || String(e));
 } finally {
   await browser.close();
-  server.kill();
+  stop();
 }
 console.log(`demo_page: passed; screenshots in ${out}`);
