@@ -2,24 +2,28 @@
 # Relative-entropy coding (`--codec rec`) against the model's KL and the grid codec, for each beta of
 # a sweep: actual and ideal bits per image, their ratio to the KL, the target 1.1 x KL + 8 bits,
 # the distortion of the sent sample against the model's E_q[-log p(x|z)], and the coding times.
-# Usage: experiments/rec.sh [SWEEP_DIR] [IMAGES] [BLOCK_NATS]
+# Usage: experiments/rec.sh [SWEEP_DIR] [IMAGES] [BLOCK_NATS] [SCHEME] [MARGIN_NATS]
 #   SWEEP_DIR defaults to runs/sweep-rec, trained here (4 betas, MLP 784-256-32, 3 epochs) if missing.
+#   SCHEME: binned (default) or plain (--rec-scheme), MARGIN_NATS binned's --rec-margin-nats (4).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$ROOT/build:$PATH"
 SWEEP="${1:-$ROOT/runs/sweep-rec}"
 N="${2:-200}"
 BLOCK="${3:-8}"
+SCHEME="${4:-binned}"
+MARGIN="${5:-4}"
 if [ ! -f "$SWEEP/results.json" ]; then
   vlae sweep --data fashion-mnist --limit 20000 --out "$SWEEP" --betas 0.5,1,2,4 --epochs 3 --hidden 256 \
     --latent-dim 32 --eval-limit "$N" --iwae-samples 10 --calibration 2000 --avif-speed 8 >/dev/null
 fi
 OUT="$SWEEP/rec-$N-$BLOCK"
+[ "$SCHEME" = plain ] || OUT="$OUT-$SCHEME-$MARGIN"
 mkdir -p "$OUT"
 for run in "$SWEEP"/beta-*; do
   b=$(basename "$run")
   [ -f "$OUT/$b.json" ] || vlae compress --run "$run" --data fashion-mnist --limit "$N" --lossy --codec rec \
-    --rec-block-nats "$BLOCK" -o "$OUT/$b.vlae" --json "$OUT/$b.json" >/dev/null
+    --rec-block-nats "$BLOCK" --rec-scheme "$SCHEME" --rec-margin-nats "$MARGIN" -o "$OUT/$b.vlae" --json "$OUT/$b.json" >/dev/null
   /usr/bin/time -f "%e" -o "$OUT/$b.decode_s" vlae decompress --run "$run" "$OUT/$b.vlae" -o "$OUT/$b.idx" >/dev/null
 done
 python3 - "$SWEEP" "$OUT" <<'PY'

@@ -4,7 +4,7 @@
 // the model-fingerprint check, so mutations reach the header parser and the rANS decoder instead
 // of stopping at the checksum. Every input must end in success or InputError: never a crash.
 // With VLAE_FUZZ_WRITE_SEED=PATH set, it first writes valid seed inputs to PATH, PATH.lossy, PATH.rec,
-// PATH.transform and PATH.lrec.
+// PATH.transform, PATH.lrec and PATH.brec (the binned rec scheme).
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -68,6 +68,11 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     std::ofstream(std::string(seed) + ".rec", std::ios::binary).write(rec.data(), static_cast<std::streamsize>(rec.size() - 8));
     const std::string lrec = vlae::compress_lossless_rec(model(), x, x, vlae::RecOptions{}, cfg, nullptr, false);
     std::ofstream(std::string(seed) + ".lrec", std::ios::binary).write(lrec.data(), static_cast<std::streamsize>(lrec.size() - 8));
+    vlae::RecOptions binned;
+    binned.scheme = vlae::rec::Scheme::Binned;
+    binned.margin_nats = 0;
+    const std::string brec = vlae::compress_rec(model(), x, x, binned, nullptr);
+    std::ofstream(std::string(seed) + ".brec", std::ios::binary).write(brec.data(), static_cast<std::streamsize>(brec.size() - 8));
     const std::string tc = vlae::compress_transform(transform_model(), x, nullptr);
     std::ofstream(std::string(seed) + ".transform", std::ios::binary)
         .write(tc.data(), static_cast<std::streamsize>(tc.size() - 8));

@@ -137,6 +137,17 @@ TEST(LosslessRec, Cli) {
   const auto db = test::run_cli("decompress --run " + run + " " + dir + "/b.vlae -o " + dir + "/b.idx --threads 1");
   ASSERT_EQ(db.code, 0) << db.output;
   EXPECT_EQ(slurp(dir + "/r.idx"), slurp(dir + "/b.idx"));  // both are the same test images
+  // The binned scheme's file decodes to the same pixels.
+  const auto n = test::run_cli("compress --run " + run + " --limit 12 --codec rec --rec-scheme binned --calibration 100 -o " +
+                               dir + "/n.vlae --threads 1");
+  ASSERT_EQ(n.code, 0) << n.output;
+  const auto dn = test::run_cli("decompress --run " + run + " " + dir + "/n.vlae -o " + dir + "/n.idx --threads 1");
+  ASSERT_EQ(dn.code, 0) << dn.output;
+  EXPECT_EQ(slurp(dir + "/n.idx"), slurp(dir + "/b.idx"));
+  test::expect_usage_error("compress --run " + run + " --limit 5 --codec rec --rec-scheme fast -o " + dir + "/g.vlae",
+                           "--rec-scheme: expected binned or plain");
+  test::expect_usage_error("compress --run " + run + " --limit 5 --codec rec --rec-margin-nats -1 -o " + dir + "/g.vlae",
+                           "--rec-margin-nats");
   test::expect_usage_error("compress --run " + run + " --limit 5 --codec grid -o " + dir + "/g.vlae",
                            "lossless, expected bits-back or rec");
   test::expect_usage_error("compress --run " + run + " --limit 5 --lossy --codec bits-back -o " + dir + "/g.vlae",

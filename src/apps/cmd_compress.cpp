@@ -33,6 +33,8 @@ struct CompressFlags {
   double grid_scale = 0;  // 0: choose on calibration images
   std::string codec;  // lossless: bits-back (default) | rec; lossy: grid (default) | rec
   double rec_block_nats = rec::kDefaultBlockNats;
+  std::string rec_scheme = "binned";
+  double rec_margin_nats = rec::kBinMarginNats;
   uint64_t rec_seed = 0;
 };
 
@@ -61,6 +63,8 @@ void run_compress_lossless_rec(const CompressFlags& f, LoadedRun& run, const Ima
   RecOptions o;
   o.block_nats = f.rec_block_nats;
   o.seed = f.rec_seed;
+  o.scheme = f.rec_scheme == "plain" ? rec::Scheme::Zipf : rec::Scheme::Binned;
+  o.margin_nats = f.rec_margin_nats;
   check_lossless_rec_model(run.model->config);
   const Images calibration = calibration_images(f, run);
   LosslessRecReport r;
@@ -93,6 +97,8 @@ void run_compress_rec(const CompressFlags& f, LoadedRun& run, const Images& x) {
   RecOptions o;
   o.block_nats = f.rec_block_nats;
   o.seed = f.rec_seed;
+  o.scheme = f.rec_scheme == "plain" ? rec::Scheme::Zipf : rec::Scheme::Binned;
+  o.margin_nats = f.rec_margin_nats;
   RecReport r;
   const std::string bytes = compress_rec(run.model, x, calibration, o, &r);
   write_file_atomic(f.out, bytes);
@@ -186,6 +192,8 @@ void run_compress(const CompressFlags& f) {
   }
   spec.limit = f.data.limit;
   const Images x = load_images(spec);
+  if (f.rec_scheme != "binned" && f.rec_scheme != "plain")
+    throw InputError("--rec-scheme: expected binned or plain, got '" + f.rec_scheme + "'");
   if (f.lossy && !f.codec.empty() && f.codec != "grid" && f.codec != "rec")
     throw InputError("--codec: with --lossy, expected grid or rec, got '" + f.codec + "'");
   if (!f.lossy && !f.codec.empty() && f.codec != "bits-back" && f.codec != "rec")
@@ -304,7 +312,13 @@ void add_compress_commands(CLI::App& app) {
   cmd->add_option("--codec", c->codec,
                   "lossless: bits-back (default, BB-ANS) | rec (z by relative-entropy coding, then x under p(x|z)); "
                   "lossy: grid (default: the quantized posterior mean) | rec (relative-entropy coding of a sample of q(z|x))");
-  cmd->add_option("--rec-block-nats", c->rec_block_nats, "rec: mean KL per block of latent dimensions (nats)");
+  cmd->add_option("--rec-block-nats", c->rec_block_nats,
+                  "rec: mean KL per block of latent dimensions (nats)");
+  cmd->add_option("--rec-margin-nats", c->rec_margin_nats,
+                  "rec binned: how much of a block's mean KL (nats) the rank within a bin carries, not the bin");
+  cmd->add_option("--rec-scheme", c->rec_scheme,
+                  "rec: binned (default: PFR over bins of equal prior mass, searched by branch and bound) | plain "
+                  "(PFR over candidates one by one, the index under a Zipf law: fewer searches proven)");
   cmd->add_option("--rec-seed", c->rec_seed, "rec: the shared randomness (stored in the file)");
   cmd->callback([c] { run_compress(*c); });
 

@@ -68,7 +68,7 @@ std::string serialize(const CodedFile& f) {
   put<uint32_t>(s, f.count);
   put<uint32_t>(s, f.height);
   put<uint32_t>(s, f.width);
-  put<uint8_t>(s, f.latent_bits);
+  put<uint8_t>(s, has_rec_layout(f.kind) ? f.rec_scheme : f.latent_bits);
   put<uint8_t>(s, f.posterior_prec);
   put<uint8_t>(s, f.obs_prec);
   put<uint8_t>(s, static_cast<uint8_t>(f.arithmetic));
@@ -91,11 +91,19 @@ std::string serialize(const CodedFile& f) {
     put<uint64_t>(s, f.rec_seed);
     put<uint32_t>(s, static_cast<uint32_t>(f.rec_blocks.size()));
     for (uint8_t b : f.rec_blocks) put<uint8_t>(s, b);
-    put<uint32_t>(s, static_cast<uint32_t>(f.rec_lambdas.size()));
-    for (double l : f.rec_lambdas) {
-      uint64_t bitsof;
-      std::memcpy(&bitsof, &l, 8);
-      put<uint64_t>(s, bitsof);
+    if (f.rec_scheme == 0) {
+      put<uint32_t>(s, static_cast<uint32_t>(f.rec_lambdas.size()));
+      for (double l : f.rec_lambdas) {
+        uint64_t bitsof;
+        std::memcpy(&bitsof, &l, 8);
+        put<uint64_t>(s, bitsof);
+      }
+    } else {
+      if (f.rec_bin_bits.size() != f.rec_blocks.size() || f.rec_rank_shapes.size() % 2 != 0)
+        throw std::invalid_argument("container: rec layout sizes disagree");
+      put<uint32_t>(s, static_cast<uint32_t>(f.rec_rank_shapes.size() / 2));
+      for (uint8_t b : f.rec_bin_bits) put<uint8_t>(s, b);
+      for (uint16_t v : f.rec_rank_shapes) put<uint16_t>(s, v);
     }
   }
   if (version == kFormatVersionChannels) put<uint8_t>(s, f.channels);
@@ -183,15 +191,39 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
     if (k == 0 || k > 4096 || r.left() < k) throw InputError(name + ": invalid latent blocks");
     f.rec_blocks.resize(k);
     for (auto& b : f.rec_blocks) b = r.get<uint8_t>("rec blocks");
+    f.rec_scheme = f.latent_bits;
+    f.latent_bits = 0;
+    if (f.rec_scheme > 1) throw InputError(name + ": unknown rec scheme " + std::to_string(f.rec_scheme));
     const uint32_t nb = r.get<uint32_t>("rec header");
-    if (nb > 254 || r.left() / 8 < nb) throw InputError(name + ": invalid block count");
+    if (nb > 254 || r.left() / (f.rec_scheme == 0 ? 8 : 4) < nb) throw InputError(name + ": invalid block count");
     for (uint8_t b : f.rec_blocks)
       if (b >= nb && b != 255) throw InputError(name + ": a dimension's block is out of range");
-    f.rec_lambdas.resize(nb);
-    for (auto& l : f.rec_lambdas) {
-      const uint64_t bitsof = r.get<uint64_t>("rec lambdas");
-      std::memcpy(&l, &bitsof, 8);
-      if (!(l >= 1.0 && l <= 1e6)) throw InputError(name + ": invalid index-code parameter");
+    if (f.rec_scheme == 0) {
+      f.rec_lambdas.resize(nb);
+      for (auto& l : f.rec_lambdas) {
+        const uint64_t bitsof = r.get<uint64_t>("rec lambdas");
+        std::memcpy(&l, &bitsof, 8);
+        if (!(l >= 1.0 && l <= 1e6)) throw InputError(name + ": invalid index-code parameter");
+      }
+    } else {
+      f.rec_bin_bits.resize(k);
+      std::vector<int> per_block(nb, 0);
+      std::vector<char> used(nb, 0);
+      for (size_t j = 0; j < k; ++j) {
+        const uint8_t b = f.rec_bin_bits[j] = r.get<uint8_t>("rec bins");
+        if (b > 16 || (b > 0 && f.rec_blocks[j] == 255)) throw InputError(name + ": invalid bins of a latent dimension");
+        if (f.rec_blocks[j] != 255) {
+          per_block[f.rec_blocks[j]] += b;
+          used[f.rec_blocks[j]] = 1;
+        }
+      }
+      for (uint32_t b = 0; b < nb; ++b)
+        if (per_block[b] > 40 || !used[b]) throw InputError(name + ": invalid bins of a latent block");
+      f.rec_rank_shapes.resize(2 * size_t(nb));
+      for (size_t i = 0; i < f.rec_rank_shapes.size(); ++i) {
+        const uint16_t v = f.rec_rank_shapes[i] = r.get<uint16_t>("rec rank codes");
+        if (i % 2 == 0 ? v > 23 * 256 : (v < 64 || v > 16 * 256)) throw InputError(name + ": invalid rank-code parameter");
+      }
     }
   }
   if (version == kFormatVersionChannels) {

@@ -6,7 +6,9 @@
 //   | latent_bits u8 | posterior_prec u8 | obs_prec u8 | arithmetic u8 | checksum of decoded pixels u64
 //   | lanes u32 | per lane: state u64, words u32, words...
 //   | lossy only: latent dims u32, grid step per dim f64 (0: dimension not sent)
-//   | rec only (kinds 3 and 5): seed u64, latent dims u32, block per dim u8, blocks u32, index-code lambda per block f64
+//   | rec only (kinds 3 and 5), whose latent_bits byte is the rec scheme (rec.h): seed u64, latent
+//     dims u32, block per dim u8, blocks u32, then scheme 0: index-code lambda per block f64;
+//     scheme 1: bins (log2) per dim u8, rank code per block: mu u16, sigma u16
 //   | version 3 only: channels u8 (3)
 //   | version 2 and 3: names u32 (= count; 0 allowed in version 3), per image: length u16, its
 //     relative path (bytes)
@@ -61,7 +63,10 @@ struct CodedFile {
   // rec: the shared randomness, each dimension's block and each block's index-code lambda.
   uint64_t rec_seed = 0;
   std::vector<uint8_t> rec_blocks;
-  std::vector<double> rec_lambdas;
+  std::vector<double> rec_lambdas;     // scheme 0
+  uint8_t rec_scheme = 0;               // stored in the latent_bits byte
+  std::vector<uint8_t> rec_bin_bits;     // scheme 1: per dimension
+  std::vector<uint16_t> rec_rank_shapes;  // scheme 1: per block, mu then sigma
 };
 
 // A file header for `count` images of height x width coded with the model of `fingerprint`.

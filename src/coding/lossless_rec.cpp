@@ -78,6 +78,7 @@ nlohmann::json to_json(const LosslessRecReport& r) {
           {"x_bits_per_image", r.x_bits / n},
           {"ideal_bits_per_dim", (r.index_bits + r.x_bits) / dims},
           {"blocks", r.blocks},
+          {"rec_scheme", rec::scheme_name(r.scheme)},
           {"exact_share", r.exact_share},
           {"compress_seconds", r.seconds},
           {"compress_images_per_s", r.images / std::max(1e-9, r.seconds)}};
@@ -88,14 +89,13 @@ std::string compress_lossless_rec(VAE& model, const Images& pictures, const Imag
   const ModelConfig& c = model->config;
   check_lossless_rec_model(c);
   check_images_fit_model(pictures, c, "compress --codec rec");
-  if (!(o.block_nats > 0) || o.block_nats > 30) throw InputError("--rec-block-nats: expected a size in (0, 30] nats");
+  check_rec_options(o);
   torch::NoGradGuard no_grad;
   if (model->is_training()) model->eval();
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t k = c.latent_dim;
   const PosteriorWidths w = posterior_widths(model, calibration);
-  const std::vector<uint8_t> blocks = rec::make_blocks(w.kl_nats, o.block_nats);
-  const rec::Layout layout(blocks, rec::block_lambdas(blocks, w.kl_nats));
+  rec::Layout layout = rec::Layout::for_posteriors(o.scheme, w.kl_nats, o.block_nats, o.margin_nats);
   const size_t nb = layout.count();
   const Images x = model_tiles(pictures, c);
 
@@ -105,6 +105,7 @@ std::string compress_lossless_rec(VAE& model, const Images& pictures, const Imag
   r.images = pictures.count;
   r.dims = pictures.dims();
   r.blocks = static_cast<int64_t>(nb);
+  r.scheme = o.scheme;
   std::vector<uint64_t> index(static_cast<size_t>(x.count) * nb);
   int64_t exact = 0;
   Progress bar("compress (rec search)", x.count);
@@ -126,7 +127,7 @@ std::string compress_lossless_rec(VAE& model, const Images& pictures, const Imag
             m.push_back(mp[i * k + j]);
             sdv.push_back(sp[i * k + j]);
           }
-          const rec::Selection sel = rec::select(o.seed, static_cast<uint64_t>(s + i), static_cast<uint32_t>(bl), m, sdv,
+          const rec::Selection sel = layout.select(o.seed, static_cast<uint64_t>(s + i), static_cast<uint32_t>(bl), m, sdv,
                                                  o.max_candidates);
           index[(s + i) * nb + bl] = sel.index;
           exact_of[i] += sel.exact;
@@ -137,6 +138,7 @@ std::string compress_lossless_rec(VAE& model, const Images& pictures, const Imag
   }
   if (progress) bar.finish();
 
+  layout.fit_rank_codes(index);
   const VAECodecs v(model, cfg);
   const RecLossless codec{v, layout, o.seed, k};
   const int64_t lanes = std::max<int64_t>(1, std::min<int64_t>(cfg.lanes, x.count));
@@ -155,9 +157,7 @@ std::string compress_lossless_rec(VAE& model, const Images& pictures, const Imag
   f.obs_prec = static_cast<uint8_t>(cfg.obs_prec);
   f.data_checksum = fnv1a(pictures.pixels.data(), pictures.pixels.size());
   f.lanes = std::move(msgs);
-  f.rec_seed = o.seed;
-  f.rec_blocks = layout.blocks;
-  f.rec_lambdas = layout.lambdas;
+  rec::store_layout(layout, o.seed, &f);
   std::string bytes = serialize(f);
   r.bytes = bytes.size();
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -186,7 +186,7 @@ Images decompress_lossless_rec(VAE& model, const std::string& bytes, const std::
   cfg.obs_prec = f.obs_prec;
   cfg.lanes = lanes;
   const VAECodecs v(model, cfg);
-  const rec::Layout layout(f.rec_blocks, f.rec_lambdas);
+  const rec::Layout layout = rec::layout_of(f);
   const RecLossless codec{v, layout, f.rec_seed, c.latent_dim};
   Images out = v.empty_images(count);
   const codec::Lanes all{f.lanes.data(), lanes};

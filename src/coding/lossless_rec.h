@@ -27,6 +27,7 @@ struct LosslessRecReport {
   double index_bits = 0;  // ideal cost of the block indices
   double x_bits = 0;      // ideal cost of x under p(x|z) at the sent samples
   int64_t blocks = 0;
+  rec::Scheme scheme = rec::kDefaultScheme;
   double exact_share = 0;  // blocks whose search proved its choice
   double seconds = 0;
 };

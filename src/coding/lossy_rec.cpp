@@ -28,9 +28,15 @@ Images reconstruct(VAE& model, const std::vector<float>& z, int64_t n) {
 
 }  // namespace
 
+void check_rec_options(const RecOptions& o) {
+  if (!(o.block_nats > 0) || o.block_nats > 30) throw InputError("--rec-block-nats: expected a size in (0, 30] nats");
+  if (!(o.margin_nats >= 0) || o.margin_nats > 30) throw InputError("--rec-margin-nats: expected 0 to 30 nats");
+}
+
 nlohmann::json to_json(const RecReport& r) {
   nlohmann::json j = to_json(r.lossy);
   j["codec"] = "rec";
+  j["rec_scheme"] = rec::scheme_name(r.scheme);
   j["blocks"] = r.blocks;
   j["mean_log2_candidates"] = r.mean_log2_candidates;
   j["exact_share"] = r.exact_share;
@@ -44,14 +50,13 @@ std::string compress_rec(VAE& model, const Images& pictures, const Images& calib
                          RecReport* report) {
   check_lossy_model(model->config);
   check_pictures_fit_model(pictures, model->config, "compress --codec rec");
-  if (!(o.block_nats > 0) || o.block_nats > 30) throw InputError("--rec-block-nats: expected a size in (0, 30] nats");
+  check_rec_options(o);
   torch::NoGradGuard no_grad;
   if (model->is_training()) model->eval();
   const auto t0 = std::chrono::steady_clock::now();
   const int64_t k = model->config.latent_dim;
   const PosteriorWidths w = posterior_widths(model, calibration);
-  const std::vector<uint8_t> blocks = rec::make_blocks(w.kl_nats, o.block_nats);
-  const rec::Layout layout(blocks, rec::block_lambdas(blocks, w.kl_nats));
+  rec::Layout layout = rec::Layout::for_posteriors(o.scheme, w.kl_nats, o.block_nats, o.margin_nats);
   const size_t nb = layout.count();
 
   RecReport r;
@@ -59,8 +64,9 @@ std::string compress_rec(VAE& model, const Images& pictures, const Images& calib
   r.lossy.dims = pictures.dims();
   r.lossy.pixels = pictures.plane();
   const Images x = model_tiles(pictures, model->config);  // what is coded: the pictures or their tiles
-  for (uint8_t bl : blocks) r.lossy.sent_dims += bl != rec::kPriorBlock;
+  for (uint8_t bl : layout.blocks) r.lossy.sent_dims += bl != rec::kPriorBlock;
   r.blocks = static_cast<int64_t>(nb);
+  r.scheme = o.scheme;
   std::vector<uint64_t> index(static_cast<size_t>(x.count) * nb);
   std::vector<float> z(static_cast<size_t>(x.count * k));
   int64_t exact = 0;
@@ -86,7 +92,7 @@ std::string compress_rec(VAE& model, const Images& pictures, const Images& calib
           sdv.push_back(sd.data_ptr<double>()[i * k + j]);
           block_kl += kl.data_ptr<double>()[i * k + j];
         }
-        const rec::Selection sel = rec::select(o.seed, static_cast<uint64_t>(img), static_cast<uint32_t>(bl), m, sdv,
+        const rec::Selection sel = layout.select(o.seed, static_cast<uint64_t>(img), static_cast<uint32_t>(bl), m, sdv,
                                                o.max_candidates);
         index[img * nb + bl] = sel.index;
         exact += sel.exact;
@@ -96,6 +102,7 @@ std::string compress_rec(VAE& model, const Images& pictures, const Images& calib
       layout.latent(o.seed, static_cast<uint64_t>(img), index.data() + img * nb, z.data() + img * k);
     }
   }
+  layout.fit_rank_codes(index);
   // One message: the last image's last block first, so decoding pops in reading order.
   rans::Message msg;
   for (int64_t i = x.count - 1; i >= 0; --i) r.lossy.ideal_bits += layout.push(msg, index.data() + i * nb);
@@ -116,9 +123,7 @@ std::string compress_rec(VAE& model, const Images& pictures, const Images& calib
   f.obs_prec = rec::kOctavePrec;
   f.data_checksum = fnv1a(index.data(), index.size() * sizeof(uint64_t));
   f.lanes.push_back(std::move(msg));
-  f.rec_seed = o.seed;
-  f.rec_blocks = layout.blocks;
-  f.rec_lambdas = layout.lambdas;
+  rec::store_layout(layout, o.seed, &f);
   std::string bytes = serialize(f);
   r.lossy.bytes = bytes.size();
   r.lossy.bits = 8.0 * bytes.size();
@@ -134,7 +139,7 @@ Images decompress_rec(VAE& model, const std::string& bytes, const std::string& n
   torch::NoGradGuard no_grad;
   if (model->is_training()) model->eval();
   const int64_t k = c.latent_dim, n = coded_images(f, c);
-  const rec::Layout layout(f.rec_blocks, f.rec_lambdas);
+  const rec::Layout layout = rec::layout_of(f);
   const size_t nb = layout.count();
   if (n * static_cast<int64_t>(nb) > (int64_t(1) << 26)) throw InputError(name + ": too many images for one file");
   std::vector<uint64_t> index(static_cast<size_t>(n) * nb);

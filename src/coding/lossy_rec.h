@@ -14,12 +14,17 @@
 namespace vlae {
 
 struct RecOptions {
+  rec::Scheme scheme = rec::kDefaultScheme;
   double block_nats = rec::kDefaultBlockNats;  // mean KL per block on the calibration images
+  double margin_nats = rec::kBinMarginNats;  // binned: block KL less the bins' share, in nats
   uint64_t seed = 0;                           // the shared randomness, stored in the file
   uint64_t max_candidates = uint64_t(1) << rec::kMaxLog2Candidates;
 };
 
+void check_rec_options(const RecOptions& o);  // InputError on a bad --rec-block-nats
+
 struct RecReport {
+  rec::Scheme scheme = rec::kDefaultScheme;
   LossyReport lossy;              // bits, KL, distortions (nll_at_code_nats is -log p(x|z) at the sample)
   int64_t blocks = 0;
   double mean_log2_candidates = 0;  // log2 of the candidates searched, averaged over blocks

@@ -5,6 +5,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "coding/container.h"
 #include "util/det_math.h"
 
 namespace vlae::rec {
@@ -20,13 +21,19 @@ uint64_t mix(uint64_t z) {
 // A uniform in (0, 1) from 53 bits of a hash.
 double unit(uint64_t h) { return (static_cast<double>(h >> 11) + 0.5) * (1.0 / 9007199254740992.0); }
 
-uint64_t key(uint64_t seed, uint64_t image, uint32_t block, uint64_t n, uint32_t j) {
+}  // namespace
+
+uint64_t shared_hash(uint64_t seed, uint64_t image, uint32_t block, uint64_t n, uint32_t j) {
   uint64_t h = mix(seed + 0x9e3779b97f4a7c15ull);
   h = mix(h ^ (image * 0xd1b54a32d192ed03ull));
   h = mix(h ^ (static_cast<uint64_t>(block) << 32 ^ j));
   return mix(h ^ (n * 0x9e3779b97f4a7c15ull));
 }
 
+namespace {
+uint64_t key(uint64_t seed, uint64_t image, uint32_t block, uint64_t n, uint32_t j) {
+  return shared_hash(seed, image, block, n, j);
+}
 }  // namespace
 
 double shared_normal(uint64_t seed, uint64_t image, uint32_t block, uint64_t n, uint32_t j) {
@@ -190,15 +197,68 @@ std::vector<double> block_lambdas(const std::vector<uint8_t>& blocks, const std:
   return lambda;
 }
 
-Layout::Layout(std::vector<uint8_t> b, std::vector<double> l) : blocks(std::move(b)), lambdas(std::move(l)), dims(lambdas.size()) {
+Layout::Layout(std::vector<uint8_t> b, std::vector<double> l)
+    : scheme(Scheme::Zipf), blocks(std::move(b)), lambdas(std::move(l)), dims(lambdas.size()) {
   for (size_t j = 0; j < blocks.size(); ++j)
     if (blocks[j] != kPriorBlock) dims[blocks[j]].push_back(j);
   for (double v : lambdas) index_codecs.emplace_back(v);
 }
 
+Layout::Layout(std::vector<uint8_t> b, std::vector<uint8_t> bins, std::vector<uint16_t> shapes)
+    : scheme(Scheme::Binned), blocks(std::move(b)), bin_bits(std::move(bins)), rank_shapes(std::move(shapes)) {
+  if (bin_bits.size() != blocks.size()) throw std::invalid_argument("rec: one bin count per dimension");
+  size_t n = 0;
+  for (uint8_t v : blocks)
+    if (v != kPriorBlock) n = std::max<size_t>(n, v + 1u);
+  dims.resize(n);
+  block_bits.resize(n);
+  for (size_t j = 0; j < blocks.size(); ++j)
+    if (blocks[j] != kPriorBlock) {
+      dims[blocks[j]].push_back(j);
+      block_bits[blocks[j]].push_back(bin_bits[j]);
+    }
+  if (rank_shapes.empty()) rank_shapes.assign(2 * n, 256);
+  if (rank_shapes.size() != 2 * n) throw std::invalid_argument("rec: one rank code per block");
+  for (size_t bl = 0; bl < n; ++bl) rank_codecs.emplace_back(RankShape{rank_shapes[2 * bl], rank_shapes[2 * bl + 1]});
+}
+
+Layout Layout::for_posteriors(Scheme scheme, const std::vector<double>& mean_kl_nats, double block_nats,
+                              double margin_nats) {
+  std::vector<uint8_t> b = make_blocks(mean_kl_nats, block_nats);
+  if (scheme == Scheme::Zipf) {
+    std::vector<double> l = block_lambdas(b, mean_kl_nats);
+    return Layout(std::move(b), std::move(l));
+  }
+  std::vector<uint8_t> bins = rec::bin_bits(b, mean_kl_nats, margin_nats);
+  return Layout(std::move(b), std::move(bins), {});
+}
+
+Selection Layout::select(uint64_t seed, uint64_t image, uint32_t block, const std::vector<double>& mean,
+                         const std::vector<double>& sd, uint64_t max_work) const {
+  if (scheme == Scheme::Zipf) return rec::select(seed, image, block, mean, sd, max_work);
+  const BinSelection b = select_binned(seed, image, block, mean, sd, block_bits[block], std::min(max_work, kDefaultMaxWork));
+  return Selection{b.bin << kRankBits | b.k, b.work, b.exact};
+}
+
+void Layout::fit_rank_codes(const std::vector<uint64_t>& index) {
+  if (scheme != Scheme::Binned || count() == 0) return;
+  const size_t images = index.size() / count();
+  rank_codecs.clear();
+  for (size_t bl = 0; bl < count(); ++bl) {
+    std::vector<uint64_t> ranks(images);
+    for (size_t i = 0; i < images; ++i) ranks[i] = index[i * count() + bl] & ((uint64_t(1) << kRankBits) - 1);
+    const RankShape s = fit_rank_shape(ranks);
+    rank_shapes[2 * bl] = s.mu;
+    rank_shapes[2 * bl + 1] = s.sigma;
+    rank_codecs.emplace_back(s);
+  }
+}
+
 void Layout::latent(uint64_t seed, uint64_t image, const uint64_t* index, float* z) const {
   for (size_t bl = 0; bl < count(); ++bl) {
-    const std::vector<double> zc = candidate(seed, image, static_cast<uint32_t>(bl), index[bl], dims[bl].size());
+    const std::vector<double> zc =
+        scheme == Scheme::Zipf ? candidate(seed, image, static_cast<uint32_t>(bl), index[bl], dims[bl].size())
+                               : binned_candidate(seed, image, static_cast<uint32_t>(bl), index[bl], block_bits[bl]);
     for (size_t q = 0; q < dims[bl].size(); ++q) z[dims[bl][q]] = static_cast<float>(zc[q]);
   }
   for (size_t j = 0; j < blocks.size(); ++j)
@@ -207,12 +267,50 @@ void Layout::latent(uint64_t seed, uint64_t image, const uint64_t* index, float*
 
 double Layout::push(rans::Message& m, const uint64_t* index) const {
   double bits = 0;
-  for (size_t bl = count(); bl-- > 0;) bits += index_codecs[bl].push(m, index[bl]);
+  for (size_t bl = count(); bl-- > 0;) {
+    if (scheme == Scheme::Zipf) {
+      bits += index_codecs[bl].push(m, index[bl]);
+      continue;
+    }
+    // The bin, its last dimension's interval first, then the rank on top.
+    const uint64_t bin = index[bl] >> kRankBits;
+    int offset = 0;
+    for (size_t q = block_bits[bl].size(); q-- > 0;) {
+      const unsigned b = block_bits[bl][q];
+      if (b > 0) bits += codec::Uniform{b}.push(m, static_cast<uint32_t>((bin >> offset) & ((uint64_t(1) << b) - 1)));
+      offset += static_cast<int>(b);
+    }
+    bits += rank_codecs[bl].push(m, index[bl] & ((uint64_t(1) << kRankBits) - 1));
+  }
   return bits;
 }
 
 void Layout::pop(rans::Message& m, uint64_t* index) const {
-  for (size_t bl = 0; bl < count(); ++bl) index[bl] = index_codecs[bl].pop(m).symbol;
+  for (size_t bl = 0; bl < count(); ++bl) {
+    if (scheme == Scheme::Zipf) {
+      index[bl] = index_codecs[bl].pop(m).symbol;
+      continue;
+    }
+    const uint64_t k = rank_codecs[bl].pop(m).symbol;
+    uint64_t bin = 0;
+    for (uint8_t b : block_bits[bl])
+      if (b > 0) bin = bin << b | codec::Uniform{b}.pop(m).symbol;
+    index[bl] = bin << kRankBits | k;
+  }
+}
+
+void store_layout(const Layout& layout, uint64_t seed, CodedFile* f) {
+  f->rec_seed = seed;
+  f->rec_scheme = static_cast<uint8_t>(layout.scheme);
+  f->rec_blocks = layout.blocks;
+  f->rec_lambdas = layout.lambdas;
+  f->rec_bin_bits = layout.bin_bits;
+  f->rec_rank_shapes = layout.rank_shapes;
+}
+
+Layout layout_of(const CodedFile& f) {
+  if (f.rec_scheme == static_cast<uint8_t>(Scheme::Zipf)) return Layout(f.rec_blocks, f.rec_lambdas);
+  return Layout(f.rec_blocks, f.rec_bin_bits, f.rec_rank_shapes);
 }
 
 }  // namespace vlae::rec

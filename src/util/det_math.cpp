@@ -142,6 +142,25 @@ double erfc(double x) {
 
 double normal_cdf(double x) { return 0.5 * erfc(-x * 0.70710678118654752440); }
 
+double normal_quantile_lower(double p) {
+  if (!(p > 0.0 && p <= 0.5)) return kNaN;
+  double x;
+  if (p < 0.02425) {  // the tail: a rational function of sqrt(-2 log p)
+    const double q = sqrt(-2.0 * log(p));
+    x = (((((-7.784894002430293e-03 * q - 3.223964580411365e-01) * q - 2.400758277161838e+00) * q -
+           2.549732539343734e+00) * q + 4.374664141464968e+00) * q + 2.938163982698783e+00) /
+        ((((7.784695709041462e-03 * q + 3.224671290700398e-01) * q + 2.445134137142996e+00) * q +
+          3.754408661907416e+00) * q + 1.0);
+  } else {  // the centre: a rational function of (p - 1/2)^2
+    const double q = p - 0.5, r = q * q;
+    x = (((((-3.969683028665376e+01 * r + 2.209460984245205e+02) * r - 2.759285104469687e+02) * r +
+           1.383577518672690e+02) * r - 3.066479806614716e+01) * r + 2.506628277459239e+00) * q /
+        (((((-5.447609879822406e+01 * r + 1.615858368580409e+02) * r - 1.556989798598866e+02) * r +
+           6.680131188771972e+01) * r - 1.328068155288572e+01) * r + 1.0);
+  }
+  return x;
+}
+
 double cos_2pi(double turns) {
   if (!(turns - turns == 0.0)) return kNaN;  // inf or NaN
   // Quarter turns q and the rest a in [-π/4, π/4]: cos(q π/2 + a).

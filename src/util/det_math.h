@@ -15,6 +15,10 @@ double log(double x);
 double log1p(double x);
 double erfc(double x);
 double normal_cdf(double x);   // Φ(x) = erfc(-x / √2) / 2
+// Φ^-1(p) for 0 < p <= 1/2 (callers use symmetry above 1/2, where 1 - p has fewer bits):
+// Acklam's rational approximation, relative error below 1.2e-9: enough where the result is
+// rounded to float (rec's latent points), and cheap (one log and one sqrt at most).
+double normal_quantile_lower(double p);
 double cos_2pi(double turns);  // cos(2π · turns)
 double pow(double x, double y);  // exp(y log x), x > 0
 double sigmoid(double x);      // 1 / (1 + e^-x)
