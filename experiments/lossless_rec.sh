@@ -3,18 +3,18 @@
 # beside bits back (BB-ANS, the default) on the same shipped models and images: the first N test
 # images for N = 1, 10, 100, 1000. Both files are real and decoded back; bits/dim count every byte
 # (BB-ANS's initial bits included: a file must carry them).
-# Usage: experiments/lossless_rec.sh [OUT_DIR] [THREADS]
+# Usage: experiments/lossless_rec.sh [OUT_DIR] [THREADS] [SCHEME]   (SCHEME: --rec-scheme, binned or plain)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 V="$ROOT/build/vlae"
-OUT="${1:-$ROOT/runs/lossless-rec}"; T="${2:-1}"
+OUT="${1:-$ROOT/runs/lossless-rec}"; T="${2:-1}"; S="${3:-binned}"
 mkdir -p "$OUT"
 for m in fashion-mnist-mlp mnist-binarized-mlp; do
   for n in 1 10 100 1000; do
     for codec in bits-back rec; do
       f="$OUT/$m.$n.$codec"
       [ -f "$f.json" ] || "$V" compress --run "$ROOT/models/$m" --limit "$n" --codec "$codec" -o "$f.vlae" --json "$f.json" \
-        --threads "$T" >/dev/null 2>&1
+        --rec-scheme "$S" --threads "$T" >/dev/null 2>&1
       "$V" decompress --run "$ROOT/models/$m" "$f.vlae" -o "$f.idx" --json "$f.decode.json" --threads "$T" >/dev/null 2>&1
     done
     cmp -s "$OUT/$m.$n.bits-back.idx" "$OUT/$m.$n.rec.idx" || { echo "$m $n: the two files decode differently" >&2; exit 1; }
