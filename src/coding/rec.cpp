@@ -138,26 +138,7 @@ codec::Categorical octave_codec(double lambda) {
 }
 }  // namespace
 
-IndexCodec::IndexCodec(double lambda) : octave(octave_codec(lambda)) {}
-
-double IndexCodec::push(rans::Message& m, uint64_t n) const {
-  if (n < 1 || n > (uint64_t(1) << kMaxLog2Candidates)) throw std::invalid_argument("rec: index out of range");
-  const int e = 63 - __builtin_clzll(n);
-  double bits = 0;
-  if (e > 0) bits += codec::Uniform{static_cast<unsigned>(e)}.push(m, static_cast<uint32_t>(n - (uint64_t(1) << e)));
-  return bits + octave.push(m, static_cast<uint32_t>(e));
-}
-
-codec::Coded<uint64_t> IndexCodec::pop(rans::Message& m) const {
-  const auto e = octave.pop(m);
-  codec::Coded<uint64_t> out{uint64_t(1) << e.symbol, e.bits};
-  if (e.symbol > 0) {
-    const auto r = codec::Uniform{e.symbol}.pop(m);
-    out.symbol += r.symbol;
-    out.bits += r.bits;
-  }
-  return out;
-}
+IndexCodec::IndexCodec(double lambda) : OctaveCodec{octave_codec(lambda)} {}
 
 std::vector<uint8_t> make_blocks(const std::vector<double>& mean_kl_nats, double block_nats) {
   if (!(block_nats > 0)) throw std::invalid_argument("rec: block size must be positive");

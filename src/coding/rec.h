@@ -49,11 +49,8 @@ Selection select(uint64_t seed, uint64_t image, uint32_t block, const std::vecto
                  const std::vector<double>& sd, uint64_t max_candidates = uint64_t(1) << kMaxLog2Candidates);
 
 // The index code of one block: Zipf with exponent 1 + 1/lambda over 1 .. 2^kMaxLog2Candidates.
-struct IndexCodec {
+struct IndexCodec : OctaveCodec {  // octaves e = 0 .. kMaxLog2Candidates
   explicit IndexCodec(double lambda);
-  double push(rans::Message& m, uint64_t n) const;  // bits
-  codec::Coded<uint64_t> pop(rans::Message& m) const;
-  codec::Categorical octave;  // e = floor(log2 n), 0 .. kMaxLog2Candidates
 };
 
 // Blocks of consecutive dimensions of about block_nats mean KL each: block[j] for dimension j, or

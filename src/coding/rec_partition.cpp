@@ -296,17 +296,18 @@ RankShape fit_rank_shape(const std::vector<uint64_t>& ranks) {
   return best_shape;
 }
 
-RankCodec::RankCodec(RankShape s) : octave(rank_octaves(s)) {}
+RankCodec::RankCodec(RankShape s) : OctaveCodec{rank_octaves(s)} {}
 
-double RankCodec::push(rans::Message& m, uint64_t k) const {
-  if (k < 1 || k > (uint64_t(1) << kMaxLog2Rank)) throw std::invalid_argument("rec: rank out of range");
-  const int e = 63 - __builtin_clzll(k);
+double OctaveCodec::push(rans::Message& m, uint64_t n) const {
+  const uint64_t octaves = octave.cdf.size() - 1;
+  if (n < 1 || n > (uint64_t(1) << (octaves - 1))) throw std::invalid_argument("rec: index out of range");
+  const int e = 63 - __builtin_clzll(n);
   double bits = 0;
-  if (e > 0) bits += codec::Uniform{static_cast<unsigned>(e)}.push(m, static_cast<uint32_t>(k - (uint64_t(1) << e)));
+  if (e > 0) bits += codec::Uniform{static_cast<unsigned>(e)}.push(m, static_cast<uint32_t>(n - (uint64_t(1) << e)));
   return bits + octave.push(m, static_cast<uint32_t>(e));
 }
 
-codec::Coded<uint64_t> RankCodec::pop(rans::Message& m) const {
+codec::Coded<uint64_t> OctaveCodec::pop(rans::Message& m) const {
   const auto e = octave.pop(m);
   codec::Coded<uint64_t> out{uint64_t(1) << e.symbol, e.bits};
   if (e.symbol > 0) {

@@ -24,6 +24,14 @@
 
 namespace vlae::rec {
 
+// An index n >= 1 as its octave e = floor(log2 n) under a categorical over e = 0 .. E, then the
+// offset n - 2^e in e uniform bits: n <= 2^E. Both schemes' index codes are one of these.
+struct OctaveCodec {
+  codec::Categorical octave;
+  double push(rans::Message& m, uint64_t n) const;  // bits
+  codec::Coded<uint64_t> pop(rans::Message& m) const;
+};
+
 constexpr int kMaxBinBitsPerDim = 16;
 constexpr int kMaxBinBits = 40;        // per block: the bin's part of an index
 constexpr int kRankBits = 23;          // index = bin << kRankBits | k, 1 <= k < 2^kRankBits
@@ -63,11 +71,8 @@ struct RankShape {
 };
 // The shape that codes these ranks in the fewest bits, from a small grid around their moments.
 RankShape fit_rank_shape(const std::vector<uint64_t>& ranks);
-struct RankCodec {
+struct RankCodec : OctaveCodec {
   explicit RankCodec(RankShape s);
-  double push(rans::Message& m, uint64_t k) const;  // bits
-  codec::Coded<uint64_t> pop(rans::Message& m) const;
-  codec::Categorical octave;
 };
 
 }  // namespace vlae::rec
