@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <tuple>
 
@@ -88,6 +89,28 @@ void expect_usage_error(const std::string& args, const std::string& fragment, bo
   EXPECT_EQ(r.code, 2) << args << "\n" << r.output;
   EXPECT_NE(r.output.find(fragment), std::string::npos) << args << "\n" << r.output;
   if (one_line) EXPECT_EQ(std::count(r.output.begin(), r.output.end(), '\n'), 1) << args << "\n" << r.output;
+}
+
+void expect_samples_of_posterior(std::vector<std::vector<double>> z, const std::vector<double>& mean,
+                                 const std::vector<double>& sd) {
+  ASSERT_EQ(z.size(), mean.size());
+  for (size_t j = 0; j < mean.size(); ++j) {
+    const int runs = static_cast<int>(z[j].size());
+    double m = 0, v = 0;
+    for (double x : z[j]) m += x;
+    m /= runs;
+    for (double x : z[j]) v += (x - m) * (x - m);
+    v /= runs - 1;
+    EXPECT_NEAR(m, mean[j], 4 * sd[j] / std::sqrt(runs)) << j;
+    EXPECT_NEAR(v / (sd[j] * sd[j]), 1.0, 0.1) << j;
+    std::sort(z[j].begin(), z[j].end());
+    double ks = 0;
+    for (int i = 0; i < runs; ++i) {
+      const double f = 0.5 * std::erfc(-(z[j][i] - mean[j]) / sd[j] / std::sqrt(2.0));
+      ks = std::max({ks, std::abs(f - double(i) / runs), std::abs(f - double(i + 1) / runs)});
+    }
+    EXPECT_LT(ks, 1.63 / std::sqrt(runs)) << j;  // the KS test at the 1% level
+  }
 }
 
 }  // namespace vlae::test

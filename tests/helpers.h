@@ -2,6 +2,7 @@
 #pragma once
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "data/images.h"
 #include "train/run.h"
@@ -23,5 +24,9 @@ void write_bytes(const std::string& path, const std::string& bytes);
 void expect_input_error(const std::function<void()>& f, const std::string& fragment);
 // Runs the CLI and expects exit code 2 with an error naming `fragment`; with `one_line`, exactly one line.
 void expect_usage_error(const std::string& args, const std::string& fragment, bool one_line = true);
+// Samples z[j][run] of a diagonal Gaussian posterior: per dimension, the mean within 4 standard
+// errors, the variance within 10% and the KS statistic below the 1% critical value.
+void expect_samples_of_posterior(std::vector<std::vector<double>> z, const std::vector<double>& mean,
+                                 const std::vector<double>& sd);
 
 }  // namespace vlae::test

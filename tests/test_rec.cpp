@@ -13,10 +13,6 @@
 
 using namespace vlae;
 
-namespace {
-double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
-}  // namespace
-
 // Over many seeds for one posterior, the chosen candidates' per-dimension mean and variance and a
 // Kolmogorov-Smirnov statistic match q. 3 dimensions, KL about 4 nats: the search ends exactly.
 TEST(Rec, DecodedSamplesAreDistributedAsThePosterior) {
@@ -31,22 +27,7 @@ TEST(Rec, DecodedSamplesAreDistributedAsThePosterior) {
     for (size_t j = 0; j < mean.size(); ++j) z[j].push_back(c[j]);
   }
   EXPECT_EQ(exact, runs);
-  for (size_t j = 0; j < mean.size(); ++j) {
-    double m = 0, v = 0;
-    for (double x : z[j]) m += x;
-    m /= runs;
-    for (double x : z[j]) v += (x - m) * (x - m);
-    v /= runs - 1;
-    EXPECT_NEAR(m, mean[j], 4 * sd[j] / std::sqrt(runs)) << j;
-    EXPECT_NEAR(v / (sd[j] * sd[j]), 1.0, 0.1) << j;
-    std::sort(z[j].begin(), z[j].end());
-    double ks = 0;
-    for (int i = 0; i < runs; ++i) {
-      const double f = normal_cdf((z[j][i] - mean[j]) / sd[j]);
-      ks = std::max({ks, std::abs(f - double(i) / runs), std::abs(f - double(i + 1) / runs)});
-    }
-    EXPECT_LT(ks, 1.63 / std::sqrt(runs)) << j;  // the KS test at the 1% level
-  }
+  test::expect_samples_of_posterior(z, mean, sd);
 }
 
 TEST(Rec, IndexCodeRoundTripsAndCostsAboutLogN) {

@@ -54,22 +54,7 @@ TEST(RecBinned, DecodedSamplesAreDistributedAsThePosterior) {
     for (size_t j = 0; j < mean.size(); ++j) z[j].push_back(c[j]);
   }
   EXPECT_EQ(exact, runs);
-  for (size_t j = 0; j < mean.size(); ++j) {
-    double m = 0, v = 0;
-    for (double x : z[j]) m += x;
-    m /= runs;
-    for (double x : z[j]) v += (x - m) * (x - m);
-    v /= runs - 1;
-    EXPECT_NEAR(m, mean[j], 4 * sd[j] / std::sqrt(runs)) << j;
-    EXPECT_NEAR(v / (sd[j] * sd[j]), 1.0, 0.1) << j;
-    std::sort(z[j].begin(), z[j].end());
-    double ks = 0;
-    for (int i = 0; i < runs; ++i) {
-      const double f = normal_cdf((z[j][i] - mean[j]) / sd[j]);
-      ks = std::max({ks, std::abs(f - double(i) / runs), std::abs(f - double(i + 1) / runs)});
-    }
-    EXPECT_LT(ks, 1.63 / std::sqrt(runs)) << j;  // the KS test at the 1% level
-  }
+  test::expect_samples_of_posterior(z, mean, sd);
 }
 
 // A bin's points stay in it: coordinate j of any point lies between the interval's edges.
