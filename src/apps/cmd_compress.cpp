@@ -58,13 +58,18 @@ double reference_neg_elbo_bits_per_dim(LoadedRun& run, const Images& x) {
   return ev.neg_elbo_bits_per_dim * static_cast<double>(coded.count * coded.dims()) / static_cast<double>(x.count * x.dims());
 }
 
-// Lossless with z by relative-entropy coding instead of bits back; blocks are set on training images.
-void run_compress_lossless_rec(const CompressFlags& f, LoadedRun& run, const Images& x, const BitsBackConfig& cfg) {
+RecOptions rec_options(const CompressFlags& f) {
   RecOptions o;
   o.block_nats = f.rec_block_nats;
   o.seed = f.rec_seed;
-  o.scheme = f.rec_scheme == "plain" ? rec::Scheme::Zipf : rec::Scheme::Binned;
+  o.scheme = f.rec_scheme == rec::scheme_name(rec::Scheme::Zipf) ? rec::Scheme::Zipf : rec::Scheme::Binned;
   o.margin_nats = f.rec_margin_nats;
+  return o;
+}
+
+// Lossless with z by relative-entropy coding instead of bits back; blocks are set on training images.
+void run_compress_lossless_rec(const CompressFlags& f, LoadedRun& run, const Images& x, const BitsBackConfig& cfg) {
+  const RecOptions o = rec_options(f);
   check_lossless_rec_model(run.model->config);
   const Images calibration = calibration_images(f, run);
   LosslessRecReport r;
@@ -94,11 +99,7 @@ void run_compress_lossless_rec(const CompressFlags& f, LoadedRun& run, const Ima
 // Lossy by relative-entropy coding: a sample of q(z|x) is sent; blocks are set on training images.
 void run_compress_rec(const CompressFlags& f, LoadedRun& run, const Images& x) {
   const Images calibration = calibration_images(f, run);
-  RecOptions o;
-  o.block_nats = f.rec_block_nats;
-  o.seed = f.rec_seed;
-  o.scheme = f.rec_scheme == "plain" ? rec::Scheme::Zipf : rec::Scheme::Binned;
-  o.margin_nats = f.rec_margin_nats;
+  const RecOptions o = rec_options(f);
   RecReport r;
   const std::string bytes = compress_rec(run.model, x, calibration, o, &r);
   write_file_atomic(f.out, bytes);

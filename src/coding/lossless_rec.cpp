@@ -120,18 +120,13 @@ std::string compress_lossless_rec(VAE& model, const Images& pictures, const Imag
     // The searches are independent (each a function of the seed and its posterior): one image per task.
     std::vector<int64_t> exact_of(static_cast<size_t>(b), 0);
     at::parallel_for(0, b, 1, [&](int64_t from, int64_t to) {
-      for (int64_t i = from; i < to; ++i)
+      for (int64_t i = from; i < to; ++i) {
+        const auto sel = layout.select_image(o.seed, static_cast<uint64_t>(s + i), mp + i * k, sp + i * k, o.max_candidates);
         for (size_t bl = 0; bl < nb; ++bl) {
-          std::vector<double> m, sdv;
-          for (size_t j : layout.dims[bl]) {
-            m.push_back(mp[i * k + j]);
-            sdv.push_back(sp[i * k + j]);
-          }
-          const rec::Selection sel = layout.select(o.seed, static_cast<uint64_t>(s + i), static_cast<uint32_t>(bl), m, sdv,
-                                                 o.max_candidates);
-          index[(s + i) * nb + bl] = sel.index;
-          exact_of[i] += sel.exact;
+          index[(s + i) * nb + bl] = sel[bl].index;
+          exact_of[i] += sel[bl].exact;
         }
+      }
     });
     for (int64_t e : exact_of) exact += e;
     if (progress) bar.update(s + b);

@@ -94,20 +94,14 @@ std::string compress_rec(VAE& model, const Images& pictures, const Images& calib
     at::parallel_for(0, b, 1, [&](int64_t from, int64_t to) {
       for (int64_t i = from; i < to; ++i) {
         const int64_t img = s + i;
+        const auto sel = layout.select_image(o.seed, static_cast<uint64_t>(img), mp + i * k, sp + i * k, o.max_candidates);
         for (size_t bl = 0; bl < nb; ++bl) {
-          std::vector<double> m, sdv;
           double bkl = 0;
-          for (size_t j : layout.dims[bl]) {
-            m.push_back(mp[i * k + j]);
-            sdv.push_back(sp[i * k + j]);
-            bkl += kp[i * k + j];
-          }
-          const rec::Selection sel =
-              layout.select(o.seed, static_cast<uint64_t>(img), static_cast<uint32_t>(bl), m, sdv, o.max_candidates);
-          index[img * nb + bl] = sel.index;
-          exact_of[i] += sel.exact;
+          for (size_t j : layout.dims[bl]) bkl += kp[i * k + j];
+          index[img * nb + bl] = sel[bl].index;
+          exact_of[i] += sel[bl].exact;
           block_kl[i * nb + bl] = bkl;
-          block_log2[i * nb + bl] = std::log2(static_cast<double>(std::max<uint64_t>(1, sel.searched)));
+          block_log2[i * nb + bl] = std::log2(static_cast<double>(std::max<uint64_t>(1, sel[bl].searched)));
         }
         layout.latent(o.seed, static_cast<uint64_t>(img), index.data() + img * nb, z.data() + img * k);
       }

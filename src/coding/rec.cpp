@@ -30,16 +30,11 @@ uint64_t shared_hash(uint64_t seed, uint64_t image, uint32_t block, uint64_t n, 
   return mix(h ^ (n * 0x9e3779b97f4a7c15ull));
 }
 
-namespace {
-uint64_t key(uint64_t seed, uint64_t image, uint32_t block, uint64_t n, uint32_t j) {
-  return shared_hash(seed, image, block, n, j);
-}
-}  // namespace
 
 double shared_normal(uint64_t seed, uint64_t image, uint32_t block, uint64_t n, uint32_t j) {
   // Box-Muller from two hashed uniforms, with vlae's own log and cosine: the decoder regenerates
   // these candidates, so they must be the same numbers on every machine.
-  const uint64_t h = key(seed, image, block, n, j);
+  const uint64_t h = shared_hash(seed, image, block, n, j);
   const double u1 = unit(h), u2 = unit(mix(h + 0x632be59bd9b4e019ull));
   return std::sqrt(-2.0 * det::log(u1)) * det::cos_2pi(u2);
 }
@@ -219,6 +214,20 @@ Selection Layout::select(uint64_t seed, uint64_t image, uint32_t block, const st
   if (scheme == Scheme::Zipf) return rec::select(seed, image, block, mean, sd, max_work);
   const BinSelection b = select_binned(seed, image, block, mean, sd, block_bits[block], std::min(max_work, kDefaultMaxWork));
   return Selection{b.bin << kRankBits | b.k, b.work, b.exact};
+}
+
+std::vector<Selection> Layout::select_image(uint64_t seed, uint64_t image, const double* mean, const double* sd,
+                                            uint64_t max_work) const {
+  std::vector<Selection> out;
+  for (size_t bl = 0; bl < count(); ++bl) {
+    std::vector<double> m, s;
+    for (size_t j : dims[bl]) {
+      m.push_back(mean[j]);
+      s.push_back(sd[j]);
+    }
+    out.push_back(select(seed, image, static_cast<uint32_t>(bl), m, s, max_work));
+  }
+  return out;
 }
 
 void Layout::fit_rank_codes(const std::vector<uint64_t>& index) {

@@ -87,6 +87,10 @@ struct Layout {
   // block's dimensions in order); max_work caps candidates (Zipf) or regions and points (Binned).
   Selection select(uint64_t seed, uint64_t image, uint32_t block, const std::vector<double>& mean,
                    const std::vector<double>& sd, uint64_t max_work) const;
+  // Every block of one image, its posterior's mean and sd [K] per dimension: the selections in
+  // block order.
+  std::vector<Selection> select_image(uint64_t seed, uint64_t image, const double* mean, const double* sd,
+                                      uint64_t max_work) const;
   // Binned: the rank codes that cost these indices [images * count()] the fewest bits.
   void fit_rank_codes(const std::vector<uint64_t>& index);
   // z [K] of image `image` from its block indices [count()]: the decoder's z, which the encoder
