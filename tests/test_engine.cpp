@@ -6,10 +6,15 @@
 
 #include <ATen/Parallel.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <random>
+#include <set>
+#include <thread>
+#include <vector>
 #if defined(__SSE2__)
 #include <xmmintrin.h>
 #endif
@@ -250,5 +255,24 @@ TEST(EngineThreads, ParallelForInVlaesOwnCodeUsesSeveralThreads) {
   EXPECT_EQ(vlae::parallel_for_threads(8), 2);
   vlae::set_threads(1);
   EXPECT_EQ(vlae::parallel_for_threads(8), 1);
+  vlae::set_threads(0);
+}
+
+// The work queue runs every item exactly once, on every thread it has, however long each takes.
+TEST(EngineThreads, WorkQueueRunsEveryItemOnce) {
+  vlae::set_threads(2);
+  std::vector<std::atomic<int>> runs(101);
+  std::mutex mu;
+  std::set<std::thread::id> ids;
+  vlae::parallel_queue(101, [&](int64_t i) {
+    volatile double sink = 0;
+    for (int k = 0; k < (i == 0 ? 2000000 : 20000); ++k) sink = sink + 1.0;  // item 0 is slow
+    ++runs[i];
+    std::lock_guard<std::mutex> lock(mu);
+    ids.insert(std::this_thread::get_id());
+  });
+  for (const auto& r : runs) EXPECT_EQ(r.load(), 1);
+  EXPECT_EQ(ids.size(), 2u);
+  vlae::parallel_queue(0, [&](int64_t) { ADD_FAILURE(); });
   vlae::set_threads(0);
 }

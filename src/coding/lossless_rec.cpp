@@ -1,7 +1,5 @@
 #include "coding/lossless_rec.h"
 
-#include <ATen/Parallel.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -117,18 +115,11 @@ std::string compress_lossless_rec(VAE& model, const Images& pictures, const Imag
     const auto sd = q.std().to(torch::kFloat64).contiguous();
     const double* mp = mean.data_ptr<double>();
     const double* sp = sd.data_ptr<double>();
-    // The searches are independent (each a function of the seed and its posterior): one image per task.
-    std::vector<int64_t> exact_of(static_cast<size_t>(b), 0);
-    at::parallel_for(0, b, 1, [&](int64_t from, int64_t to) {
-      for (int64_t i = from; i < to; ++i) {
-        const auto sel = layout.select_image(o.seed, static_cast<uint64_t>(s + i), mp + i * k, sp + i * k, o.max_candidates);
-        for (size_t bl = 0; bl < nb; ++bl) {
-          index[(s + i) * nb + bl] = sel[bl].index;
-          exact_of[i] += sel[bl].exact;
-        }
-      }
-    });
-    for (int64_t e : exact_of) exact += e;
+    const auto sel = layout.select_images(o.seed, static_cast<uint64_t>(s), b, k, mp, sp, o.max_candidates);
+    for (int64_t t = 0; t < b * static_cast<int64_t>(nb); ++t) {
+      index[s * nb + t] = sel[t].index;
+      exact += sel[t].exact;
+    }
     if (progress) bar.update(s + b);
   }
   if (progress) bar.finish();

@@ -1,7 +1,5 @@
 #include "coding/lossy_rec.h"
 
-#include <ATen/Parallel.h>
-
 #include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -87,26 +85,22 @@ std::string compress_rec(VAE& model, const Images& pictures, const Images& calib
     const double* mp = mean.data_ptr<double>();
     const double* sp = sd.data_ptr<double>();
     const double* kp = kl.data_ptr<double>();
-    // The searches are independent (each a function of the seed and its posterior): one image per
-    // task; the per-block figures go to fixed slots, so the report does not depend on the threads.
+    // The per-block figures go to fixed slots, so the report does not depend on the threads.
+    const auto sel = layout.select_images(o.seed, static_cast<uint64_t>(s), b, k, mp, sp, o.max_candidates);
     std::vector<double> block_kl(static_cast<size_t>(b) * nb), block_log2(static_cast<size_t>(b) * nb);
-    std::vector<int64_t> exact_of(static_cast<size_t>(b), 0);
-    at::parallel_for(0, b, 1, [&](int64_t from, int64_t to) {
-      for (int64_t i = from; i < to; ++i) {
-        const int64_t img = s + i;
-        const auto sel = layout.select_image(o.seed, static_cast<uint64_t>(img), mp + i * k, sp + i * k, o.max_candidates);
-        for (size_t bl = 0; bl < nb; ++bl) {
-          double bkl = 0;
-          for (size_t j : layout.dims[bl]) bkl += kp[i * k + j];
-          index[img * nb + bl] = sel[bl].index;
-          exact_of[i] += sel[bl].exact;
-          block_kl[i * nb + bl] = bkl;
-          block_log2[i * nb + bl] = std::log2(static_cast<double>(std::max<uint64_t>(1, sel[bl].searched)));
-        }
-        layout.latent(o.seed, static_cast<uint64_t>(img), index.data() + img * nb, z.data() + img * k);
+    for (int64_t i = 0; i < b; ++i) {
+      const int64_t img = s + i;
+      for (size_t bl = 0; bl < nb; ++bl) {
+        const rec::Selection& e = sel[i * nb + bl];
+        double bkl = 0;
+        for (size_t j : layout.dims[bl]) bkl += kp[i * k + j];
+        index[img * nb + bl] = e.index;
+        exact += e.exact;
+        block_kl[i * nb + bl] = bkl;
+        block_log2[i * nb + bl] = std::log2(static_cast<double>(std::max<uint64_t>(1, e.searched)));
       }
-    });
-    for (int64_t e : exact_of) exact += e;
+      layout.latent(o.seed, static_cast<uint64_t>(img), index.data() + img * nb, z.data() + img * k);
+    }
     r.block_kl_nats.insert(r.block_kl_nats.end(), block_kl.begin(), block_kl.end());
     r.block_log2_candidates.insert(r.block_log2_candidates.end(), block_log2.begin(), block_log2.end());
   }

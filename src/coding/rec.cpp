@@ -7,6 +7,7 @@
 
 #include "coding/container.h"
 #include "util/det_math.h"
+#include "util/threads.h"
 
 namespace vlae::rec {
 
@@ -216,17 +217,19 @@ Selection Layout::select(uint64_t seed, uint64_t image, uint32_t block, const st
   return Selection{b.bin << kRankBits | b.k, b.work, b.exact};
 }
 
-std::vector<Selection> Layout::select_image(uint64_t seed, uint64_t image, const double* mean, const double* sd,
-                                            uint64_t max_work) const {
-  std::vector<Selection> out;
-  for (size_t bl = 0; bl < count(); ++bl) {
+std::vector<Selection> Layout::select_images(uint64_t seed, uint64_t first, int64_t n, int64_t k, const double* mean,
+                                             const double* sd, uint64_t max_work) const {
+  const int64_t nb = static_cast<int64_t>(count());
+  std::vector<Selection> out(static_cast<size_t>(n * nb));
+  parallel_queue(n * nb, [&](int64_t t) {
+    const int64_t i = t / nb, bl = t % nb;
     std::vector<double> m, s;
     for (size_t j : dims[bl]) {
-      m.push_back(mean[j]);
-      s.push_back(sd[j]);
+      m.push_back(mean[i * k + j]);
+      s.push_back(sd[i * k + j]);
     }
-    out.push_back(select(seed, image, static_cast<uint32_t>(bl), m, s, max_work));
-  }
+    out[t] = select(seed, first + i, static_cast<uint32_t>(bl), m, s, max_work);
+  });
   return out;
 }
 

@@ -87,10 +87,12 @@ struct Layout {
   // block's dimensions in order); max_work caps candidates (Zipf) or regions and points (Binned).
   Selection select(uint64_t seed, uint64_t image, uint32_t block, const std::vector<double>& mean,
                    const std::vector<double>& sd, uint64_t max_work) const;
-  // Every block of one image, its posterior's mean and sd [K] per dimension: the selections in
-  // block order.
-  std::vector<Selection> select_image(uint64_t seed, uint64_t image, const double* mean, const double* sd,
-                                      uint64_t max_work) const;
+  // Every block of images first .. first + count - 1, their posteriors' means and sds [count, K]:
+  // the selections [count * count()], image-major. The searches are independent (each a function
+  // of the seed and its posterior) and run as a work queue over (image, block), so the result
+  // does not depend on the threads.
+  std::vector<Selection> select_images(uint64_t seed, uint64_t first, int64_t count, int64_t k, const double* mean,
+                                       const double* sd, uint64_t max_work) const;
   // Binned: the rank codes that cost these indices [images * count()] the fewest bits.
   void fit_rank_codes(const std::vector<uint64_t>& index);
   // z [K] of image `image` from its block indices [count()]: the decoder's z, which the encoder

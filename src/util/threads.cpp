@@ -3,6 +3,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -26,6 +27,17 @@ int64_t parallel_for_threads(int64_t n) {
     ids.insert(std::this_thread::get_id());
   });
   return static_cast<int64_t>(ids.size());
+}
+
+void parallel_queue(int64_t n, const std::function<void(int64_t)>& task) {
+  if (n <= 0) return;
+  std::atomic<int64_t> next{0};
+  const int64_t workers = std::min<int64_t>(n, at::get_num_threads());
+  // One chunk per worker; each pulls items until none is left.
+  at::parallel_for(0, workers, 1, [&](int64_t from, int64_t to) {
+    for (int64_t w = from; w < to; ++w)
+      for (int64_t i = next++; i < n; i = next++) task(i);
+  });
 }
 
 }  // namespace vlae
