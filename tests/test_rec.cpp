@@ -4,7 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <random>
+#include <string>
 
 #include "coding/lossy_rec.h"
 #include "coding/rec.h"
@@ -88,4 +91,34 @@ TEST(Rec, FilesRoundTripAndBadFilesAreInputErrors) {
   test::expect_input_error([&] { decompress_rec(run.model, flipped, "flipped", true); }, "flipped");
   LoadedRun other = load_run(test::tiny_run(true, 2));
   test::expect_input_error([&] { decompress_rec(other.model, bytes, "other", true); }, "other");
+}
+
+// `decompress --decoder-sample SEED`: a draw of p(x|z) at the file's z in place of the decoder mean,
+// the same for the same seed, another for another seed; other files are refused with exit code 2.
+TEST(Rec, DecoderSampleCli) {
+  const std::string run = test::tiny_run(false, 1), dir = test::temp_dir("rec-decoder-sample");
+  const auto c = test::run_cli("compress --run " + run + " --limit 6 --lossy --codec rec --calibration 100 -o " + dir +
+                               "/r.vlae --threads 1");
+  ASSERT_EQ(c.code, 0) << c.output;
+  for (const std::string& out : {"mean.idx", "s3.idx", "s3b.idx", "s4.idx"}) {
+    const std::string seed = out == "mean.idx" ? "" : out == "s4.idx" ? " --decoder-sample 4" : " --decoder-sample 3";
+    const auto d = test::run_cli("decompress --run " + run + " " + dir + "/r.vlae -o " + dir + "/" + out + seed);
+    ASSERT_EQ(d.code, 0) << d.output;
+  }
+  const auto read = [&](const std::string& f) {
+    std::ifstream in(dir + "/" + f, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  const std::string mean = read("mean.idx"), s3 = read("s3.idx");
+  ASSERT_EQ(s3.size(), mean.size());
+  EXPECT_EQ(read("s3b.idx"), s3);
+  EXPECT_NE(read("s4.idx"), s3);
+  // A draw scatters around the mean: many pixels differ (past the IDX header).
+  int64_t differ = 0;
+  for (size_t i = 16; i < s3.size(); ++i) differ += s3[i] != mean[i];
+  EXPECT_GT(differ, static_cast<int64_t>(s3.size() / 4));
+  const auto g = test::run_cli("compress --run " + run + " --limit 3 --lossy --calibration 100 -o " + dir + "/g.vlae --threads 1");
+  ASSERT_EQ(g.code, 0) << g.output;
+  test::expect_usage_error("decompress --run " + run + " " + dir + "/g.vlae -o " + dir + "/g.idx --decoder-sample 1",
+                           "--decoder-sample: for files of");
 }

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "apps/commands.h"
 #include "util/threads.h"
@@ -16,6 +17,7 @@
 #include "data/idx.h"
 #include "data/png.h"
 #include "eval/evaluate.h"
+#include "eval/generate.h"
 #include "train/run.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -257,7 +259,24 @@ void run_compress(const CompressFlags& f) {
 struct DecompressFlags {
   std::string run, file, out, json;
   int64_t threads = 0;
+  std::optional<uint64_t> decoder_sample;  // lossy rec files: a draw of p(x|z) at the sent z, this seed
 };
+
+// x ~ p(x|z) at a lossy rec file's decoded z (one draw per picture, or per tile), in place of the
+// decoder mean the file decodes to. A draw from the model's own randomness (std::mt19937_64 on
+// LibTorch's decoder params): reproducible with its seed on one machine, but unlike the decoded z
+// and the decoder mean it is not a bit-exact promise across machines.
+Images decoder_draws(VAE& model, const std::string& bytes, const std::string& name, uint64_t seed) {
+  const CodedFile f = parse_coded_file(bytes, name);
+  if (f.kind != CodedKind::LossyRec)
+    throw InputError("--decoder-sample: for files of `compress --lossy --codec rec`, which send a sample of q(z|x); " +
+                     name + " is not one");
+  std::vector<float> z;
+  decompress_rec(model, bytes, name, true, &z);
+  const int64_t k = model->config.latent_dim, n = static_cast<int64_t>(z.size()) / k;
+  const auto zt = torch::from_blob(z.data(), {n, k}, torch::kFloat32);
+  return pictures_from_tiles(decode_latents(model, zt, false, seed), f);
+}
 
 void run_decompress(const DecompressFlags& f) {
   set_threads(f.threads);
@@ -272,7 +291,8 @@ void run_decompress(const DecompressFlags& f) {
     if (ec || !std::filesystem::is_directory(f.out))
       throw InputError(f.out + ": cannot create the output folder" + (ec ? " (" + ec.message() + ")" : ""));
   }
-  const Images x = decompress_file(run.model, bytes, f.file, true);
+  const Images x = f.decoder_sample ? decoder_draws(run.model, bytes, f.file, *f.decoder_sample)
+                                    : decompress_file(run.model, bytes, f.file, true);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (idx)
     write_idx_images(f.out, x);
@@ -285,6 +305,7 @@ void run_decompress(const DecompressFlags& f) {
                       {"images", x.count},
                       {"decompress_seconds", secs},
                       {"decompress_images_per_s", x.count / secs}};
+  if (f.decoder_sample) j["decoder_sample"] = *f.decoder_sample;
   write_json_file(f.json, j.dump(2));
 }
 }  // namespace
@@ -330,6 +351,8 @@ void add_compress_commands(CLI::App& app) {
   dcmd->add_option("-o,--out", d->out, "OUT.idx or a folder for PNGs")->required();
   dcmd->add_option("--json", d->json, "write timing as JSON");
   dcmd->add_option("--threads", d->threads, "CPU threads (default: all cores)");
+  dcmd->add_option("--decoder-sample", d->decoder_sample,
+                   "lossy rec files: write a draw of p(x|z) at the sent sample z (seeded by SEED) instead of the decoder mean");
   dcmd->callback([d] { run_decompress(*d); });
 }
 
