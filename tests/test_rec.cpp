@@ -94,7 +94,8 @@ TEST(Rec, FilesRoundTripAndBadFilesAreInputErrors) {
 }
 
 // `decompress --decoder-sample SEED`: a draw of p(x|z) at the file's z in place of the decoder mean,
-// the same for the same seed, another for another seed; other files are refused with exit code 2.
+// the same for the same seed, another for another seed; grid files too; lossless files are refused
+// with exit code 2.
 TEST(Rec, DecoderSampleCli) {
   const std::string run = test::tiny_run(false, 1), dir = test::temp_dir("rec-decoder-sample");
   const auto c = test::run_cli("compress --run " + run + " --limit 6 --lossy --codec rec --calibration 100 -o " + dir +
@@ -117,8 +118,15 @@ TEST(Rec, DecoderSampleCli) {
   int64_t differ = 0;
   for (size_t i = 16; i < s3.size(); ++i) differ += s3[i] != mean[i];
   EXPECT_GT(differ, static_cast<int64_t>(s3.size() / 4));
-  const auto g = test::run_cli("compress --run " + run + " --limit 3 --lossy --calibration 100 -o " + dir + "/g.vlae --threads 1");
+  // A grid file's z too; a lossless file has no z to draw at.
+  const auto g = test::run_cli("compress --run " + run + " --limit 6 --lossy --calibration 100 -o " + dir + "/g.vlae --threads 1");
   ASSERT_EQ(g.code, 0) << g.output;
-  test::expect_usage_error("decompress --run " + run + " " + dir + "/g.vlae -o " + dir + "/g.idx --decoder-sample 1",
+  ASSERT_EQ(test::run_cli("decompress --run " + run + " " + dir + "/g.vlae -o " + dir + "/gm.idx").code, 0);
+  ASSERT_EQ(test::run_cli("decompress --run " + run + " " + dir + "/g.vlae -o " + dir + "/gs.idx --decoder-sample 3").code, 0);
+  EXPECT_NE(read("gs.idx"), read("gm.idx"));
+  EXPECT_EQ(read("gs.idx").size(), read("gm.idx").size());
+  const auto l = test::run_cli("compress --run " + run + " --limit 3 --calibration 100 -o " + dir + "/l.vlae --threads 1");
+  ASSERT_EQ(l.code, 0) << l.output;
+  test::expect_usage_error("decompress --run " + run + " " + dir + "/l.vlae -o " + dir + "/l.idx --decoder-sample 1",
                            "--decoder-sample: for files of");
 }

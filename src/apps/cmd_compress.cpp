@@ -259,20 +259,24 @@ void run_compress(const CompressFlags& f) {
 struct DecompressFlags {
   std::string run, file, out, json;
   int64_t threads = 0;
-  std::optional<uint64_t> decoder_sample;  // lossy rec files: a draw of p(x|z) at the sent z, this seed
+  std::optional<uint64_t> decoder_sample;  // lossy files: a draw of p(x|z) at the decoded z, this seed
 };
 
-// x ~ p(x|z) at a lossy rec file's decoded z (one draw per picture, or per tile), in place of the
+// x ~ p(x|z) at a lossy file's decoded z (the grid point, or the rec codec's sample of q(z|x); one
+// draw per picture, or per tile), in place of the
 // decoder mean the file decodes to. A draw from the model's own randomness (std::mt19937_64 on
 // LibTorch's decoder params): reproducible with its seed on one machine, but unlike the decoded z
 // and the decoder mean it is not a bit-exact promise across machines.
 Images decoder_draws(VAE& model, const std::string& bytes, const std::string& name, uint64_t seed) {
   const CodedFile f = parse_coded_file(bytes, name);
-  if (f.kind != CodedKind::LossyRec)
-    throw InputError("--decoder-sample: for files of `compress --lossy --codec rec`, which send a sample of q(z|x); " +
+  if (f.kind != CodedKind::LossyRec && f.kind != CodedKind::Lossy)
+    throw InputError("--decoder-sample: for files of `compress --lossy` with --codec grid or rec (a latent z sent); " +
                      name + " is not one");
   std::vector<float> z;
-  decompress_rec(model, bytes, name, true, &z);
+  if (f.kind == CodedKind::LossyRec)
+    decompress_rec(model, bytes, name, true, &z);
+  else
+    decompress_lossy(model, bytes, name, true, &z);
   const int64_t k = model->config.latent_dim, n = static_cast<int64_t>(z.size()) / k;
   const auto zt = torch::from_blob(z.data(), {n, k}, torch::kFloat32);
   return pictures_from_tiles(decode_latents(model, zt, false, seed), f);
@@ -352,7 +356,7 @@ void add_compress_commands(CLI::App& app) {
   dcmd->add_option("--json", d->json, "write timing as JSON");
   dcmd->add_option("--threads", d->threads, "CPU threads (default: all cores)");
   dcmd->add_option("--decoder-sample", d->decoder_sample,
-                   "lossy rec files: write a draw of p(x|z) at the sent sample z (seeded by SEED) instead of the decoder mean");
+                   "lossy grid and rec files: write a draw of p(x|z) at the decoded z (seeded by SEED) instead of the decoder mean");
   dcmd->callback([d] { run_decompress(*d); });
 }
 

@@ -339,7 +339,8 @@ CodedFile open_lossy_file(VAE& model, const std::string& bytes, const std::strin
   return f;
 }
 
-Images decompress_lossy(VAE& model, const std::string& bytes, const std::string& name, bool verify_fingerprint) {
+Images decompress_lossy(VAE& model, const std::string& bytes, const std::string& name, bool verify_fingerprint,
+                        std::vector<float>* latents) {
   CodedFile f = open_lossy_file(model, bytes, name, static_cast<uint8_t>(CodedKind::Lossy), verify_fingerprint);
   const auto& c = model->config;
   LatentGrid grid;
@@ -358,6 +359,10 @@ Images decompress_lossy(VAE& model, const std::string& bytes, const std::string&
   }
   if (fnv1a(idx.data(), idx.size() * sizeof(uint32_t)) != f.data_checksum)
     throw InputError(checksum_failure(name, "latents"));
+  if (latents) {
+    const auto z = dequantize(cells, idx, 0, n);
+    latents->assign(z.data_ptr<float>(), z.data_ptr<float>() + n * k);
+  }
   return pictures_from_tiles(grid_reconstructions(model, grid, idx, n), f);
 }
 

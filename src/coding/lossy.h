@@ -82,8 +82,9 @@ Images decoder_mean_images(VAE& model, int64_t count, int64_t batch,
                            const std::function<torch::Tensor(int64_t from, int64_t b)>& latents);
 CodedFile open_lossy_file(VAE& model, const std::string& bytes, const std::string& name, uint8_t kind,
                           bool verify_fingerprint);
-// Reconstructions (decoder mean, 8-bit levels; binary models give probabilities * 255).
+// Reconstructions (decoder mean, 8-bit levels; binary models give probabilities * 255); with
+// `latents`, also the decoded grid points [count * K] of the model-sized images.
 Images decompress_lossy(VAE& model, const std::string& bytes, const std::string& name,
-                        bool verify_fingerprint = true);
+                        bool verify_fingerprint = true, std::vector<float>* latents = nullptr);
 
 }  // namespace vlae
