@@ -6,7 +6,7 @@
 # Usage: experiments/vlae_gray_context.sh [OUT] [EPOCHS] [THREADS]
 set -euo pipefail
 V="$(cd "$(dirname "$0")/.." && pwd)/build/vlae"
-OUT="${1:-runs/vlae-gray-context}"; EPOCHS="${2:-10}"; T="${3:-2}"
+OUT="${1:-runs/vlae-gray-context}"; EPOCHS="${2:-8}"; T="${3:-2}"
 "$V" study collapse --data photos32 --models vlae-vh --pixel-context gray --pixel-channels 48 \
-  --epochs "$EPOCHS" --batch-size 32 --out "$OUT" --threads "$T"
+  --epochs "$EPOCHS" --batch-size 32 --out "$OUT" --threads "$T" --eval-limit 200 --iwae-samples 16 --code-limit 100
 echo "figure: $OUT/vlae-vh/lossy_code.png"
