@@ -236,11 +236,16 @@ FactorizedImage factorized_image(const State& s, const std::vector<double>& para
 
 double VAECodecs::Likelihood::push(Lanes m, const Images& x) const {
   if (v.s_->model->autoregressive()) return push_autoregressive(*v.s_, z, m, x);
-  // Independent lanes, each a sequence over its pixels.
+  // Independent lanes, each a sequence over its pixels, one thread per lane range; the per-lane
+  // bits are summed in lane order afterwards, so the report does not depend on the threads.
   const std::vector<double> params = factorized_params(*v.s_, z, m.count);
-  double bits = 0;
-  for (int64_t l = 0; l < m.count; ++l) bits += factorized_image(*v.s_, params, l).push(m[l], x.image(l));
-  return bits;
+  std::vector<double> bits(static_cast<size_t>(m.count), 0.0);
+  at::parallel_for(0, m.count, 1, [&](int64_t l0, int64_t l1) {
+    for (int64_t l = l0; l < l1; ++l) bits[l] = factorized_image(*v.s_, params, l).push(m[l], x.image(l));
+  });
+  double total = 0;
+  for (double b : bits) total += b;
+  return total;
 }
 
 Coded<Images> VAECodecs::Likelihood::pop(Lanes m) const {
@@ -250,7 +255,11 @@ Coded<Images> VAECodecs::Likelihood::pop(Lanes m) const {
     return out;
   }
   const std::vector<double> params = factorized_params(*v.s_, z, m.count);
-  for (int64_t l = 0; l < m.count; ++l) out.bits += factorized_image(*v.s_, params, l).pop(m[l], out.symbol.image(l));
+  std::vector<double> bits(static_cast<size_t>(m.count), 0.0);
+  at::parallel_for(0, m.count, 1, [&](int64_t l0, int64_t l1) {
+    for (int64_t l = l0; l < l1; ++l) bits[l] = factorized_image(*v.s_, params, l).pop(m[l], out.symbol.image(l));
+  });
+  for (double b : bits) out.bits += b;
   return out;
 }
 
