@@ -322,7 +322,7 @@ void add_compress_commands(CLI::App& app) {
   cmd->add_option("-o,--out", c->out, "output file")->required();
   cmd->add_option("--json", c->json, "write the report as JSON");
   cmd->add_option("--threads", c->threads, "CPU threads (default: all cores)");
-  cmd->add_option("--lanes", c->lanes, "independent rANS messages coded side by side (0: one per 256 images, 32 for a PixelCNN; at most 64)");
+  cmd->add_option("--lanes", c->lanes, "independent rANS messages coded side by side (0: one per 256 images, per 128 for a PixelCNN; at most 64)");
   cmd->add_option("--latent-bits", c->latent_bits, "p: 2^p equal-mass prior buckets per latent dimension");
   cmd->add_option("--posterior-prec", c->posterior_prec, "q: precision of posterior bucket masses (bits)");
   cmd->add_option("--obs-prec", c->obs_prec, "precision of the pixel codecs (bits)");
