@@ -234,18 +234,24 @@ FactorizedImage factorized_image(const State& s, const std::vector<double>& para
 }
 }  // namespace
 
-double VAECodecs::Likelihood::push(Lanes m, const Images& x) const {
-  if (v.s_->model->autoregressive()) return push_autoregressive(*v.s_, z, m, x);
-  // Independent lanes, each a sequence over its pixels, one thread per lane range; the per-lane
-  // bits are summed in lane order afterwards, so the report does not depend on the threads.
-  const std::vector<double> params = factorized_params(*v.s_, z, m.count);
-  std::vector<double> bits(static_cast<size_t>(m.count), 0.0);
-  at::parallel_for(0, m.count, 1, [&](int64_t l0, int64_t l1) {
-    for (int64_t l = l0; l < l1; ++l) bits[l] = factorized_image(*v.s_, params, l).push(m[l], x.image(l));
+// bits(l) for every lane, the lanes split over threads; summed in lane order, so the total does
+// not depend on the thread count.
+template <class F>
+double sum_over_lanes(int64_t lanes, const F& bits) {
+  std::vector<double> per_lane(static_cast<size_t>(lanes), 0.0);
+  at::parallel_for(0, lanes, 1, [&](int64_t l0, int64_t l1) {
+    for (int64_t l = l0; l < l1; ++l) per_lane[l] = bits(l);
   });
   double total = 0;
-  for (double b : bits) total += b;
+  for (double b : per_lane) total += b;
   return total;
+}
+
+double VAECodecs::Likelihood::push(Lanes m, const Images& x) const {
+  if (v.s_->model->autoregressive()) return push_autoregressive(*v.s_, z, m, x);
+  // Independent lanes, each a sequence over its pixels.
+  const std::vector<double> params = factorized_params(*v.s_, z, m.count);
+  return sum_over_lanes(m.count, [&](int64_t l) { return factorized_image(*v.s_, params, l).push(m[l], x.image(l)); });
 }
 
 Coded<Images> VAECodecs::Likelihood::pop(Lanes m) const {
@@ -255,11 +261,7 @@ Coded<Images> VAECodecs::Likelihood::pop(Lanes m) const {
     return out;
   }
   const std::vector<double> params = factorized_params(*v.s_, z, m.count);
-  std::vector<double> bits(static_cast<size_t>(m.count), 0.0);
-  at::parallel_for(0, m.count, 1, [&](int64_t l0, int64_t l1) {
-    for (int64_t l = l0; l < l1; ++l) bits[l] = factorized_image(*v.s_, params, l).pop(m[l], out.symbol.image(l));
-  });
-  for (double b : bits) out.bits += b;
+  out.bits += sum_over_lanes(m.count, [&](int64_t l) { return factorized_image(*v.s_, params, l).pop(m[l], out.symbol.image(l)); });
   return out;
 }
 
