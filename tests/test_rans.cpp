@@ -171,6 +171,31 @@ TEST(Codecs, QuantizedCdfsAreStrictlyIncreasingAndComplete) {
   }
 }
 
+TEST(Codecs, LogisticMixtureIsACompleteCdfThatRoundTripsAndReducesToTheLogistic) {
+  // Three components, one far off and one sharp: logits, means, log-scales.
+  const double params[9] = {0.5, -1.0, 2.0, -0.9, 0.1, 0.95, -2.0, -4.0, -7.5};
+  const DiscretizedLogisticMixture mix(params, 9, 16);
+  ASSERT_EQ(mix(0), 0u);
+  ASSERT_EQ(mix(256), 1u << 16);
+  for (uint32_t k = 0; k < 256; ++k) ASSERT_LT(mix(k), mix(k + 1));
+  // The sharp component at 0.95 owns most of its level's mass (weight 0.79).
+  const uint32_t peak = 249;  // level_of(0.95)
+  EXPECT_GT(mix(peak + 1) - mix(peak), (1u << 16) / 2);
+  rans::Message m;
+  std::mt19937 rng(3);
+  std::vector<uint32_t> sent;
+  for (int i = 0; i < 500; ++i) {
+    sent.push_back(rng() % 256);
+    mix.push(m, sent.back());
+  }
+  for (int i = 499; i >= 0; --i) ASSERT_EQ(mix.pop(m).symbol, sent[i]);
+  const double one[3] = {0.0, 0.3, -2.5};
+  const DiscretizedLogisticMixture single(one, 3, 16);
+  const DiscretizedLogistic plain(0.3, -2.5, 16);
+  for (uint32_t k = 0; k <= 256; ++k) ASSERT_EQ(single(k), plain(k));
+  EXPECT_THROW(DiscretizedLogisticMixture(params, 8, 16), std::invalid_argument);
+}
+
 TEST(Gaussian, QuantileInvertsCdfAndBucketsHaveEqualMass) {
   for (double p : {1e-12, 1e-6, 0.01, 0.3, 0.5, 0.77, 0.999999})
     EXPECT_NEAR(normal_cdf(normal_quantile(p)), p, 1e-12 + 1e-9 * p);

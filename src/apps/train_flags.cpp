@@ -17,8 +17,10 @@ void add_training_flags(CLI::App& cmd, TrainingFlags& f, bool with_beta) {
   cmd.add_option("--channels", f.channels, "conv channels of the first layer");
   cmd.add_option("--likelihood", f.likelihood,
                  "8-bit data: logistic (discretized, per-pixel scales; default) | gaussian (discretized, one learned "
-                 "scale: trains for MSE/PSNR; the transform coders' default and only choice). Binarized data is "
-                 "always bernoulli");
+                 "scale: trains for MSE/PSNR; the transform coders' default and only choice) | logistic-mixture "
+                 "(PixelCNN decoders: a mixture of discretized logistics per sub-pixel, as in PixelCNN++). Binarized "
+                 "data is always bernoulli");
+  cmd.add_option("--logistic-mixtures", f.logistic_mixtures, "logistic-mixture: components per sub-pixel (default 5)");
   cmd.add_option("--receptive-field", f.receptive_field, "PixelCNN: full (default for pixelcnn) | local (vlae)");
   cmd.add_option("--pixel-layers", f.pixel_layers, "PixelCNN masked conv layers (0: preset, 9 full / 6 local)");
   cmd.add_option("--pixel-channels", f.pixel_channels, "PixelCNN channels");
@@ -79,11 +81,12 @@ RunConfig run_config_from(const TrainingFlags& f) {
   cfg.model.iaf_layers = f.iaf_layers;
   const std::string likelihood =
       !f.likelihood.empty() ? f.likelihood : transform_coder_arch(f.model) ? "gaussian" : "logistic";
-  if (likelihood != "logistic" && likelihood != "gaussian")
-    throw InputError("--likelihood: expected logistic or gaussian, got '" + likelihood + "'");
+  if (likelihood != "logistic" && likelihood != "gaussian" && likelihood != "logistic-mixture")
+    throw InputError("--likelihood: expected logistic, gaussian or logistic-mixture, got '" + likelihood + "'");
   cfg.model.likelihood = parse_likelihood(likelihood);
-  if (cfg.model.likelihood == Likelihood::Gaussian && !f.data.binarize.empty() && f.data.binarize != "none")
-    throw InputError("--likelihood gaussian: binarized data is modelled by a Bernoulli decoder");
+  cfg.model.logistic_mixtures = f.logistic_mixtures;
+  if (cfg.model.likelihood != Likelihood::Logistic && !f.data.binarize.empty() && f.data.binarize != "none")
+    throw InputError("--likelihood " + likelihood + ": binarized data is modelled by a Bernoulli decoder");
   validate(cfg.model);
   cfg.objective.beta = f.beta;
   cfg.objective.free_bits = f.free_bits;

@@ -13,7 +13,7 @@ struct TrainingFlags {
   std::string receptive_field, prior;  // "" = the model preset's
   std::string posterior = "diag", likelihood,  // likelihood "": logistic, gaussian for transform coders
       pixel_stack = "single", pixel_context = "colour";
-  int64_t iaf_layers = 2;
+  int64_t iaf_layers = 2, logistic_mixtures = 5;
   int64_t pixel_layers = 0, pixel_channels = 32, flow_layers = 2, flow_hidden = 256;
   bool gated = false, gdn = false, mixed_quantization = false;
   double ar1_alpha = 0.95;

@@ -47,6 +47,27 @@ uint32_t DiscretizedLogistic::guess(uint32_t slot) const {
   return level_of(x);
 }
 
+DiscretizedLogisticMixture::DiscretizedLogisticMixture(const double* params, int64_t count, unsigned p)
+    : m(static_cast<int>(count / 3)), prec(p) {
+  if (m < 1 || m > kMaxMixtures || count != 3 * m) throw std::invalid_argument("logistic mixture: bad param count");
+  double top = params[0], total = 0;
+  for (int i = 1; i < m; ++i) top = std::max(top, params[i]);
+  for (int i = 0; i < m; ++i) total += weight[i] = det::exp(params[i] - top);
+  for (int i = 0; i < m; ++i) {
+    weight[i] /= total;
+    mean[i] = params[kMixtureLocations * m + i];
+    inv_scale[i] = det::exp(-clamped_log_scale(params[kMixtureLogScales * m + i]));
+  }
+}
+
+uint32_t DiscretizedLogisticMixture::operator()(uint32_t k) const {
+  if (k == 0 || k >= kLevels) return quantize_cdf(0.0, k, kLevels, prec);
+  const double edge = level_lower_edge(k);
+  double f = 0;
+  for (int i = 0; i < m; ++i) f += weight[i] / (1.0 + det::exp(-(edge - mean[i]) * inv_scale[i]));
+  return quantize_cdf(f, k, kLevels, prec);
+}
+
 DiscretizedGaussian::DiscretizedGaussian(double m, double log_scale, unsigned p)
     : mean(m), inv_scale_sqrt2(det::exp(-clamped_log_scale(log_scale)) * M_SQRT1_2), prec(p) {}
 

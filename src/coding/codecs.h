@@ -142,6 +142,21 @@ struct DiscretizedLogistic {
   uint32_t guess(uint32_t slot) const;
 };
 
+// A mixture of M <= kMaxMixtures discretized logistics over the same 256 bins (PixelCNN++), from
+// its 3M params (model/discretization.h's layout): F(k) = sum_m w_m sigmoid((edge_k - mean_m) / s_m)
+// with w = softmax(logits). Every term is monotone in k and summed in a fixed order, so F is
+// monotone in double too, and quantize_cdf leaves every level a frequency of at least 1.
+struct DiscretizedLogisticMixture {
+  static constexpr int kMaxMixtures = 16;
+  int m;
+  double weight[kMaxMixtures], mean[kMaxMixtures], inv_scale[kMaxMixtures];
+  unsigned prec;
+  DiscretizedLogisticMixture(const double* params, int64_t count, unsigned prec);  // count = 3M
+  uint32_t operator()(uint32_t k) const;
+  double push(rans::Message& msg, uint32_t s) const { return push_cdf(msg, *this, s, prec); }
+  Coded<uint32_t> pop(rans::Message& msg) const { return pop_cdf(msg, *this, 256, prec); }
+};
+
 // Discretized Gaussian over the same 256 bins, log_scale clamped at kMinLogScale as in training.
 struct DiscretizedGaussian {
   double mean, inv_scale_sqrt2;  // 1 / (sigma sqrt 2)

@@ -393,7 +393,7 @@ Images decoder_mean_images(VAE& model, int64_t count, int64_t batch,
   out.width = c.width;
   out.pixels.resize(static_cast<size_t>(count * c.dims()));
   std::vector<double> params;
-  const int64_t p = likelihood_params(c.likelihood), d = c.dims();
+  const int64_t p = likelihood_params(c), d = c.dims();
   for (int64_t s = 0; s < count; s += batch) {
     const int64_t b = std::min(batch, count - s);
     const torch::Tensor z = latents(s, b).to(torch::kCPU, torch::kFloat32).contiguous();

@@ -142,8 +142,10 @@ double VAECodecs::Posterior::push(Lanes m, const Latents& z) const {
 // p(x|z): a factorized decoder's pixels are independent given z (a sequence in raster order); a
 // PixelCNN's are autoregressive in raster order, the params of pixel j computed from x_<j alone.
 namespace {
-codec::PixelCodec pixel_at(Likelihood likelihood, const double* params, unsigned prec) {
-  return {likelihood, params[0], likelihood_params(likelihood) == 2 ? params[1] : 0.0, prec};
+// Pixel j's codec from its p contiguous params (a PixelCNN step's).
+codec::PixelCodec pixel_at(Likelihood likelihood, const double* params, int64_t p, unsigned prec) {
+  if (likelihood == Likelihood::LogisticMixture) return {likelihood, 0.0, 0.0, prec, params, p};
+  return {likelihood, params[0], p == 2 ? params[1] : 0.0, prec};
 }
 
 // A PixelCNN's pixels, autoregressive in raster order (colour: R, G, B at each position, the
@@ -161,7 +163,7 @@ double push_autoregressive(const State& s, const Latents& z, Lanes m, const Imag
     for (int64_t l = l0; l < l1; ++l) {
       pc.teacher_forced(z.value.data() + l * s.k, x.image(l), params.data());
       for (int64_t j = s.d - 1; j >= 0; --j)
-        bits[l] += pixel_at(s.model->config.likelihood, params.data() + j * p, s.cfg.obs_prec)
+        bits[l] += pixel_at(s.model->config.likelihood, params.data() + j * p, p, s.cfg.obs_prec)
                        .push(m[l], x.image(l)[pc.subpixel(j)]);
     }
   });
@@ -183,7 +185,7 @@ double pop_autoregressive(const State& s, const Latents& z, Lanes m, Images& out
       uint8_t* image = out.image(l);
       for (int64_t j = 0; j < s.d; ++j) {
         pc.params_at(im, j, params.data());
-        const auto c = pixel_at(s.model->config.likelihood, params.data(), s.cfg.obs_prec).pop(m[l]);
+        const auto c = pixel_at(s.model->config.likelihood, params.data(), p, s.cfg.obs_prec).pop(m[l]);
         image[pc.subpixel(j)] = static_cast<uint8_t>(c.symbol);
         bits[l] += c.bits;
         pc.set(im, j, static_cast<uint8_t>(c.symbol));
@@ -229,7 +231,7 @@ std::vector<double> factorized_params(const State& s, const Latents& z, int64_t 
 }
 template <class State>
 FactorizedImage factorized_image(const State& s, const std::vector<double>& params, int64_t l) {
-  const int64_t p = likelihood_params(s.model->config.likelihood);
+  const int64_t p = likelihood_params(s.model->config);
   return {s.model->config.likelihood, params.data() + l * p * s.d, s.d, p, s.cfg.obs_prec};
 }
 }  // namespace

@@ -43,7 +43,7 @@ PixelCNNEngine::PixelCNNEngine(PixelCNN& m)
       k_(m->config.latent_dim),
       ch_(m->config.pixel_channels),
       units_(m->config.gated ? 2 * m->config.pixel_channels : m->config.pixel_channels),
-      p_(likelihood_params(m->config.likelihood)), binary_(m->config.likelihood == Likelihood::Bernoulli),
+      p_(likelihood_params(m->config)), binary_(m->config.likelihood == Likelihood::Bernoulli),
       gated_(m->config.gated), vh_(m->two_stacks()), cond_net_(m->cond_net) {
   torch::NoGradGuard no_grad;
   for (size_t l = 0; l < m->layers.size(); ++l) {

@@ -19,7 +19,7 @@ uint8_t mean_level(Likelihood likelihood, double param) {
 }
 
 VAEEngine::VAEEngine(VAE& model)
-    : k_(model->config.latent_dim), d_(model->config.dims()), p_(likelihood_params(model->config.likelihood)),
+    : k_(model->config.latent_dim), d_(model->config.dims()), p_(likelihood_params(model->config)),
       likelihood_(model->config.likelihood), channels_(model->config.image_channels), height_(model->config.height),
       width_(model->config.width) {
   torch::NoGradGuard no_grad;
@@ -34,6 +34,7 @@ VAEEngine::VAEEngine(VAE& model)
   }
   if (model->decoder) {
     decoder_ = Sequential(model->decoder->net);
+    outputs_ = likelihood_outputs(c);
     if (model->decoder->log_scale.defined()) log_scale_ = model->decoder->log_scale.to(torch::kCPU).item<float>();
   }
   if (model->pixelcnn) pixelcnn_ = std::make_unique<PixelCNNEngine>(model->pixelcnn);
@@ -82,7 +83,7 @@ void VAEEngine::decoder_params(const float* z, int64_t n, std::vector<double>& p
   for (int64_t r = 0; r < n; ++r) std::copy(z + r * k_, z + (r + 1) * k_, in.row(r));
   const Batch out = decoder_.forward(std::move(in));
   params.resize(static_cast<size_t>(n * p_ * d_));
-  const int64_t outputs = likelihood_outputs(likelihood_);
+  const int64_t outputs = outputs_;
   for (int64_t r = 0; r < n; ++r) {
     double* pr = params.data() + r * p_ * d_;
     for (int64_t i = 0; i < outputs * d_; ++i) pr[i] = Sequential::at(out, r, i);

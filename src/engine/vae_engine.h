@@ -37,7 +37,7 @@ class VAEEngine {
 
  private:
   enum class Prior { Normal, AR1, Flow } prior_;
-  int64_t k_, d_, p_;
+  int64_t k_, d_, p_, outputs_ = 0;  // outputs_: per pixel from a factorized decoder's network
   Likelihood likelihood_;
   int64_t channels_, height_, width_;
   Sequential encoder_body_, decoder_;

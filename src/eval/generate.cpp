@@ -1,5 +1,6 @@
 #include "eval/generate.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -11,11 +12,23 @@ namespace vlae {
 
 namespace {
 
-// One draw from a pixel's distribution given its params (P = 1 logit, or mean and log-scale in
-// [-1, 1] units): Bernoulli, or a logistic or Gaussian sample rounded into its level's bin.
-uint8_t draw(Likelihood lik, const double* p, std::mt19937_64& rng) {
+// One draw from a pixel's distribution given its `np` params (model/likelihood.h: a logit, mean
+// and log-scale in [-1, 1] units, or a mixture's): Bernoulli, or a logistic or Gaussian sample
+// rounded into its level's bin; a mixture draws its component first.
+uint8_t draw(Likelihood lik, const double* p, int64_t np, std::mt19937_64& rng) {
   std::uniform_real_distribution<double> u(1e-12, 1.0 - 1e-12);
   if (lik == Likelihood::Bernoulli) return u(rng) < 1.0 / (1.0 + std::exp(-p[0])) ? 1 : 0;
+  if (lik == Likelihood::LogisticMixture) {
+    const int64_t m = np / 3;
+    double top = p[0], total = 0;
+    for (int64_t i = 1; i < m; ++i) top = std::max(top, p[i]);
+    for (int64_t i = 0; i < m; ++i) total += std::exp(p[i] - top);
+    double pick = u(rng) * total;
+    int64_t i = 0;
+    while (i + 1 < m && (pick -= std::exp(p[i] - top)) > 0) ++i;
+    const double one[2] = {p[kMixtureLocations * m + i], p[kMixtureLogScales * m + i]};
+    return draw(Likelihood::Logistic, one, 2, rng);
+  }
   const double s = std::exp(clamped_log_scale(p[kLogScale])), v = u(rng);
   const double x = lik == Likelihood::Gaussian
                        ? p[kLocation] + s * std::sqrt(-2.0 * std::log(v)) * std::cos(2.0 * M_PI * u(rng))  // Box-Muller
@@ -40,13 +53,13 @@ Images decode_latents(VAE& model, const torch::Tensor& z, bool mean, uint64_t se
   torch::NoGradGuard no_grad;
   if (model->is_training()) model->eval();  // no write when already in eval mode: models may be shared by threads
   const auto& c = model->config;
-  const int64_t n = z.size(0), d = c.dims(), p = likelihood_params(c.likelihood);
+  const int64_t n = z.size(0), d = c.dims(), p = likelihood_params(c);
   const bool binary = c.likelihood == Likelihood::Bernoulli;
   std::mt19937_64 rng(seed);
   if (model->autoregressive()) {
     Images out = empty_like(c, n, binary);
     model->pixelcnn->autoregress(z, [&](int64_t j, const double* params, uint8_t* values) {
-      for (int64_t b = 0; b < n; ++b) out.image(b)[j] = values[b] = draw(c.likelihood, params + b * p, rng);
+      for (int64_t b = 0; b < n; ++b) out.image(b)[j] = values[b] = draw(c.likelihood, params + b * p, p, rng);
     });
     return out;
   }
@@ -66,7 +79,7 @@ Images decode_latents(VAE& model, const torch::Tensor& z, bool mean, uint64_t se
   for (int64_t b = 0; b < n; ++b)
     for (int64_t j = 0; j < d; ++j) {
       for (int64_t q = 0; q < p; ++q) one[q] = pp[(b * p + q) * d + j];
-      out.image(b)[j] = draw(c.likelihood, one.data(), rng);
+      out.image(b)[j] = draw(c.likelihood, one.data(), p, rng);
     }
   return out;
 }

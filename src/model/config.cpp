@@ -7,14 +7,21 @@
 namespace vlae {
 
 std::string to_string(Likelihood l) {
-  return l == Likelihood::Bernoulli ? "bernoulli" : l == Likelihood::Logistic ? "logistic" : "gaussian";
+  switch (l) {
+    case Likelihood::Bernoulli: return "bernoulli";
+    case Likelihood::Logistic: return "logistic";
+    case Likelihood::Gaussian: return "gaussian";
+    case Likelihood::LogisticMixture: return "logistic-mixture";
+  }
+  return "?";
 }
 
 Likelihood parse_likelihood(const std::string& s) {
   if (s == "bernoulli") return Likelihood::Bernoulli;
   if (s == "logistic") return Likelihood::Logistic;
   if (s == "gaussian") return Likelihood::Gaussian;
-  throw InputError("unknown likelihood '" + s + "': expected bernoulli, logistic or gaussian");
+  if (s == "logistic-mixture") return Likelihood::LogisticMixture;
+  throw InputError("unknown likelihood '" + s + "': expected bernoulli, logistic, gaussian or logistic-mixture");
 }
 
 nlohmann::json to_json(const ModelConfig& c) {
@@ -31,6 +38,7 @@ nlohmann::json to_json(const ModelConfig& c) {
   if (c.pixel_context != "colour") j["pixel_context"] = c.pixel_context;
   if (c.gdn) j["gdn"] = true;
   if (c.mixed_quantization) j["mixed_quantization"] = true;
+  if (c.likelihood == Likelihood::LogisticMixture) j["logistic_mixtures"] = c.logistic_mixtures;
   return j;
 }
 
@@ -72,6 +80,9 @@ void validate(const ModelConfig& c) {
     throw InputError("--mixed-quantization: for the transform coders (--model factorized or hyperprior)");
   if (c.likelihood == Likelihood::Gaussian && c.autoregressive_decoder())
     throw InputError("--likelihood gaussian: for the mlp and conv decoders only (PixelCNN decoders use logistic)");
+  if (c.likelihood == Likelihood::LogisticMixture && !c.autoregressive_decoder())
+    throw InputError("--likelihood logistic-mixture: for the PixelCNN decoders (--model pixelcnn or vlae)");
+  if (c.logistic_mixtures < 1 || c.logistic_mixtures > 16) throw InputError("--logistic-mixtures: expected 1..16");
 }
 
 ModelConfig model_config_from_json(const nlohmann::json& j) {
@@ -85,6 +96,7 @@ ModelConfig model_config_from_json(const nlohmann::json& j) {
     c.gdn = j.value("gdn", c.gdn);
     c.mixed_quantization = j.value("mixed_quantization", c.mixed_quantization);
     c.likelihood = parse_likelihood(j.at("likelihood").get<std::string>());
+    c.logistic_mixtures = j.value("logistic_mixtures", c.logistic_mixtures);
     c.latent_dim = j.at("latent_dim").get<int64_t>();
     c.hidden = j.value("hidden", c.hidden);
     c.hidden_layers = j.value("hidden_layers", c.hidden_layers);

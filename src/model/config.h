@@ -8,8 +8,10 @@ namespace vlae {
 
 // binary pixels | discretized logistic on 8-bit levels (per-pixel scales) | discretized Gaussian on
 // 8-bit levels with one learned scale for all pixels (the calibrated "sigma-VAE" decoder: its
-// distortion is squared error over 2 sigma^2 plus a constant, so it trains for MSE/PSNR).
-enum class Likelihood { Bernoulli, Logistic, Gaussian };
+// distortion is squared error over 2 sigma^2 plus a constant, so it trains for MSE/PSNR) | a
+// mixture of discretized logistics per sub-pixel (PixelCNN++, Salimans et al. 2017), for PixelCNN
+// decoders: it models the two-peaked pixels of digits and the edges of photographs one logistic can't.
+enum class Likelihood { Bernoulli, Logistic, Gaussian, LogisticMixture };
 
 struct ModelConfig {
   // Preset: mlp | conv (factorized decoders); pixelcnn (MLP encoder, PixelCNN decoder);
@@ -18,6 +20,7 @@ struct ModelConfig {
   int64_t height = 28, width = 28;
   int64_t image_channels = 1;  // 1: gray | 3: RGB (sub-pixels stored planar, C x H x W)
   Likelihood likelihood = Likelihood::Logistic;
+  int64_t logistic_mixtures = 5;  // components of the logistic mixture (likelihood logistic-mixture only)
   int64_t latent_dim = 32;
   int64_t hidden = 512;    // MLP hidden width
   int64_t hidden_layers = 1;  // MLP encoder and decoder: hidden layers of that width

@@ -12,7 +12,7 @@ namespace vlae {
 namespace nn = torch::nn;
 
 DecoderImpl::DecoderImpl(const ModelConfig& c) : config(c) {
-  const int64_t p = likelihood_outputs(c.likelihood);
+  const int64_t p = likelihood_outputs(c);
   if (c.arch == "mlp") {
     // Layers are initialized output first: the order in which GCC evaluated the arguments of the
     // one-expression Sequential this replaced, so a seed still gives the model it gave before.
@@ -41,7 +41,7 @@ DecoderImpl::DecoderImpl(const ModelConfig& c) : config(c) {
 torch::Tensor DecoderImpl::forward(const torch::Tensor& z) {
   const int64_t b = z.size(0), d = config.dims();
   if (config.likelihood != Likelihood::Gaussian)
-    return net->forward(z).reshape({b, likelihood_params(config.likelihood), d});
+    return net->forward(z).reshape({b, likelihood_params(config), d});
   const auto mean = net->forward(z).reshape({b, 1, d});
   return torch::cat({mean, log_scale.view({1, 1, 1}).expand({b, 1, d})}, 1);
 }

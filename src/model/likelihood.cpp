@@ -6,13 +6,23 @@
 #include <torch/special.h>
 
 #include <cmath>
+#include <stdexcept>
 
 namespace vlae {
 
 namespace F = torch::nn::functional;
 
-int64_t likelihood_params(Likelihood l) { return l == Likelihood::Bernoulli ? 1 : 2; }
-int64_t likelihood_outputs(Likelihood l) { return l == Likelihood::Logistic ? 2 : 1; }
+int64_t likelihood_params(const ModelConfig& c) {
+  switch (c.likelihood) {
+    case Likelihood::Bernoulli: return 1;
+    case Likelihood::LogisticMixture: return 3 * c.logistic_mixtures;
+    default: return 2;
+  }
+}
+int64_t likelihood_outputs(const ModelConfig& c) {
+  if (c.likelihood == Likelihood::LogisticMixture) throw std::logic_error("logistic mixtures are for PixelCNN decoders");
+  return c.likelihood == Likelihood::Logistic ? 2 : 1;
+}
 
 namespace {
 torch::Tensor discretized_logistic_log_prob(const torch::Tensor& mean, const torch::Tensor& log_scale_raw,
@@ -53,6 +63,16 @@ torch::Tensor discretized_gaussian_log_prob(const torch::Tensor& mean, const tor
   const auto log_last = torch::special::log_ndtr(lo * -M_SQRT2);
   return torch::where(levels < 0.5, log_first, torch::where(levels > 254.5, log_last, log_mid));
 }
+
+// Mixture of M discretized logistics: params [B, 3M, D] -> log p per sub-pixel [B, D],
+// log sum_m softmax(logits)_m P_m(bin).
+torch::Tensor discretized_logistic_mixture_log_prob(const torch::Tensor& params, const torch::Tensor& levels) {
+  const int64_t m = params.size(1) / 3;
+  const auto log_w = torch::log_softmax(params.narrow(1, kMixtureLogits * m, m), 1);
+  const auto lp = discretized_logistic_log_prob(params.narrow(1, kMixtureLocations * m, m),
+                                                params.narrow(1, kMixtureLogScales * m, m), levels.unsqueeze(1));
+  return torch::logsumexp(log_w + lp, 1);
+}
 }  // namespace
 
 torch::Tensor log_likelihood(Likelihood l, const torch::Tensor& params, const torch::Tensor& x) {
@@ -66,6 +86,7 @@ torch::Tensor log_likelihood_op_by_op(Likelihood l, const torch::Tensor& params,
     // log p = x*logit - softplus(logit)
     return (x * logits - F::softplus(logits)).sum(1);
   }
+  if (l == Likelihood::LogisticMixture) return discretized_logistic_mixture_log_prob(params, x).sum(1);
   if (l == Likelihood::Gaussian)
     return discretized_gaussian_log_prob(params.select(1, kLocation), params.select(1, kLogScale), x).sum(1);
   return discretized_logistic_log_prob(params.select(1, kLocation), params.select(1, kLogScale), x).sum(1);
@@ -73,6 +94,11 @@ torch::Tensor log_likelihood_op_by_op(Likelihood l, const torch::Tensor& params,
 
 torch::Tensor likelihood_mean(Likelihood l, const torch::Tensor& params) {
   if (l == Likelihood::Bernoulli) return torch::sigmoid(params.select(1, 0));
+  if (l == Likelihood::LogisticMixture) {  // the mixture's mean: sum_m w_m mean_m (the end bins absorb the rest)
+    const int64_t m = params.size(1) / 3;
+    const auto w = torch::softmax(params.narrow(1, kMixtureLogits * m, m), 1);
+    return (((w * params.narrow(1, kMixtureLocations * m, m)).sum(1) + 1.0) * kLevelsPerUnit).clamp(0.0, 255.0);
+  }
   // Logistic and Gaussian: the location, clipped to the level range (the end bins absorb the rest).
   return ((params.select(1, kLocation) + 1.0) * kLevelsPerUnit).clamp(0.0, 255.0);
 }

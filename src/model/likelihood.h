@@ -1,5 +1,6 @@
 // Observation models p(x|z) on decoder outputs `params` of shape [B, P, D] (P = 1 for Bernoulli
-// logits, 2 for the discretized logistic's or Gaussian's mean and log-scale; D = pixels). Values in nats.
+// logits, 2 for the discretized logistic's or Gaussian's mean and log-scale, 3M for a mixture of M
+// logistics: M weight logits, M means, M log-scales; D = pixels). Values in nats.
 #pragma once
 #include <torch/types.h>
 
@@ -8,10 +9,10 @@
 
 namespace vlae {
 
-int64_t likelihood_params(Likelihood l);  // P
-// Channels the decoder network itself outputs per pixel: P, except the Gaussian's 1 (its mean; the
-// log-scale is one learned scalar the decoder broadcasts).
-int64_t likelihood_outputs(Likelihood l);
+int64_t likelihood_params(const ModelConfig& c);  // P
+// Channels a factorized decoder network itself outputs per pixel: P, except the Gaussian's 1 (its
+// mean; the log-scale is one learned scalar the decoder broadcasts).
+int64_t likelihood_outputs(const ModelConfig& c);
 
 // log p(x|params) per image, [B] nats. x: [B, D] floats holding 0/1 (Bernoulli) or levels 0..255.
 torch::Tensor log_likelihood(Likelihood l, const torch::Tensor& params, const torch::Tensor& x);

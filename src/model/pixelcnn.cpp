@@ -57,7 +57,7 @@ std::vector<int> param_groups(int64_t p) {
 
 PixelCNNImpl::PixelCNNImpl(const ModelConfig& c) : config(c) {
   if (c.height % 4 || c.width % 4) throw InputError("--model " + c.arch + " needs height and width divisible by 4");
-  const int64_t ch = c.pixel_channels, p = likelihood_params(c.likelihood), units = c.gated ? 2 * ch : ch;
+  const int64_t ch = c.pixel_channels, p = likelihood_params(c), units = c.gated ? 2 * ch : ch;
   const int64_t h4 = c.height / 4, w4 = c.width / 4, hc = 32;
   cond_net = register_module(
       "cond_net", nn::Sequential(nn::Linear(c.latent_dim, hc * h4 * w4), nn::ReLU(),

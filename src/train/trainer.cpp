@@ -118,6 +118,8 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
   cfg.model.height = train_x.height;
   cfg.model.width = train_x.width;
   cfg.model.image_channels = train_x.channels;
+  if (binary && cfg.model.likelihood == Likelihood::LogisticMixture)
+    throw InputError("--likelihood logistic-mixture: for 8-bit data (--binarize none); binary pixels are Bernoulli");
   if (binary) cfg.model.likelihood = Likelihood::Bernoulli;  // else logistic or gaussian, as configured
   else if (cfg.model.likelihood == Likelihood::Bernoulli) cfg.model.likelihood = Likelihood::Logistic;
   if (writer && (test_x.height != train_x.height || test_x.width != train_x.width || test_x.channels != train_x.channels))
