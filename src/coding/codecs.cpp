@@ -49,7 +49,7 @@ uint32_t DiscretizedLogistic::guess(uint32_t slot) const {
 
 DiscretizedLogisticMixture::DiscretizedLogisticMixture(const double* params, int64_t count, unsigned p)
     : m(static_cast<int>(count / 3)), prec(p) {
-  if (m < 1 || m > kMaxMixtures || count != 3 * m) throw std::invalid_argument("logistic mixture: bad param count");
+  if (m < 1 || m > kMaxLogisticMixtures || count != 3 * m) throw std::invalid_argument("logistic mixture: bad param count");
   double top = params[0], total = 0;
   for (int i = 1; i < m; ++i) top = std::max(top, params[i]);
   for (int i = 0; i < m; ++i) total += weight[i] = det::exp(params[i] - top);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "coding/rans.h"
+#include "model/discretization.h"
 #include "util/quantized_cdf.h"
 
 namespace vlae::codec {
@@ -142,14 +143,13 @@ struct DiscretizedLogistic {
   uint32_t guess(uint32_t slot) const;
 };
 
-// A mixture of M <= kMaxMixtures discretized logistics over the same 256 bins (PixelCNN++), from
+// A mixture of M <= kMaxLogisticMixtures discretized logistics over the same 256 bins (PixelCNN++), from
 // its 3M params (model/discretization.h's layout): F(k) = sum_m w_m sigmoid((edge_k - mean_m) / s_m)
 // with w = softmax(logits). Every term is monotone in k and summed in a fixed order, so F is
 // monotone in double too, and quantize_cdf leaves every level a frequency of at least 1.
 struct DiscretizedLogisticMixture {
-  static constexpr int kMaxMixtures = 16;
   int m;
-  double weight[kMaxMixtures], mean[kMaxMixtures], inv_scale[kMaxMixtures];
+  double weight[kMaxLogisticMixtures], mean[kMaxLogisticMixtures], inv_scale[kMaxLogisticMixtures];
   unsigned prec;
   DiscretizedLogisticMixture(const double* params, int64_t count, unsigned prec);  // count = 3M
   uint32_t operator()(uint32_t k) const;

@@ -22,8 +22,8 @@ struct LosslessReport {
 // latent_bits: 448 for 32 latents at 14 bits) and a 64-bit state flush, so lanes should be long:
 // 256 images each for a factorized decoder. A PixelCNN decodes its lanes in parallel, one network
 // pass per pixel on a batch of one image per lane, so it gets more lanes (128 images each) for
-// many cores; its decode speed on 2 cores is the same from 2 to 32 lanes (RESULTS, "Binarized
-// digits"), while 32 images a lane cost binarized digits 0.020 bits/dim (13%) of initial bits.
+// many cores, but not so many that the initial bits weigh on the file (the measured trade-off:
+// RESULTS, "Binarized digits").
 constexpr int64_t kImagesPerLaneFactorized = 256;
 constexpr int64_t kImagesPerLanePixelCNN = 128;
 constexpr int64_t kMaxAutomaticLanes = 64;

@@ -83,11 +83,10 @@ void VAEEngine::decoder_params(const float* z, int64_t n, std::vector<double>& p
   for (int64_t r = 0; r < n; ++r) std::copy(z + r * k_, z + (r + 1) * k_, in.row(r));
   const Batch out = decoder_.forward(std::move(in));
   params.resize(static_cast<size_t>(n * p_ * d_));
-  const int64_t outputs = outputs_;
   for (int64_t r = 0; r < n; ++r) {
     double* pr = params.data() + r * p_ * d_;
-    for (int64_t i = 0; i < outputs * d_; ++i) pr[i] = Sequential::at(out, r, i);
-    if (outputs < p_)  // the Gaussian's one learned log-scale, broadcast
+    for (int64_t i = 0; i < outputs_ * d_; ++i) pr[i] = Sequential::at(out, r, i);
+    if (outputs_ < p_)  // the Gaussian's one learned log-scale, broadcast
       for (int64_t i = 0; i < d_; ++i) pr[d_ + i] = log_scale_;
   }
 }

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/discretization.h"
 #include "util/error.h"
 
 namespace vlae {
@@ -82,7 +83,8 @@ void validate(const ModelConfig& c) {
     throw InputError("--likelihood gaussian: for the mlp and conv decoders only (PixelCNN decoders use logistic)");
   if (c.likelihood == Likelihood::LogisticMixture && !c.autoregressive_decoder())
     throw InputError("--likelihood logistic-mixture: for the PixelCNN decoders (--model pixelcnn or vlae)");
-  if (c.logistic_mixtures < 1 || c.logistic_mixtures > 16) throw InputError("--logistic-mixtures: expected 1..16");
+  if (c.logistic_mixtures < 1 || c.logistic_mixtures > kMaxLogisticMixtures)
+    throw InputError("--logistic-mixtures: expected 1.." + std::to_string(kMaxLogisticMixtures));
 }
 
 ModelConfig model_config_from_json(const nlohmann::json& j) {

@@ -24,6 +24,7 @@ constexpr int kLocation = 0, kLogScale = 1;  // param indices
 // A mixture of M logistics (P = 3M): param m is component m's weight logit, M + m its mean and
 // 2M + m its raw log-scale; the weights are the softmax of the logits.
 constexpr int kMixtureLogits = 0, kMixtureLocations = 1, kMixtureLogScales = 2;  // blocks of M params
+constexpr int kMaxLogisticMixtures = 16;  // M <= this (the codec keeps its components on the stack)
 
 // Lower edge of level k = 1..255 of the 256 bins, c_k - 1/255, as (2k - 256) / 255.
 inline double level_lower_edge(uint32_t k) { return (2.0 * k - 256.0) / 255.0; }
