@@ -10,6 +10,9 @@
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #endif
+#if VLAE_HAVE_C10D_NCCL  // likewise for the NCCL group of a CUDA LibTorch
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
 namespace vlae {
 
@@ -37,11 +40,33 @@ int env_int(const char* name, int fallback) {
 // Buckets of at most this many bytes are flattened into one collective.
 constexpr int64_t kBucketBytes = 4 << 20;
 
+// The calls vlae makes on a process group. LibTorch 1.13's ProcessGroupGloo and ProcessGroupNCCL
+// derive from c10d::ProcessGroup, 2.x's from c10d::Backend; both spell these calls alike, so one
+// template serves either.
+struct Collectives {
+  virtual ~Collectives() = default;
+  virtual c10::intrusive_ptr<c10d::Work> allreduce(std::vector<torch::Tensor>& t) = 0;  // sum
+  virtual c10::intrusive_ptr<c10d::Work> broadcast(std::vector<torch::Tensor>& t) = 0;  // from rank 0
+  virtual c10::intrusive_ptr<c10d::Work> barrier() = 0;
+};
+
+template <class Group>
+struct GroupCollectives : Collectives {
+  c10::intrusive_ptr<Group> group;
+  explicit GroupCollectives(c10::intrusive_ptr<Group> g) : group(std::move(g)) {}
+  c10::intrusive_ptr<c10d::Work> allreduce(std::vector<torch::Tensor>& t) override { return group->allreduce(t); }
+  c10::intrusive_ptr<c10d::Work> broadcast(std::vector<torch::Tensor>& t) override { return group->broadcast(t); }
+  c10::intrusive_ptr<c10d::Work> barrier() override { return group->barrier(); }
+};
+
 }  // namespace
 
 struct Distributed::Impl {
   c10::intrusive_ptr<c10d::Store> store;
-  c10::intrusive_ptr<c10d::ProcessGroup> group;
+  std::unique_ptr<Collectives> group;
+  // Where the group's collectives run: the CPU for Gloo, this rank's GPU for NCCL. Tensors elsewhere
+  // (the evaluation's sums, kept on the CPU) travel there and back.
+  torch::Device device = torch::kCPU;
   std::chrono::seconds timeout;
 
   // Runs f; any failure of c10d becomes one PeerError line naming the step.
@@ -87,8 +112,21 @@ std::unique_ptr<Distributed> Distributed::from_environment(std::chrono::seconds 
     auto tcp = c10::make_intrusive<c10d::TCPStore>(addr, so);
     d->impl_->store = c10::make_intrusive<c10d::PrefixStore>("vlae/", tcp);
     if (device.is_cuda()) {
+#if VLAE_HAVE_C10D_NCCL
+      // A dead or stopped peer must end a collective within the timeout, not hang it: NCCL's work
+      // waits on the host only in blocking mode (the variable's 1.x and 2.x names; a user's value wins).
+      setenv("NCCL_BLOCKING_WAIT", "1", 0);
+      setenv("TORCH_NCCL_BLOCKING_WAIT", "1", 0);
+      auto opts = c10d::ProcessGroupNCCL::Options::create();
+      opts->timeout = timeout;
+      d->impl_->device = device;
+      d->impl_->group = std::make_unique<GroupCollectives<c10d::ProcessGroupNCCL>>(
+          c10::make_intrusive<c10d::ProcessGroupNCCL>(d->impl_->store, rank, world, opts));
+      return;
+#else
       // NCCL needs a CUDA build of LibTorch with c10d's NCCL group; Debian's 1.13 has none.
       throw InputError("--device cuda with several processes needs a LibTorch built with NCCL");
+#endif
     }
     auto opts = c10d::ProcessGroupGloo::Options::create(timeout);
     // The interface Gloo uses: GLOO_SOCKET_IFNAME (PyTorch's variable; on several machines, e.g.
@@ -96,7 +134,8 @@ std::unique_ptr<Distributed> Distributed::from_environment(std::chrono::seconds 
     const std::string ifname = env("GLOO_SOCKET_IFNAME");
     opts->devices.push_back(ifname.empty() ? c10d::ProcessGroupGloo::createDefaultDevice()
                                            : c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
-    d->impl_->group = c10::make_intrusive<c10d::ProcessGroupGloo>(d->impl_->store, rank, world, opts);
+    d->impl_->group = std::make_unique<GroupCollectives<c10d::ProcessGroupGloo>>(
+        c10::make_intrusive<c10d::ProcessGroupGloo>(d->impl_->store, rank, world, opts));
   });
   return d;
 }
@@ -107,8 +146,9 @@ Distributed::~Distributed() = default;
 void Distributed::broadcast(std::vector<torch::Tensor> tensors) {
   impl_->guarded("broadcast (another process died or did not answer in time)", [&] {
     for (auto& t : tensors) {
-      std::vector<torch::Tensor> one{t};
+      std::vector<torch::Tensor> one{t.device() == impl_->device ? t : t.to(impl_->device)};
       impl_->group->broadcast(one)->wait();
+      if (!one[0].is_same(t)) t.copy_(one[0]);
     }
   });
 }
@@ -131,7 +171,7 @@ void Distributed::allreduce_sum(std::vector<torch::Tensor> tensors) {
         std::vector<torch::Tensor> views;
         for (auto& t : bucket) views.push_back(t.reshape({-1}));
         return views;
-      }())};
+      }()).to(impl_->device)};
       impl_->group->allreduce(flat)->wait();
       int64_t off = 0;
       for (auto& t : bucket) {

@@ -25,7 +25,18 @@ torch::Device parse_device(const std::string& s) {
   if (s == "cuda") {
     if (!torch::cuda::is_available())
       throw InputError("--device cuda: this LibTorch build has no CUDA or no GPU is visible");
-    return torch::kCUDA;
+    // Under a launcher, one GPU per process on each machine: LOCAL_RANK's, modulo the GPUs seen.
+    const char* local = std::getenv("LOCAL_RANK");
+    if (!local) return torch::kCUDA;
+    const int gpus = static_cast<int>(torch::cuda::device_count());
+    int index = 0;
+    try {
+      index = std::stoi(local);
+    } catch (const std::exception&) {
+      throw InputError("environment: LOCAL_RANK='" + std::string(local) + "' is not an integer");
+    }
+    if (index < 0) throw InputError("environment: LOCAL_RANK must be >= 0");
+    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index % gpus));
   }
   throw InputError("--device: expected cpu or cuda, got '" + s + "'");
 }
