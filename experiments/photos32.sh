@@ -5,7 +5,7 @@
 #   2. the colour rate-distortion curve: a conv sweep with the Gaussian decoder (trained for MSE),
 #      coded with the grid codec, against JPEG, WebP, JPEG XL and AVIF on the same patches;
 #   3. lossless: a colour Gated PixelCNN (two stacks, channel masks) with bits-back, real files on
-#      every test patch, decoded back.
+#      every test patch, decoded back (experiments/photos32_pixelcnn.sh; LIKELIHOOD passes through).
 # Usage: experiments/photos32.sh [OUT] [PIXELCNN_EPOCHS] [SWEEP_EPOCHS] [THREADS]
 set -euo pipefail
 V="$(cd "$(dirname "$0")/.." && pwd)/build/vlae"
@@ -15,18 +15,4 @@ mkdir -p "$OUT"
   "$V" baselines --data photos32 --split test --json "$OUT/baselines_lossless.json" --threads "$T" > "$OUT/baselines_lossless.txt"
 "$V" sweep --out "$OUT/sweep" --data photos32 --model conv --likelihood gaussian --channels 64 --latent-dim 128 \
   --epochs "$SE" --batch-size 64 --betas 0.5,1,2,4 --threads "$T"
-"$V" train --out "$OUT/pixelcnn" --data photos32 --model pixelcnn --pixel-stack vh --gated --pixel-channels 48 \
-  --epochs "$PE" --batch-size 32 --test-limit 200 --threads "$T" --resume
-"$V" compress --run "$OUT/pixelcnn" --data photos32 --split test -o "$OUT/pixelcnn/test.vlae" \
-  --json "$OUT/pixelcnn/lossless.json" --threads "$T"
-"$V" decompress --run "$OUT/pixelcnn" "$OUT/pixelcnn/test.vlae" -o "$OUT/pixelcnn/test.decoded.idx" --threads "$T"
-python3 - "$OUT" <<'PY'
-import json, sys
-out = sys.argv[1]
-b = json.load(open(out + "/baselines_lossless.json"))["codecs"]
-r = json.load(open(out + "/pixelcnn/lossless.json"))
-print("photos32 test (602 patches), lossless bits/dim")
-print("  %-22s %.4f (file; model -ELBO %.4f)" % ("vlae colour PixelCNN", r["bits_per_dim"], r["neg_elbo_bits_per_dim"]))
-for k in ("png", "png_atlas", "webp_lossless", "webp_lossless_atlas", "jpegxl", "jpegxl_atlas", "avif", "avif_atlas"):
-    print("  %-22s %.4f" % (k, b[k]["bits_per_dim"]))
-PY
+"$(dirname "$0")/photos32_pixelcnn.sh" "$OUT" "$PE" "$T"
