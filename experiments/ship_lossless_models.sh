@@ -1,17 +1,32 @@
 #!/usr/bin/env bash
-# Ships the lossless VLAE of experiments/lossless_vlae.sh (local Gated PixelCNN with two stacks and
-# an AF prior, trained on all 60,000 Fashion-MNIST training images): exports the run's weights to
-# models/fashion-mnist-vlae-vh and codes every test image with the shipped copy, decoding it back.
+# Ships a lossless VLAE of experiments/lossless_vlae.sh (local Gated PixelCNN with two stacks and an
+# AF prior): exports the run's weights to models/NAME and codes every test image with the shipped
+# copy, decoding it back (the checksum in the file must hold).
+#   fashion: runs/lossless-fashion -> models/fashion-mnist-vlae-vh (all 10,000 Fashion-MNIST test images)
+#   digits8: runs/lossless-digits8-mix -> models/mnist-8bit-vlae-vh-mix (the logistic-mixture model,
+#            LIKELIHOOD=logistic-mixture; all 2,000 npm test digits at 8 bits)
 # Refuses to overwrite models/NAME (vlae export; remove it first to remake it).
-# Usage: experiments/ship_lossless_models.sh [RUN_DIR] [THREADS]
+# Usage: experiments/ship_lossless_models.sh [fashion|digits8] [RUN_DIR] [THREADS]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 V="$ROOT/build/vlae"
-RUN="${1:-$ROOT/runs/lossless-fashion}"; T="${2:-2}"
-M="$ROOT/models/fashion-mnist-vlae-vh"
+which="${1:-fashion}"
+case "$which" in
+  fashion) data=fashion-mnist; name=fashion-mnist-vlae-vh; run=lossless-fashion ;;
+  digits8) data=mnist; name=mnist-8bit-vlae-vh-mix; run=lossless-digits8-mix ;;
+  *) echo "ship_lossless_models.sh: unknown set '$which' (fashion or digits8)" >&2; exit 2 ;;
+esac
+RUN="${2:-$ROOT/runs/$run}"; T="${3:-2}"
+M="$ROOT/models/$name"
+O="$ROOT/runs/$name"
 "$V" export --run "$RUN" --out "$M"
-"$V" compress --run "$M" --data fashion-mnist --split test -o "$ROOT/runs/fashion-mnist-vlae-vh.test.vlae" \
-  --json "$ROOT/runs/fashion-mnist-vlae-vh.compress.json" --threads "$T"
-"$V" decompress --run "$M" "$ROOT/runs/fashion-mnist-vlae-vh.test.vlae" -o "$ROOT/runs/fashion-mnist-vlae-vh.decoded.idx" \
-  --json "$ROOT/runs/fashion-mnist-vlae-vh.decode.json" --threads "$T"
+/usr/bin/time -f "compress: %e s" "$V" compress --run "$M" --data "$data" --split test -o "$O.test.vlae" \
+  --json "$O.compress.json" --threads "$T"
+/usr/bin/time -f "decompress: %e s" "$V" decompress --run "$M" "$O.test.vlae" -o "$O.decoded.idx" \
+  --json "$O.decode.json" --threads "$T"
+python3 -c "
+import json, sys
+r = json.load(open(sys.argv[1]))
+print('%s, %d test images: %.4f bits/dim with the initial bits, %.4f without' % (
+    sys.argv[2], r['images'], r['bits_per_dim_with_initial'], r['bits_per_dim']))" "$O.compress.json" "$name"
 du -sh "$M"
