@@ -24,9 +24,4 @@ O="$ROOT/runs/$name"
   --json "$O.compress.json" --threads "$T"
 /usr/bin/time -f "decompress: %e s" "$V" decompress --run "$M" "$O.test.vlae" -o "$O.decoded.idx" \
   --json "$O.decode.json" --threads "$T"
-python3 -c "
-import json, sys
-r = json.load(open(sys.argv[1]))
-print('%s, %d test images: %.4f bits/dim with the initial bits, %.4f without' % (
-    sys.argv[2], r['images'], r['bits_per_dim_with_initial'], r['bits_per_dim']))" "$O.compress.json" "$name"
 du -sh "$M"

@@ -309,4 +309,11 @@ void Distributed::OverlappedGradients::finish() {}
 
 int Distributed::world_from_environment() { return std::max(1, env_int("WORLD_SIZE", 1)); }
 
+int Distributed::local_rank_from_environment() {
+  const int local = env_int("LOCAL_RANK", -1);
+  if (local < -1 || (local == -1 && !env("LOCAL_RANK").empty()))
+    throw InputError("environment: LOCAL_RANK must be >= 0");
+  return local;
+}
+
 }  // namespace vlae

@@ -27,6 +27,8 @@ class Distributed {
   static std::unique_ptr<Distributed> from_environment(std::chrono::seconds timeout, const torch::Device& device);
   // WORLD_SIZE (1 when unset), without any rendezvous; throws InputError when malformed.
   static int world_from_environment();
+  // LOCAL_RANK (the process's index on its machine), -1 when unset; throws InputError when malformed.
+  static int local_rank_from_environment();
   ~Distributed();
 
   int rank() const { return rank_; }

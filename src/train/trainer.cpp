@@ -26,17 +26,9 @@ torch::Device parse_device(const std::string& s) {
     if (!torch::cuda::is_available())
       throw InputError("--device cuda: this LibTorch build has no CUDA or no GPU is visible");
     // Under a launcher, one GPU per process on each machine: LOCAL_RANK's, modulo the GPUs seen.
-    const char* local = std::getenv("LOCAL_RANK");
-    if (!local) return torch::kCUDA;
-    const int gpus = static_cast<int>(torch::cuda::device_count());
-    int index = 0;
-    try {
-      index = std::stoi(local);
-    } catch (const std::exception&) {
-      throw InputError("environment: LOCAL_RANK='" + std::string(local) + "' is not an integer");
-    }
-    if (index < 0) throw InputError("environment: LOCAL_RANK must be >= 0");
-    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index % gpus));
+    const int local = Distributed::local_rank_from_environment();
+    if (local < 0) return torch::kCUDA;
+    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local % torch::cuda::device_count()));
   }
   throw InputError("--device: expected cpu or cuda, got '" + s + "'");
 }
