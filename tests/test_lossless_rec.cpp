@@ -145,7 +145,7 @@ TEST(LosslessRec, Cli) {
   ASSERT_EQ(dn.code, 0) << dn.output;
   EXPECT_EQ(slurp(dir + "/n.idx"), slurp(dir + "/b.idx"));
   test::expect_usage_error("compress --run " + run + " --limit 5 --codec rec --rec-scheme fast -o " + dir + "/g.vlae",
-                           "--rec-scheme: expected binned or plain");
+                           "--rec-scheme: expected binned, tree or plain");
   test::expect_usage_error("compress --run " + run + " --limit 5 --codec rec --rec-margin-nats -1 -o " + dir + "/g.vlae",
                            "--rec-margin-nats");
   test::expect_usage_error("compress --run " + run + " --limit 5 --codec grid -o " + dir + "/g.vlae",

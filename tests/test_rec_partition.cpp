@@ -96,7 +96,7 @@ TEST(RecBinned, RankCodeRoundTripsAndFitsTheRanks) {
   for (size_t i = ranks.size(); i-- > 0;) EXPECT_EQ(c.pop(m).symbol, ranks[i]);
   EXPECT_EQ(m.state, rans::kLower);
   EXPECT_THROW(c.push(m, 0), std::invalid_argument);
-  EXPECT_THROW(c.push(m, (uint64_t(1) << rec::kMaxLog2Rank) + 1), std::invalid_argument);
+  EXPECT_THROW(c.push(m, uint64_t(1) << (rec::kMaxLog2Rank + 1)), std::invalid_argument);  // past the last octave
 }
 
 // The searches run as a work queue over (image, block): the selections are the same on one thread
@@ -136,7 +136,7 @@ TEST(RecBinned, SelectionsDoNotDependOnTheThreads) {
 TEST(RecBinned, LayoutIndicesRoundTrip) {
   const std::vector<uint8_t> blocks = {0, 1, 0, rec::kPriorBlock, 1};
   const std::vector<uint8_t> bits = {3, 0, 7, 0, 16};
-  rec::Layout layout(blocks, bits, {});
+  rec::Layout layout(rec::Scheme::Binned, blocks, bits, {});
   const std::vector<uint64_t> index = {(uint64_t(5) << 7 | 100) << rec::kRankBits | 9,
                                        (uint64_t(65535)) << rec::kRankBits | 1, (uint64_t(0)) << rec::kRankBits | 3000,
                                        (uint64_t(1)) << rec::kRankBits | 2};

@@ -34,8 +34,9 @@ struct CompressFlags {
   bool lossy = false, no_search = false;
   double grid_scale = 0;  // 0: choose on calibration images
   std::string codec;  // lossless: bits-back (default) | rec; lossy: grid (default) | rec
-  double rec_block_nats = rec::kDefaultBlockNats;
-  std::string rec_scheme = "binned";
+  double rec_block_nats = 0;
+  bool rec_block_nats_given = false;  // else the scheme's default (rec::default_block_nats)
+  std::string rec_scheme = rec::scheme_name(rec::kDefaultScheme);
   double rec_margin_nats = rec::kBinMarginNats;
   uint64_t rec_seed = 0;
 };
@@ -62,9 +63,11 @@ double reference_neg_elbo_bits_per_dim(LoadedRun& run, const Images& x) {
 
 RecOptions rec_options(const CompressFlags& f) {
   RecOptions o;
-  o.block_nats = f.rec_block_nats;
   o.seed = f.rec_seed;
-  o.scheme = f.rec_scheme == rec::scheme_name(rec::Scheme::Zipf) ? rec::Scheme::Zipf : rec::Scheme::Binned;
+  o.scheme = f.rec_scheme == rec::scheme_name(rec::Scheme::Zipf)   ? rec::Scheme::Zipf
+             : f.rec_scheme == rec::scheme_name(rec::Scheme::Tree) ? rec::Scheme::Tree
+                                                                   : rec::Scheme::Binned;
+  o.block_nats = f.rec_block_nats_given ? f.rec_block_nats : rec::default_block_nats(o.scheme);
   o.margin_nats = f.rec_margin_nats;
   return o;
 }
@@ -195,8 +198,8 @@ void run_compress(const CompressFlags& f) {
   }
   spec.limit = f.data.limit;
   const Images x = load_images(spec);
-  if (f.rec_scheme != "binned" && f.rec_scheme != "plain")
-    throw InputError("--rec-scheme: expected binned or plain, got '" + f.rec_scheme + "'");
+  if (f.rec_scheme != "binned" && f.rec_scheme != "plain" && f.rec_scheme != "tree")
+    throw InputError("--rec-scheme: expected binned, tree or plain, got '" + f.rec_scheme + "'");
   if (f.lossy && !f.codec.empty() && f.codec != "grid" && f.codec != "rec")
     throw InputError("--codec: with --lossy, expected grid or rec, got '" + f.codec + "'");
   if (!f.lossy && !f.codec.empty() && f.codec != "bits-back" && f.codec != "rec")
@@ -338,15 +341,19 @@ void add_compress_commands(CLI::App& app) {
   cmd->add_option("--codec", c->codec,
                   "lossless: bits-back (default, BB-ANS) | rec (z by relative-entropy coding, then x under p(x|z)); "
                   "lossy: grid (default: the quantized posterior mean) | rec (relative-entropy coding of a sample of q(z|x))");
-  cmd->add_option("--rec-block-nats", c->rec_block_nats,
-                  "rec: mean KL per block of latent dimensions (nats)");
+  auto* block_nats = cmd->add_option("--rec-block-nats", c->rec_block_nats,
+                                     "rec: mean KL per block of latent dimensions (nats; default 8, tree 16)");
   cmd->add_option("--rec-margin-nats", c->rec_margin_nats,
                   "rec binned: how much of a block's mean KL (nats) the rank within a bin carries, not the bin");
   cmd->add_option("--rec-scheme", c->rec_scheme,
-                  "rec: binned (default: PFR over bins of equal prior mass, searched by branch and bound) | plain "
+                  "rec: tree (default: PFR over a tree of the prior whose depth adapts to each block, searched by branch "
+                  "and bound: larger blocks, fewer bits) | binned (PFR over bins of equal prior mass) | plain "
                   "(PFR over candidates one by one, the index under a Zipf law: fewer searches proven)");
   cmd->add_option("--rec-seed", c->rec_seed, "rec: the shared randomness (stored in the file)");
-  cmd->callback([c] { run_compress(*c); });
+  cmd->callback([c, block_nats] {
+    c->rec_block_nats_given = block_nats->count() > 0;
+    run_compress(*c);
+  });
 
   auto d = std::make_shared<DecompressFlags>();
   auto* dcmd = app.add_subcommand("decompress", "Decode a vlae file to an IDX file (OUT.idx) or a folder of PNGs");

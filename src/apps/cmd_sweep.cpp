@@ -18,7 +18,7 @@ struct SweepFlags {
   int64_t eval_limit = 2000, iwae_samples = 100, calibration = 2000;
   int search_passes = 1, avif_speed = 0;
   bool rec = false;
-  double rec_block_nats = 8.0;
+  double rec_block_nats = rec::default_block_nats(rec::kDefaultScheme);
   int64_t peer_timeout_s = 86400;
 };
 

@@ -99,11 +99,12 @@ std::string serialize(const CodedFile& f) {
         put<uint64_t>(s, bitsof);
       }
     } else {
-      if (f.rec_bin_bits.size() != f.rec_blocks.size() || f.rec_rank_shapes.size() % 2 != 0)
+      const size_t per = f.rec_scheme == 2 ? 3 : 2;
+      if (f.rec_per_dim.size() != f.rec_blocks.size() || f.rec_shapes.size() % per != 0)
         throw std::invalid_argument("container: rec layout sizes disagree");
-      put<uint32_t>(s, static_cast<uint32_t>(f.rec_rank_shapes.size() / 2));
-      for (uint8_t b : f.rec_bin_bits) put<uint8_t>(s, b);
-      for (uint16_t v : f.rec_rank_shapes) put<uint16_t>(s, v);
+      put<uint32_t>(s, static_cast<uint32_t>(f.rec_shapes.size() / per));
+      for (uint8_t b : f.rec_per_dim) put<uint8_t>(s, b);
+      for (uint16_t v : f.rec_shapes) put<uint16_t>(s, v);
     }
   }
   if (version == kFormatVersionChannels) put<uint8_t>(s, f.channels);
@@ -193,9 +194,9 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
     for (auto& b : f.rec_blocks) b = r.get<uint8_t>("rec blocks");
     f.rec_scheme = f.latent_bits;
     f.latent_bits = 0;
-    if (f.rec_scheme > 1) throw InputError(name + ": unknown rec scheme " + std::to_string(f.rec_scheme));
+    if (f.rec_scheme > 2) throw InputError(name + ": unknown rec scheme " + std::to_string(f.rec_scheme));
     const uint32_t nb = r.get<uint32_t>("rec header");
-    if (nb > 254 || r.left() / (f.rec_scheme == 0 ? 8 : 4) < nb) throw InputError(name + ": invalid block count");
+    if (nb > 254 || r.left() / (f.rec_scheme == 0 ? 8 : f.rec_scheme == 1 ? 4 : 6) < nb) throw InputError(name + ": invalid block count");
     for (uint8_t b : f.rec_blocks)
       if (b >= nb && b != 255) throw InputError(name + ": a dimension's block is out of range");
     if (f.rec_scheme == 0) {
@@ -206,23 +207,33 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
         if (!(l >= 1.0 && l <= 1e6)) throw InputError(name + ": invalid index-code parameter");
       }
     } else {
-      f.rec_bin_bits.resize(k);
+      // Scheme 1: bins' bits per dimension (at most 16, at most 40 per block), rank codes over
+      // octaves 0 .. 22. Scheme 2: cut weights (1 .. 255 where sent), depth codes over 0 .. 62.
+      const bool tree = f.rec_scheme == 2;
+      f.rec_per_dim.resize(k);
       std::vector<int> per_block(nb, 0);
       std::vector<char> used(nb, 0);
+      std::vector<int> dims_in(nb, 0);
       for (size_t j = 0; j < k; ++j) {
-        const uint8_t b = f.rec_bin_bits[j] = r.get<uint8_t>("rec bins");
-        if (b > 16 || (b > 0 && f.rec_blocks[j] == 255)) throw InputError(name + ": invalid bins of a latent dimension");
-        if (f.rec_blocks[j] != 255) {
-          per_block[f.rec_blocks[j]] += b;
+        const uint8_t b = f.rec_per_dim[j] = r.get<uint8_t>(tree ? "rec cut weights" : "rec bins");
+        const bool sent = f.rec_blocks[j] != 255;
+        if (tree ? (b == 0) == sent : (b > 16 || (b > 0 && !sent)))
+          throw InputError(name + (tree ? ": invalid cut weight of a latent dimension" : ": invalid bins of a latent dimension"));
+        if (sent) {
+          per_block[f.rec_blocks[j]] += tree ? 0 : b;
+          dims_in[f.rec_blocks[j]] += 1;
           used[f.rec_blocks[j]] = 1;
         }
       }
       for (uint32_t b = 0; b < nb; ++b)
-        if (per_block[b] > 40 || !used[b]) throw InputError(name + ": invalid bins of a latent block");
-      f.rec_rank_shapes.resize(2 * size_t(nb));
-      for (size_t i = 0; i < f.rec_rank_shapes.size(); ++i) {
-        const uint16_t v = f.rec_rank_shapes[i] = r.get<uint16_t>("rec rank codes");
-        if (i % 2 == 0 ? v > 23 * 256 : (v < 64 || v > 16 * 256)) throw InputError(name + ": invalid rank-code parameter");
+        if (per_block[b] > 40 || !used[b] || (tree && dims_in[b] > 254)) throw InputError(name + ": invalid bins of a latent block");
+      // Scheme 1: (mu, sigma) per block; scheme 2: (intercept, sigma, slope), intercept and slope signed.
+      const size_t per = tree ? 3 : 2;
+      f.rec_shapes.resize(per * nb);
+      for (size_t i = 0; i < f.rec_shapes.size(); ++i) {
+        const uint16_t v = f.rec_shapes[i] = r.get<uint16_t>(tree ? "rec depth codes" : "rec rank codes");
+        const bool sigma = i % per == 1, bad = sigma ? (v < 64 || v > 16 * 256) : (!tree && v > 23 * 256);
+        if (bad) throw InputError(name + ": invalid rank-code parameter");
       }
     }
   }

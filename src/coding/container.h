@@ -65,8 +65,8 @@ struct CodedFile {
   std::vector<uint8_t> rec_blocks;
   std::vector<double> rec_lambdas;     // scheme 0
   uint8_t rec_scheme = 0;               // stored in the latent_bits byte
-  std::vector<uint8_t> rec_bin_bits;     // scheme 1: per dimension
-  std::vector<uint16_t> rec_rank_shapes;  // scheme 1: per block, mu then sigma
+  std::vector<uint8_t> rec_per_dim;      // per dimension: scheme 1 its bins' bits, scheme 2 its cut weight
+  std::vector<uint16_t> rec_shapes;      // per block, mu then sigma: scheme 1 its rank code, scheme 2 its depth code
 };
 
 // A file header for `count` images of height x width coded with the model of `fingerprint`.

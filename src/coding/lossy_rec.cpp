@@ -43,6 +43,7 @@ nlohmann::json to_json(const RecReport& r) {
   j["sample_nll_nats"] = j["nll_at_code_nats"];
   j["block_kl_nats"] = r.block_kl_nats;
   j["block_log2_candidates"] = r.block_log2_candidates;
+  j["image_ideal_bits"] = r.image_ideal_bits;
   return j;
 }
 
@@ -107,7 +108,8 @@ std::string compress_rec(VAE& model, const Images& pictures, const Images& calib
   layout.fit_rank_codes(index);
   // One message: the last image's last block first, so decoding pops in reading order.
   rans::Message msg;
-  for (int64_t i = x.count - 1; i >= 0; --i) r.lossy.ideal_bits += layout.push(msg, index.data() + i * nb);
+  r.image_ideal_bits.assign(static_cast<size_t>(x.count), 0.0);
+  for (int64_t i = x.count - 1; i >= 0; --i) r.lossy.ideal_bits += r.image_ideal_bits[i] = layout.push(msg, index.data() + i * nb);
   // What the receiver will see: -log p(x | z) at the sample and the decoder mean's fidelity.
   const Images recon = reconstruct(model, z, x.count);
   for (int64_t s = 0; s < x.count; s += kBatch) {

@@ -15,7 +15,7 @@ namespace vlae {
 
 struct RecOptions {
   rec::Scheme scheme = rec::kDefaultScheme;
-  double block_nats = rec::kDefaultBlockNats;  // mean KL per block on the calibration images
+  double block_nats = rec::default_block_nats(rec::kDefaultScheme);  // mean KL per block on the calibration images
   double margin_nats = rec::kBinMarginNats;  // binned: block KL less the bins' share, in nats
   uint64_t seed = 0;                           // the shared randomness, stored in the file
   uint64_t max_candidates = uint64_t(1) << rec::kMaxLog2Candidates;
@@ -30,6 +30,7 @@ struct RecReport {
   double mean_log2_candidates = 0;  // log2 of the candidates searched, averaged over blocks
   double exact_share = 0;           // blocks whose search proved its choice (no cap reached)
   std::vector<double> block_kl_nats, block_log2_candidates;  // per coded block: its KL and search size
+  std::vector<double> image_ideal_bits;  // per coded image (tile): its index codes' ideal bits
 };
 nlohmann::json to_json(const RecReport& r);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <stdexcept>
 
@@ -136,7 +137,7 @@ codec::Categorical octave_codec(double lambda) {
 
 IndexCodec::IndexCodec(double lambda) : OctaveCodec{octave_codec(lambda)} {}
 
-std::vector<uint8_t> make_blocks(const std::vector<double>& mean_kl_nats, double block_nats) {
+std::vector<uint8_t> make_blocks(const std::vector<double>& mean_kl_nats, double block_nats, size_t max_dims) {
   if (!(block_nats > 0)) throw std::invalid_argument("rec: block size must be positive");
   std::vector<uint8_t> block(mean_kl_nats.size(), kPriorBlock);
   double total = 0;
@@ -145,13 +146,21 @@ std::vector<uint8_t> make_blocks(const std::vector<double>& mean_kl_nats, double
   if (total <= 0) return block;
   // As many blocks as whole block_nats fit (at least 1, at most 254); a dimension joins the block
   // whose share of the running KL holds its midpoint.
-  const int blocks = static_cast<int>(std::clamp(std::round(total / block_nats), 1.0, 254.0));
+  size_t sent = 0;
+  for (double k : mean_kl_nats) sent += k >= kMinSentKlNats;
+  const int by_kl = static_cast<int>(std::clamp(std::round(total / block_nats), 1.0, 254.0));
+  const int by_dims = static_cast<int>(std::min<size_t>(254, (sent + max_dims - 1) / std::max<size_t>(1, max_dims)));
+  // When the dimensions' cap needs more blocks than the KL does, the blocks share the dimensions
+  // equally instead of the KL.
+  const bool count_dims = by_dims > by_kl;
+  const int blocks = std::max(by_kl, by_dims);
   double run = 0;
   for (size_t j = 0; j < mean_kl_nats.size(); ++j) {
     if (mean_kl_nats[j] < kMinSentKlNats) continue;
-    const double mid = (run + 0.5 * mean_kl_nats[j]) / total;
+    const double size = count_dims ? 1.0 : mean_kl_nats[j];
+    const double mid = (run + 0.5 * size) / (count_dims ? static_cast<double>(sent) : total);
     block[j] = static_cast<uint8_t>(std::min(blocks - 1, static_cast<int>(mid * blocks)));
-    run += mean_kl_nats[j];
+    run += size;
   }
   // Number the blocks that got dimensions 0, 1, ... in order.
   std::vector<int> renumber(256, -1);
@@ -181,8 +190,9 @@ Layout::Layout(std::vector<uint8_t> b, std::vector<double> l)
   for (double v : lambdas) index_codecs.emplace_back(v);
 }
 
-Layout::Layout(std::vector<uint8_t> b, std::vector<uint8_t> bins, std::vector<uint16_t> shapes)
-    : scheme(Scheme::Binned), blocks(std::move(b)), bin_bits(std::move(bins)), rank_shapes(std::move(shapes)) {
+Layout::Layout(Scheme sch, std::vector<uint8_t> b, std::vector<uint8_t> per_dim, std::vector<uint16_t> shapes)
+    : scheme(sch), blocks(std::move(b)), bin_bits(std::move(per_dim)), rank_shapes(std::move(shapes)) {
+  if (scheme == Scheme::Zipf) throw std::invalid_argument("rec: the plain scheme has lambdas");
   if (bin_bits.size() != blocks.size()) throw std::invalid_argument("rec: one bin count per dimension");
   size_t n = 0;
   for (uint8_t v : blocks)
@@ -194,6 +204,21 @@ Layout::Layout(std::vector<uint8_t> b, std::vector<uint8_t> bins, std::vector<ui
       dims[blocks[j]].push_back(j);
       block_bits[blocks[j]].push_back(bin_bits[j]);
     }
+  if (scheme == Scheme::Tree) {
+    for (size_t bl = 0; bl < n; ++bl) {
+      schedules.push_back(cut_schedule(block_bits[bl]));
+      int depth = 0;
+      while (depth < kTreeMaxDepth && schedules.back()[depth] != kNoCut) ++depth;
+      max_depth.push_back(depth);
+    }
+    if (rank_shapes.empty())
+      for (size_t bl = 0; bl < n; ++bl) rank_shapes.insert(rank_shapes.end(), {128, 256, 0});
+    if (rank_shapes.size() != 3 * n) throw std::invalid_argument("rec: one depth code per block");
+    for (size_t bl = 0; bl < n; ++bl)
+      depth_codes.push_back(DepthCode{static_cast<int16_t>(rank_shapes[3 * bl]), rank_shapes[3 * bl + 1],
+                                      static_cast<int16_t>(rank_shapes[3 * bl + 2])});
+    return;
+  }
   if (rank_shapes.empty()) rank_shapes.assign(2 * n, 256);
   if (rank_shapes.size() != 2 * n) throw std::invalid_argument("rec: one rank code per block");
   for (size_t bl = 0; bl < n; ++bl) rank_codecs.emplace_back(RankShape{rank_shapes[2 * bl], rank_shapes[2 * bl + 1]});
@@ -201,18 +226,26 @@ Layout::Layout(std::vector<uint8_t> b, std::vector<uint8_t> bins, std::vector<ui
 
 Layout Layout::for_posteriors(Scheme scheme, const std::vector<double>& mean_kl_nats, double block_nats,
                               double margin_nats) {
-  std::vector<uint8_t> b = make_blocks(mean_kl_nats, block_nats);
+  std::vector<uint8_t> b = make_blocks(mean_kl_nats, block_nats, scheme == Scheme::Tree ? kTreeMaxBlockDims : SIZE_MAX);
   if (scheme == Scheme::Zipf) {
     std::vector<double> l = block_lambdas(b, mean_kl_nats);
     return Layout(std::move(b), std::move(l));
   }
+  if (scheme == Scheme::Tree) {
+    std::vector<uint8_t> w = cut_weights(b, mean_kl_nats);
+    return Layout(scheme, std::move(b), std::move(w), {});
+  }
   std::vector<uint8_t> bins = rec::bin_bits(b, mean_kl_nats, margin_nats);
-  return Layout(std::move(b), std::move(bins), {});
+  return Layout(scheme, std::move(b), std::move(bins), {});
 }
 
 Selection Layout::select(uint64_t seed, uint64_t image, uint32_t block, const std::vector<double>& mean,
                          const std::vector<double>& sd, uint64_t max_work) const {
   if (scheme == Scheme::Zipf) return rec::select(seed, image, block, mean, sd, max_work);
+  if (scheme == Scheme::Tree) {
+    const TreeSelection t = select_tree(seed, image, block, mean, sd, schedules[block], std::min(max_work, kTreeDefaultMaxWork));
+    return Selection{t.heap, t.work, t.exact};
+  }
   const BinSelection b = select_binned(seed, image, block, mean, sd, block_bits[block], std::min(max_work, kDefaultMaxWork));
   return Selection{b.bin << kRankBits | b.k, b.work, b.exact};
 }
@@ -234,8 +267,21 @@ std::vector<Selection> Layout::select_images(uint64_t seed, uint64_t first, int6
 }
 
 void Layout::fit_rank_codes(const std::vector<uint64_t>& index) {
-  if (scheme != Scheme::Binned || count() == 0) return;
+  if (scheme == Scheme::Zipf || count() == 0) return;
   const size_t images = index.size() / count();
+  if (scheme == Scheme::Tree) {
+    std::vector<int64_t> earlier(images, 0);
+    for (size_t bl = 0; bl < count(); ++bl) {
+      std::vector<int> depth(images);
+      for (size_t i = 0; i < images; ++i) depth[i] = heap_depth(index[i * count() + bl]);
+      const DepthCode c = depth_codes[bl] = fit_depth_code(earlier, depth, max_depth[bl]);
+      rank_shapes[3 * bl] = static_cast<uint16_t>(c.intercept);
+      rank_shapes[3 * bl + 1] = c.sigma;
+      rank_shapes[3 * bl + 2] = static_cast<uint16_t>(c.slope);
+      for (size_t i = 0; i < images; ++i) earlier[i] += depth[i];
+    }
+    return;
+  }
   rank_codecs.clear();
   for (size_t bl = 0; bl < count(); ++bl) {
     std::vector<uint64_t> ranks(images);
@@ -249,9 +295,11 @@ void Layout::fit_rank_codes(const std::vector<uint64_t>& index) {
 
 void Layout::latent(uint64_t seed, uint64_t image, const uint64_t* index, float* z) const {
   for (size_t bl = 0; bl < count(); ++bl) {
+    const uint32_t b = static_cast<uint32_t>(bl);
     const std::vector<double> zc =
-        scheme == Scheme::Zipf ? candidate(seed, image, static_cast<uint32_t>(bl), index[bl], dims[bl].size())
-                               : binned_candidate(seed, image, static_cast<uint32_t>(bl), index[bl], block_bits[bl]);
+        scheme == Scheme::Zipf   ? candidate(seed, image, b, index[bl], dims[bl].size())
+        : scheme == Scheme::Tree ? tree_point(seed, image, b, index[bl], schedules[bl], dims[bl].size())
+                                 : binned_candidate(seed, image, b, index[bl], block_bits[bl]);
     for (size_t q = 0; q < dims[bl].size(); ++q) z[dims[bl][q]] = static_cast<float>(zc[q]);
   }
   for (size_t j = 0; j < blocks.size(); ++j)
@@ -260,9 +308,17 @@ void Layout::latent(uint64_t seed, uint64_t image, const uint64_t* index, float*
 
 double Layout::push(rans::Message& m, const uint64_t* index) const {
   double bits = 0;
+  int64_t earlier = 0;  // Tree: the sum of the depths of the blocks before bl
+  if (scheme == Scheme::Tree)
+    for (size_t bl = 0; bl < count(); ++bl) earlier += heap_depth(index[bl]);
   for (size_t bl = count(); bl-- > 0;) {
     if (scheme == Scheme::Zipf) {
       bits += index_codecs[bl].push(m, index[bl]);
+      continue;
+    }
+    if (scheme == Scheme::Tree) {  // the heap number: its depth, then its path
+      earlier -= heap_depth(index[bl]);
+      bits += depth_codec(depth_codes[bl], earlier, max_depth[bl]).push(m, index[bl]);
       continue;
     }
     // The bin, its last dimension's interval first, then the rank on top.
@@ -279,9 +335,15 @@ double Layout::push(rans::Message& m, const uint64_t* index) const {
 }
 
 void Layout::pop(rans::Message& m, uint64_t* index) const {
+  int64_t earlier = 0;
   for (size_t bl = 0; bl < count(); ++bl) {
     if (scheme == Scheme::Zipf) {
       index[bl] = index_codecs[bl].pop(m).symbol;
+      continue;
+    }
+    if (scheme == Scheme::Tree) {
+      index[bl] = depth_codec(depth_codes[bl], earlier, max_depth[bl]).pop(m).symbol;
+      earlier += heap_depth(index[bl]);
       continue;
     }
     const uint64_t k = rank_codecs[bl].pop(m).symbol;
@@ -297,13 +359,13 @@ void store_layout(const Layout& layout, uint64_t seed, CodedFile* f) {
   f->rec_scheme = static_cast<uint8_t>(layout.scheme);
   f->rec_blocks = layout.blocks;
   f->rec_lambdas = layout.lambdas;
-  f->rec_bin_bits = layout.bin_bits;
-  f->rec_rank_shapes = layout.rank_shapes;
+  f->rec_per_dim = layout.bin_bits;
+  f->rec_shapes = layout.rank_shapes;
 }
 
 Layout layout_of(const CodedFile& f) {
   if (f.rec_scheme == static_cast<uint8_t>(Scheme::Zipf)) return Layout(f.rec_blocks, f.rec_lambdas);
-  return Layout(f.rec_blocks, f.rec_bin_bits, f.rec_rank_shapes);
+  return Layout(static_cast<Scheme>(f.rec_scheme), f.rec_blocks, f.rec_per_dim, f.rec_shapes);
 }
 
 }  // namespace vlae::rec

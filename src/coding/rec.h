@@ -11,11 +11,13 @@
 // z is coded in blocks of dimensions of about `block_nats` mean KL each, fixed per file from
 // calibration images, so that the candidates grow as exp(block KL), not exp(KL).
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
 #include "coding/combinators.h"
 #include "coding/rec_partition.h"
+#include "coding/rec_tree.h"
 
 namespace vlae {
 struct CodedFile;
@@ -55,19 +57,28 @@ struct IndexCodec : OctaveCodec {  // octaves e = 0 .. kMaxLog2Candidates
 
 // Blocks of consecutive dimensions of about block_nats mean KL each: block[j] for dimension j, or
 // kPriorBlock when its mean KL is below kMinSentKlNats. Blocks are numbered 0.. without gaps.
-std::vector<uint8_t> make_blocks(const std::vector<double>& mean_kl_nats, double block_nats);
+// At most max_dims dimensions per block where that takes more blocks (then equal counts).
+std::vector<uint8_t> make_blocks(const std::vector<double>& mean_kl_nats, double block_nats, size_t max_dims = SIZE_MAX);
 // lambda of each block (kPriorBlock excluded): its mean KL in nats + 1.
 std::vector<double> block_lambdas(const std::vector<uint8_t>& blocks, const std::vector<double>& mean_kl_nats);
 
 // How a file's blocks are sent. Zipf (scheme 0, `--rec-scheme plain`): PFR over plain prior
 // candidates, searched one by one, the index under the Zipf law above.
-// Binned (scheme 1, `--rec-scheme binned`, the default): PFR over bins of equal prior mass,
+// Binned (scheme 1, `--rec-scheme binned`): PFR over bins of equal prior mass,
 // searched by branch and bound, the index as (bin, rank) (rec_partition.h). At the same block
 // size it proves far more searches (the sample is exact) in less time, for 0-5% more bits where
 // an image's block KL is below the bins' share (docs/RESULTS.md).
-enum class Scheme : uint8_t { Zipf = 0, Binned = 1 };
-constexpr Scheme kDefaultScheme = Scheme::Binned;
-inline const char* scheme_name(Scheme s) { return s == Scheme::Zipf ? "plain" : "binned"; }  // --rec-scheme
+// Tree (scheme 2, `--rec-scheme tree`, the default): PFR over a binary tree of the prior whose depth adapts to
+// the block, searched by branch and bound, the index as the chosen node's heap number
+// (rec_tree.h). Its blocks can hold two to three times the KL at the same work, which halves the
+// blocks and so the index codes' overhead per image (docs/RESULTS.md).
+enum class Scheme : uint8_t { Zipf = 0, Binned = 1, Tree = 2 };
+constexpr Scheme kDefaultScheme = Scheme::Tree;
+inline const char* scheme_name(Scheme s) {  // --rec-scheme
+  return s == Scheme::Zipf ? "plain" : s == Scheme::Binned ? "binned" : "tree";
+}
+// The block size (nats) a scheme uses when --rec-block-nats is not given.
+constexpr double default_block_nats(Scheme s) { return s == Scheme::Tree ? kTreeBlockNats : kDefaultBlockNats; }
 
 // The hash behind all shared randomness: a function of its five arguments' bits.
 uint64_t shared_hash(uint64_t seed, uint64_t image, uint32_t block, uint64_t n, uint32_t j);
@@ -77,8 +88,8 @@ uint64_t shared_hash(uint64_t seed, uint64_t image, uint32_t block, uint64_t n, 
 struct Layout {
   Layout(std::vector<uint8_t> blocks, std::vector<double> lambdas);  // Zipf
   // Binned: bins per dimension (0 where not sent) and each block's rank code (mu, sigma pairs;
-  // empty until fit_rank_codes).
-  Layout(std::vector<uint8_t> blocks, std::vector<uint8_t> bin_bits, std::vector<uint16_t> rank_shapes);
+  // empty until fit_rank_codes). Tree: cut weights per dimension and each block's depth code.
+  Layout(Scheme scheme, std::vector<uint8_t> blocks, std::vector<uint8_t> per_dim, std::vector<uint16_t> shapes);
   // The encoder's layout from the calibration images' mean KL per dimension.
   static Layout for_posteriors(Scheme scheme, const std::vector<double>& mean_kl_nats, double block_nats,
                                double margin_nats = kBinMarginNats);
@@ -93,7 +104,8 @@ struct Layout {
   // does not depend on the threads.
   std::vector<Selection> select_images(uint64_t seed, uint64_t first, int64_t count, int64_t k, const double* mean,
                                        const double* sd, uint64_t max_work) const;
-  // Binned: the rank codes that cost these indices [images * count()] the fewest bits.
+  // Binned, Tree: the rank (depth) codes that cost these indices [images * count()] the fewest bits.
+  // Tree: each block's depth is coded given the sum of the image's earlier blocks' depths.
   void fit_rank_codes(const std::vector<uint64_t>& index);
   // z [K] of image `image` from its block indices [count()]: the decoder's z, which the encoder
   // also uses. Dimensions that are not sent are drawn from the prior with the shared randomness.
@@ -105,12 +117,15 @@ struct Layout {
   Scheme scheme;
   std::vector<uint8_t> blocks;
   std::vector<double> lambdas;        // Zipf: per block
-  std::vector<uint8_t> bin_bits;      // Binned: per dimension
-  std::vector<uint16_t> rank_shapes;  // Binned: per block, mu then sigma (1/256 octave)
+  std::vector<uint8_t> bin_bits;      // Binned: bins per dimension; Tree: cut weights per dimension
+  std::vector<uint16_t> rank_shapes;  // Binned: per block, mu then sigma (1/256 octave); Tree: its depth codes, 3 each
   std::vector<std::vector<size_t>> dims;
   std::vector<std::vector<uint8_t>> block_bits;  // Binned: per block, its dimensions' bins
+  std::vector<std::vector<uint8_t>> schedules;   // Tree: per block, the dimension cut at each depth
+  std::vector<int> max_depth;                    // Tree: per block, the depth of the last cut
+  std::vector<DepthCode> depth_codes;            // Tree: per block
   std::vector<IndexCodec> index_codecs;
-  std::vector<RankCodec> rank_codecs;
+  std::vector<RankCodec> rank_codecs;            // Binned: per block
 };
 
 // The layout as a file's header holds it (container.h), and back.

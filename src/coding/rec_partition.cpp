@@ -7,59 +7,10 @@
 #include <stdexcept>
 
 #include "coding/rec.h"
+#include "coding/rec_region.h"
 #include "util/det_math.h"
 
 namespace vlae::rec {
-
-namespace {
-
-constexpr double kTwoM53 = 1.0 / 9007199254740992.0;
-
-// Φ^-1(i / 2^bits) for 0 < i < 2^bits, from the side where the probability has all its bits.
-double edge_inner(uint32_t i, unsigned bits) {
-  const double n = std::ldexp(1.0, static_cast<int>(bits));
-  if (2.0 * i <= n) return det::normal_quantile_lower(i / n);
-  return -det::normal_quantile_lower((n - i) / n);
-}
-// The farthest point bin_point can return in a dimension of 2^bits intervals: u >= 2^-54.
-double outer_bound(unsigned bits) { return -det::normal_quantile_lower(std::ldexp(1.0, -54 - static_cast<int>(bits))); }
-
-struct Dim {
-  double m, s, neg_log_s;
-  unsigned bits;
-  double bound;
-  double f(double z) const {
-    const double u = (z - m) / s;
-    return neg_log_s + 0.5 * (z * z - u * u);
-  }
-  double edge(uint32_t i) const {
-    if (i == 0) return -bound;
-    if (i == (uint32_t(1) << bits)) return bound;
-    return edge_inner(i, bits);
-  }
-  // sup of f over [a, c]: f is concave for s < 1 (its peak m / (1 - s^2)), else convex or linear.
-  double sup(double a, double c) const {
-    double best = std::max(f(a), f(c));
-    if (s < 1.0) {
-      const double peak = m / (1.0 - s * s);
-      if (peak > a && peak < c) best = std::max(best, f(peak));
-    }
-    return best;
-  }
-};
-
-// The encoder's own randomness (arrival times and routing), a function of seed, image and block
-// only so that the encoder is reproducible too; the decoder never draws it.
-struct Stream {
-  uint64_t state;
-  double unit() {
-    state = rec::shared_hash(state, 0x5851f42d4c957f2dull, 0, 0, 0);
-    return (static_cast<double>(state >> 11) + 0.5) * kTwoM53;
-  }
-  double exponential() { return -det::log(unit()); }
-};
-
-}  // namespace
 
 std::vector<uint8_t> bin_bits(const std::vector<uint8_t>& blocks, const std::vector<double>& mean_kl_nats,
                               double margin_nats) {
@@ -102,21 +53,15 @@ std::vector<uint8_t> bin_bits(const std::vector<uint8_t>& blocks, const std::vec
 
 double bin_point(uint64_t seed, uint64_t image, uint32_t block, uint64_t bin, uint64_t k, uint32_t j, uint32_t interval,
                  unsigned bits) {
-  // One uniform u in (0, 1) of 53 bits, and 1 - u exactly, from the point's hash.
   const uint64_t a = shared_hash(seed, image, block, shared_hash(bin, 0x2545f4914f6cdd1dull, 0, 0, 0) + k, j) >> 11;
-  const double u = (static_cast<double>(a) + 0.5) * kTwoM53;
-  const double v = (static_cast<double>((uint64_t(1) << 53) - 1 - a) + 0.5) * kTwoM53;  // 1 - u
-  if (bits == 0) return u <= 0.5 ? det::normal_quantile_lower(u) : -det::normal_quantile_lower(v);
-  const double n = std::ldexp(1.0, static_cast<int>(bits));
-  if (2 * uint64_t(interval) < uint64_t(1) << bits) return det::normal_quantile_lower((interval + u) / n);
-  return -det::normal_quantile_lower(((uint64_t(1) << bits) - 1 - interval + v) / n);
+  return interval_point(a, interval, bits);
 }
 
 BinSelection select_binned(uint64_t seed, uint64_t image, uint32_t block, const std::vector<double>& mean,
                            const std::vector<double>& sd, const std::vector<uint8_t>& bits, uint64_t max_work) {
   const size_t d = mean.size();
   if (sd.size() != d || bits.size() != d) throw std::invalid_argument("rec: posterior and bins disagree");
-  std::vector<Dim> dim(d);
+  std::vector<LogWeight> dim(d);
   int total_bits = 0;
   std::vector<int> offset(d, 0);  // bit offset of each dimension's interval in the bin number
   for (size_t q = d; q-- > 0;) {
@@ -124,7 +69,7 @@ BinSelection select_binned(uint64_t seed, uint64_t image, uint32_t block, const 
     total_bits += bits[q];
   }
   for (size_t q = 0; q < d; ++q)
-    dim[q] = Dim{mean[q], sd[q], -std::log(sd[q]), bits[q], outer_bound(bits[q])};
+    dim[q] = LogWeight(mean[q], sd[q], bits[q]);
   const double bins = std::ldexp(1.0, total_bits);
 
   // Regions: a box of intervals lo .. lo + 2^level per dimension, its first arrival not yet
@@ -143,7 +88,7 @@ BinSelection select_binned(uint64_t seed, uint64_t image, uint32_t block, const 
   std::vector<uint8_t> level;  // [region * d + q]
   using Entry = std::pair<double, uint32_t>;  // (lower bound on the region's best score, region)
   std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> open;
-  Stream rng{shared_hash(seed ^ 0x7f4a7c159e3779b9ull, image, block, 0, 0xffffffffu)};
+  EncoderStream rng{shared_hash(seed ^ 0x7f4a7c159e3779b9ull, image, block, 0, 0xffffffffu)};
 
   Region root{rng.exponential(), 0.0, 0, total_bits, -1};
   for (size_t q = 0; q < d; ++q) {
@@ -204,7 +149,7 @@ BinSelection select_binned(uint64_t seed, uint64_t image, uint32_t block, const 
     for (size_t q = 1; q < d; ++q)
       if (level[id * d + q] > level[id * d + split]) split = q;
     const uint32_t a = lo[id * d + split], width = uint32_t(1) << level[id * d + split], mid = a + width / 2;
-    const Dim& dm = dim[split];
+    const LogWeight& dm = dim[split];
     const double ea = dm.edge(a), em = dm.edge(mid), ec = dm.edge(a + width);
     const double before = dm.sup(ea, ec), lower = dm.sup(ea, em), upper = dm.sup(em, ec);
     const uint32_t child = static_cast<uint32_t>(regions.size());
@@ -248,10 +193,10 @@ std::vector<double> binned_candidate(uint64_t seed, uint64_t image, uint32_t blo
 
 namespace {
 constexpr unsigned kRankPrec = 16;
-codec::Categorical rank_octaves(RankShape s) {
+codec::Categorical rank_octaves(RankShape s, int max_log2) {
   const double mu = s.mu / 256.0, sigma = s.sigma / 256.0;
   if (!(sigma > 0)) throw std::invalid_argument("rec: rank code deviation must be positive");
-  constexpr uint32_t n = kMaxLog2Rank + 1, full = 1u << kRankPrec;
+  const uint32_t n = static_cast<uint32_t>(max_log2) + 1, full = 1u << kRankPrec;
   std::vector<double> mass(n);
   double total = 0;
   for (uint32_t e = 0; e < n; ++e)
@@ -265,13 +210,13 @@ codec::Categorical rank_octaves(RankShape s) {
 }
 }  // namespace
 
-RankShape fit_rank_shape(const std::vector<uint64_t>& ranks) {
+RankShape fit_rank_shape(const std::vector<uint64_t>& ranks, int max_log2) {
   if (ranks.empty()) return {};
-  std::vector<double> hist(kMaxLog2Rank + 1, 0.0);
+  std::vector<double> hist(static_cast<size_t>(max_log2) + 1, 0.0);
   double m1 = 0, m2 = 0;
   for (uint64_t k : ranks) {
     const int e = 63 - __builtin_clzll(std::max<uint64_t>(1, k));
-    hist[static_cast<size_t>(std::min(e, kMaxLog2Rank))] += 1;
+    hist[static_cast<size_t>(std::min(e, max_log2))] += 1;
     m1 += e + 0.5;
     m2 += (e + 0.5) * (e + 0.5);
   }
@@ -282,9 +227,9 @@ RankShape fit_rank_shape(const std::vector<uint64_t>& ranks) {
   for (double dm : {-0.5, -0.25, 0.0, 0.25, 0.5})
     for (double fs : {0.6, 0.75, 0.9, 1.0, 1.15, 1.35, 1.6}) {
       RankShape s;
-      s.mu = static_cast<uint16_t>(std::clamp(std::round((m1 + dm) * 256.0), 0.0, (kMaxLog2Rank + 1) * 256.0));
+      s.mu = static_cast<uint16_t>(std::clamp(std::round((m1 + dm) * 256.0), 0.0, (max_log2 + 1) * 256.0));
       s.sigma = static_cast<uint16_t>(std::clamp(std::round(std::max(0.3, sd * fs) * 256.0), 64.0, 16.0 * 256));
-      const codec::Categorical c = rank_octaves(s);
+      const codec::Categorical c = rank_octaves(s, max_log2);
       double bits = 0;
       for (size_t e = 0; e < hist.size(); ++e)
         if (hist[e] > 0) bits += hist[e] * (kRankPrec - std::log2(static_cast<double>(c.cdf[e + 1] - c.cdf[e])));
@@ -296,23 +241,30 @@ RankShape fit_rank_shape(const std::vector<uint64_t>& ranks) {
   return best_shape;
 }
 
-RankCodec::RankCodec(RankShape s) : OctaveCodec{rank_octaves(s)} {}
+RankCodec::RankCodec(RankShape s, int max_log2) : OctaveCodec{rank_octaves(s, max_log2)} {}
 
 double OctaveCodec::push(rans::Message& m, uint64_t n) const {
   const uint64_t octaves = octave.cdf.size() - 1;
-  if (n < 1 || n > (uint64_t(1) << (octaves - 1))) throw std::invalid_argument("rec: index out of range");
+  if (n < 1) throw std::invalid_argument("rec: index out of range");
   const int e = 63 - __builtin_clzll(n);
+  if (static_cast<uint64_t>(e) >= octaves) throw std::invalid_argument("rec: index out of range");
   double bits = 0;
-  if (e > 0) bits += codec::Uniform{static_cast<unsigned>(e)}.push(m, static_cast<uint32_t>(n - (uint64_t(1) << e)));
+  const uint64_t offset = n - (uint64_t(1) << e);
+  // Pieces of kMaxOffsetBits from bit 0 up, pushed highest first so that pop reads them from bit 0.
+  for (int lo = (e - 1) / static_cast<int>(kMaxOffsetBits) * static_cast<int>(kMaxOffsetBits); e > 0 && lo >= 0;
+       lo -= static_cast<int>(kMaxOffsetBits)) {
+    const unsigned width = std::min<unsigned>(kMaxOffsetBits, static_cast<unsigned>(e - lo));
+    bits += codec::Uniform{width}.push(m, static_cast<uint32_t>((offset >> lo) & ((uint64_t(1) << width) - 1)));
+  }
   return bits + octave.push(m, static_cast<uint32_t>(e));
 }
 
 codec::Coded<uint64_t> OctaveCodec::pop(rans::Message& m) const {
   const auto e = octave.pop(m);
   codec::Coded<uint64_t> out{uint64_t(1) << e.symbol, e.bits};
-  if (e.symbol > 0) {
-    const auto r = codec::Uniform{e.symbol}.pop(m);
-    out.symbol += r.symbol;
+  for (unsigned lo = 0; lo < e.symbol; lo += kMaxOffsetBits) {
+    const auto r = codec::Uniform{std::min(kMaxOffsetBits, e.symbol - lo)}.pop(m);
+    out.symbol += uint64_t(r.symbol) << lo;
     out.bits += r.bits;
   }
   return out;

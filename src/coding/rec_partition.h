@@ -25,8 +25,10 @@
 namespace vlae::rec {
 
 // An index n >= 1 as its octave e = floor(log2 n) under a categorical over e = 0 .. E, then the
-// offset n - 2^e in e uniform bits: n <= 2^E. Both schemes' index codes are one of these.
+// offset n - 2^e in e uniform bits (in pieces of at most kMaxOffsetBits):
+// n < 2^(E+1), E <= 62. Every scheme's index code is one of these.
 struct OctaveCodec {
+  static constexpr unsigned kMaxOffsetBits = 24;  // rans::kMaxPrecision
   codec::Categorical octave;
   double push(rans::Message& m, uint64_t n) const;  // bits
   codec::Coded<uint64_t> pop(rans::Message& m) const;
@@ -69,10 +71,11 @@ std::vector<double> binned_candidate(uint64_t seed, uint64_t image, uint32_t blo
 struct RankShape {
   uint16_t mu = 0, sigma = 256;
 };
-// The shape that codes these ranks in the fewest bits, from a small grid around their moments.
-RankShape fit_rank_shape(const std::vector<uint64_t>& ranks);
+// The shape that codes these ranks in the fewest bits, from a small grid around their moments; the
+// octaves run 0 .. max_log2 (the tree scheme codes its heap numbers, octave = depth, with these).
+RankShape fit_rank_shape(const std::vector<uint64_t>& ranks, int max_log2 = kMaxLog2Rank);
 struct RankCodec : OctaveCodec {
-  explicit RankCodec(RankShape s);
+  explicit RankCodec(RankShape s, int max_log2 = kMaxLog2Rank);
 };
 
 }  // namespace vlae::rec

@@ -10,6 +10,7 @@
 
 #include "baselines/lossy_baselines.h"
 #include "coding/lossy.h"
+#include "coding/rec.h"
 #include "experiments/claims.h"
 #include "train/run.h"
 
@@ -24,7 +25,7 @@ struct SweepOptions {
   int search_passes = 1;
   int avif_speed = 0;  // the AVIF baseline's encoder speed (0: slowest, strongest)
   bool rec = false;    // also code every beta's test images by relative-entropy coding (slow)
-  double rec_block_nats = 8.0;
+  double rec_block_nats = rec::default_block_nats(rec::kDefaultScheme);
   // Under a launcher (RANK, WORLD_SIZE, ...: train/distributed.h), rank r trains, evaluates and
   // codes the βs r, r + world, ... (each model on one process); rank 0 gathers the rows through
   // the sweep directory (which every rank must see: one machine, or a shared file system), then

@@ -1,0 +1,192 @@
+#include "coding/rec_tree.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <queue>
+#include <stdexcept>
+
+#include "coding/rec.h"
+#include "coding/rec_region.h"
+
+namespace vlae::rec {
+
+int heap_depth(uint64_t heap) { return heap == 0 ? 0 : 63 - __builtin_clzll(heap); }
+
+std::vector<uint8_t> cut_weights(const std::vector<uint8_t>& blocks, const std::vector<double>& mean_kl_nats) {
+  std::vector<uint8_t> w(blocks.size(), 0);
+  for (size_t j = 0; j < blocks.size(); ++j)
+    if (blocks[j] != kPriorBlock)
+      w[j] = static_cast<uint8_t>(std::clamp(std::round(std::max(0.0, mean_kl_nats[j]) / std::log(2.0) * 8.0), 1.0, 255.0));
+  return w;
+}
+
+std::vector<uint8_t> cut_schedule(const std::vector<uint8_t>& weights) {
+  for (uint8_t w : weights)
+    if (w == 0) throw std::invalid_argument("rec: a cut weight must be positive");
+  if (weights.size() >= kNoCut) throw std::invalid_argument("rec: too many dimensions in a block");
+  std::vector<uint8_t> schedule(kTreeMaxDepth, kNoCut);
+  std::vector<uint32_t> level(weights.size(), 0);
+  for (int t = 0; t < kTreeMaxDepth; ++t) {
+    size_t pick = weights.size();
+    for (size_t q = 0; q < weights.size(); ++q) {
+      if (level[q] >= kTreeMaxLevel) continue;
+      // (level_q + 1) / w_q < (level_pick + 1) / w_pick, in integers.
+      if (pick == weights.size() || (level[q] + 1) * weights[pick] < (level[pick] + 1) * weights[q]) pick = q;
+    }
+    if (pick == weights.size()) break;
+    schedule[t] = static_cast<uint8_t>(pick);
+    ++level[pick];
+  }
+  return schedule;
+}
+
+Box box_of(uint64_t heap, const std::vector<uint8_t>& schedule, size_t dims) {
+  if (heap == 0) throw std::invalid_argument("rec: heap number 0");
+  const int depth = heap_depth(heap);
+  Box box{std::vector<uint64_t>(dims, 0), std::vector<uint8_t>(dims, 0)};
+  for (int t = 0; t < depth; ++t) {
+    const uint8_t q = t < static_cast<int>(schedule.size()) ? schedule[t] : kNoCut;
+    if (q >= dims) throw std::invalid_argument("rec: a node below the tree's last cut");
+    box.interval[q] = box.interval[q] << 1 | ((heap >> (depth - 1 - t)) & 1);
+    ++box.level[q];
+  }
+  return box;
+}
+
+namespace {
+double node_coordinate(uint64_t seed, uint64_t image, uint32_t block, uint64_t heap, const Box& box, size_t q) {
+  const uint64_t a = shared_hash(seed, image, block, heap, static_cast<uint32_t>(q)) >> 11;
+  return interval_point(a, box.interval[q], box.level[q]);
+}
+}  // namespace
+
+std::vector<double> tree_point(uint64_t seed, uint64_t image, uint32_t block, uint64_t heap,
+                               const std::vector<uint8_t>& schedule, size_t dims) {
+  const Box box = box_of(heap, schedule, dims);
+  std::vector<double> z(dims);
+  for (size_t q = 0; q < dims; ++q) z[q] = node_coordinate(seed, image, block, heap, box, q);
+  return z;
+}
+
+TreeSelection select_tree(uint64_t seed, uint64_t image, uint32_t block, const std::vector<double>& mean,
+                          const std::vector<double>& sd, const std::vector<uint8_t>& schedule, uint64_t max_work) {
+  const size_t d = mean.size();
+  if (sd.size() != d || schedule.size() != static_cast<size_t>(kTreeMaxDepth))
+    throw std::invalid_argument("rec: posterior and schedule disagree");
+  // Bounds hold for the whole subtree: the outer edges are where a point of the deepest level can lie.
+  std::vector<LogWeight> lw(d);
+  for (size_t q = 0; q < d; ++q) lw[q] = LogWeight(mean[q], sd[q], kTreeMaxLevel);
+
+  struct Node {
+    double t, log_sup;  // arrival time; sup of log w over the box
+    uint64_t heap;
+  };
+  std::vector<Node> nodes;
+  using Entry = std::pair<double, uint32_t>;  // (log t - log sup w: a bound on the subtree's scores, node)
+  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> open;
+  EncoderStream rng{shared_hash(seed ^ 0x3c6ef372fe94f82aull, image, block, 0, 0xfffffffeu)};
+  Node root{rng.exponential(), 0.0, 1};
+  for (size_t q = 0; q < d; ++q) root.log_sup += lw[q].sup(-lw[q].bound, lw[q].bound);
+  nodes.push_back(root);
+  open.emplace(std::log(root.t) - root.log_sup, 0);
+
+  TreeSelection sel;
+  double best = std::numeric_limits<double>::infinity();
+  double dropped = std::numeric_limits<double>::infinity();  // best bound of subtrees past the last cut
+  while (!open.empty()) {
+    const auto [bound, id] = open.top();
+    if (bound >= best) {
+      sel.exact = true;
+      break;
+    }
+    if (sel.work >= max_work && std::isfinite(best)) break;
+    open.pop();
+    ++sel.work;
+    const Node node = nodes[id];
+    const Box box = box_of(node.heap, schedule, d);
+    double log_w = 0;
+    for (size_t q = 0; q < d; ++q) log_w += lw[q].f(node_coordinate(seed, image, block, node.heap, box, q));
+    const double log_t = std::log(node.t);
+    if (log_t - log_w < best) {
+      best = log_t - log_w;
+      sel.heap = node.heap;
+    }
+    const int depth = heap_depth(node.heap);
+    const uint8_t j = depth < kTreeMaxDepth ? schedule[depth] : kNoCut;
+    if (j == kNoCut) {  // the rest of this box's process is not in the tree
+      dropped = std::min(dropped, log_t - node.log_sup);
+      continue;
+    }
+    const uint64_t iv = box.interval[j];
+    const unsigned level = box.level[j];
+    const double before = lw[j].sup(lw[j].edge(iv, level), lw[j].edge(iv + 1, level));
+    const double child_rate_inv = std::ldexp(1.0, depth + 1);  // 1 / the child's prior mass
+    for (uint64_t c = 0; c < 2; ++c) {
+      const uint64_t civ = 2 * iv + c;
+      Node child{node.t + rng.exponential() * child_rate_inv,
+                 node.log_sup - before + lw[j].sup(lw[j].edge(civ, level + 1), lw[j].edge(civ + 1, level + 1)),
+                 2 * node.heap + c};
+      open.emplace(std::log(child.t) - child.log_sup, static_cast<uint32_t>(nodes.size()));
+      nodes.push_back(child);
+    }
+  }
+  sel.exact = sel.exact && !(dropped < best);
+  return sel;
+}
+
+RankCodec depth_codec(const DepthCode& c, int64_t earlier_depths, int max_depth) {
+  const int64_t mu = std::clamp<int64_t>(c.intercept + int64_t(c.slope) * earlier_depths, 0, int64_t(max_depth + 1) * 256);
+  return RankCodec(RankShape{static_cast<uint16_t>(mu), c.sigma}, max_depth);
+}
+
+DepthCode fit_depth_code(const std::vector<int64_t>& earlier, const std::vector<int>& depth, int max_depth) {
+  const size_t n = depth.size();
+  if (n == 0) return {};
+  double mx = 0, my = 0;
+  for (size_t i = 0; i < n; ++i) {
+    mx += static_cast<double>(earlier[i]);
+    my += depth[i] + 0.5;  // a depth's mass is centred half an octave above it
+  }
+  mx /= n;
+  my /= n;
+  double sxx = 0, sxy = 0;
+  for (size_t i = 0; i < n; ++i) {
+    sxx += (earlier[i] - mx) * (earlier[i] - mx);
+    sxy += (earlier[i] - mx) * (depth[i] + 0.5 - my);
+  }
+  const double slope = sxx > 0 ? sxy / sxx : 0.0;
+  DepthCode line;
+  line.slope = static_cast<int16_t>(std::clamp(std::round(slope * 256.0), -32767.0, 32767.0));
+  double ss = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double r = depth[i] + 0.5 - my - line.slope / 256.0 * (earlier[i] - mx);
+    ss += r * r;
+  }
+  const double sd = std::sqrt(ss / n), intercept = my - line.slope / 256.0 * mx;
+  DepthCode best_code = line;
+  double best = std::numeric_limits<double>::infinity();
+  for (double dm : {-0.5, -0.25, 0.0, 0.25, 0.5})
+    for (double fs : {0.6, 0.75, 0.9, 1.0, 1.15, 1.35, 1.6}) {
+      DepthCode c = line;
+      c.intercept = static_cast<int16_t>(std::clamp(std::round((intercept + dm) * 256.0), -32767.0, 32767.0));
+      c.sigma = static_cast<uint16_t>(std::clamp(std::round(std::max(0.3, sd * fs) * 256.0), 64.0, 16.0 * 256));
+      double bits = 0;
+      std::map<int64_t, codec::Categorical> codes;  // by the earlier depths' sum: images share them
+      for (size_t i = 0; i < n; ++i) {
+        auto it = codes.find(earlier[i]);
+        if (it == codes.end()) it = codes.emplace(earlier[i], depth_codec(c, earlier[i], max_depth).octave).first;
+        const codec::Categorical& oct = it->second;
+        const uint32_t e = static_cast<uint32_t>(depth[i]);
+        bits += oct.prec - std::log2(static_cast<double>(oct.cdf[e + 1] - oct.cdf[e]));
+      }
+      if (bits < best) {
+        best = bits;
+        best_code = c;
+      }
+    }
+  return best_code;
+}
+
+}  // namespace vlae::rec
