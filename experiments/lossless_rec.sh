@@ -3,11 +3,11 @@
 # beside bits back (BB-ANS, the default) on the same shipped models and images: the first N test
 # images for N = 1, 10, 100, 1000. Both files are real and decoded back; bits/dim count every byte
 # (BB-ANS's initial bits included: a file must carry them).
-# Usage: experiments/lossless_rec.sh [OUT_DIR] [THREADS] [SCHEME]   (SCHEME: --rec-scheme, binned or plain)
+# Usage: experiments/lossless_rec.sh [OUT_DIR] [THREADS] [SCHEME]   (SCHEME: --rec-scheme, tree, binned or plain)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 V="$ROOT/build/vlae"
-OUT="${1:-$ROOT/runs/lossless-rec}"; T="${2:-1}"; S="${3:-binned}"
+OUT="${1:-$ROOT/runs/lossless-rec}"; T="${2:-1}"; S="${3:-tree}"
 mkdir -p "$OUT"
 for m in fashion-mnist-mlp mnist-binarized-mlp; do
   for n in 1 10 100 1000; do

@@ -3,8 +3,9 @@
 // The input is a file without its trailing checksum; the harness appends the right one and skips
 // the model-fingerprint check, so mutations reach the header parser and the rANS decoder instead
 // of stopping at the checksum. Every input must end in success or InputError: never a crash.
-// With VLAE_FUZZ_WRITE_SEED=PATH set, it first writes valid seed inputs to PATH, PATH.lossy, PATH.rec,
-// PATH.transform, PATH.lrec and PATH.brec (the binned rec scheme).
+// With VLAE_FUZZ_WRITE_SEED=PATH set, it first writes valid seed inputs to PATH, PATH.lossy, PATH.rec
+// and PATH.lrec (the default rec scheme, tree), PATH.brec (binned), PATH.prec (plain) and
+// PATH.transform.
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -71,8 +72,14 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     vlae::RecOptions binned;
     binned.scheme = vlae::rec::Scheme::Binned;
     binned.margin_nats = 0;
+    binned.block_nats = vlae::rec::kDefaultBlockNats;
     const std::string brec = vlae::compress_rec(model(), x, x, binned, nullptr);
     std::ofstream(std::string(seed) + ".brec", std::ios::binary).write(brec.data(), static_cast<std::streamsize>(brec.size() - 8));
+    vlae::RecOptions plain;
+    plain.scheme = vlae::rec::Scheme::Zipf;
+    plain.block_nats = vlae::rec::kDefaultBlockNats;
+    const std::string prec = vlae::compress_rec(model(), x, x, plain, nullptr);
+    std::ofstream(std::string(seed) + ".prec", std::ios::binary).write(prec.data(), static_cast<std::streamsize>(prec.size() - 8));
     const std::string tc = vlae::compress_transform(transform_model(), x, nullptr);
     std::ofstream(std::string(seed) + ".transform", std::ios::binary)
         .write(tc.data(), static_cast<std::streamsize>(tc.size() - 8));

@@ -28,10 +28,12 @@ code() {  # RUN DATA LIMIT FILE FLAGS...
   echo "# run file fnv1a-of-decoded-pixels (tests/golden/make.sh)"
   code mlp fashion-mnist 12 mlp.vlae
   code mlp fashion-mnist 12 mlp.lossy.vlae --lossy
-  code mlp fashion-mnist 12 mlp.rec.vlae --lossy --codec rec
-  code mlp fashion-mnist 12 mlp.lrec.vlae --codec rec --calibration 200
-  code mlp fashion-mnist 12 mlp.brec.vlae --lossy --codec rec --rec-scheme binned --rec-margin-nats 0
-  code mlp fashion-mnist 12 mlp.blrec.vlae --codec rec --rec-scheme binned --calibration 200
+  code mlp fashion-mnist 12 mlp.rec.vlae --lossy --codec rec --rec-scheme plain --rec-block-nats 8
+  code mlp fashion-mnist 12 mlp.lrec.vlae --codec rec --rec-scheme plain --rec-block-nats 8 --calibration 200
+  code mlp fashion-mnist 12 mlp.brec.vlae --lossy --codec rec --rec-scheme binned --rec-block-nats 8 --rec-margin-nats 0
+  code mlp fashion-mnist 12 mlp.blrec.vlae --codec rec --rec-scheme binned --rec-block-nats 8 --calibration 200
+  code mlp fashion-mnist 12 mlp.trec.vlae --lossy --codec rec --rec-scheme tree --rec-block-nats 16
+  code mlp fashion-mnist 12 mlp.tlrec.vlae --codec rec --rec-scheme tree --rec-block-nats 16 --calibration 200
   code mlpgauss_ar1 fashion-mnist 8 mlpgauss_ar1.vlae
   code conv_bin mnist 8 conv_bin.vlae
   code conv_bin mnist 8 conv_bin.lossy.vlae --lossy
