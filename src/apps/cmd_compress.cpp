@@ -88,8 +88,9 @@ void run_compress_lossless_rec(const CompressFlags& f, LoadedRun& run, const Ima
   j["overhead_vs_neg_elbo_percent"] = 100.0 * (8.0 * r.bytes / dims / neg_elbo - 1.0);
   j["lanes"] = cfg.lanes;
   j["obs_prec"] = cfg.obs_prec;
-  std::printf("%-36s %s (%lu bytes, %ld images, %ld blocks)\n", "file", f.out.c_str(), static_cast<unsigned long>(r.bytes),
-              static_cast<long>(r.images), static_cast<long>(r.blocks));
+  std::printf("%-36s %s (%lu bytes, %ld images, %ld blocks, %s scheme)\n", "file", f.out.c_str(),
+              static_cast<unsigned long>(r.bytes), static_cast<long>(r.images), static_cast<long>(r.blocks),
+              rec::scheme_name(r.scheme));
   std::printf("%-36s %10.5f bits/dim (no initial bits: nothing is got back)\n", "actual", 8.0 * r.bytes / dims);
   std::printf("%-36s %10.5f bits/dim   (overhead %+.3f%%)\n", "model -ELBO on these images", neg_elbo,
               100.0 * (8.0 * r.bytes / dims / neg_elbo - 1.0));
@@ -111,8 +112,9 @@ void run_compress_rec(const CompressFlags& f, LoadedRun& run, const Images& x) {
   nlohmann::json j = to_json(r);
   j["file"] = f.out;
   const double n = static_cast<double>(r.lossy.images), px = n * r.lossy.pixels;
-  std::printf("%-36s %s (%lu bytes, %ld images, %ld blocks)\n", "file", f.out.c_str(),
-              static_cast<unsigned long>(r.lossy.bytes), static_cast<long>(r.lossy.images), static_cast<long>(r.blocks));
+  std::printf("%-36s %s (%lu bytes, %ld images, %ld blocks, %s scheme)\n", "file", f.out.c_str(),
+              static_cast<unsigned long>(r.lossy.bytes), static_cast<long>(r.lossy.images), static_cast<long>(r.blocks),
+              rec::scheme_name(r.scheme));
   std::printf("%-36s %10.2f bits/image %8.4f bits/pixel\n", "actual (file, header included)", r.lossy.bits / n,
               r.lossy.bits / px);
   std::printf("%-36s %10.2f bits/image %8.4f bits/pixel\n", "ideal (index codes)", r.lossy.ideal_bits / n,
