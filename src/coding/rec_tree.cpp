@@ -79,32 +79,33 @@ TreeSelection select_tree(uint64_t seed, uint64_t image, uint32_t block, const s
   std::vector<LogWeight> lw(d);
   for (size_t q = 0; q < d; ++q) lw[q] = LogWeight(mean[q], sd[q], kTreeMaxLevel);
 
+  // An open node: its bound on the best score in its subtree (log T - log sup w; the queue's key),
+  // its arrival time, sup log w over its box and its heap number (which also breaks ties, so the
+  // order does not depend on the queue's implementation). 32 bytes, the search's only storage.
   struct Node {
-    double t, log_sup;  // arrival time; sup of log w over the box
+    double bound, t, log_sup;
     uint64_t heap;
+    bool operator>(const Node& o) const { return bound > o.bound || (bound == o.bound && heap > o.heap); }
   };
-  std::vector<Node> nodes;
-  using Entry = std::pair<double, uint32_t>;  // (log t - log sup w: a bound on the subtree's scores, node)
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> open;
+  std::priority_queue<Node, std::vector<Node>, std::greater<Node>> open;
   EncoderStream rng{shared_hash(seed ^ 0x3c6ef372fe94f82aull, image, block, 0, 0xfffffffeu)};
-  Node root{rng.exponential(), 0.0, 1};
-  for (size_t q = 0; q < d; ++q) root.log_sup += lw[q].sup(-lw[q].bound, lw[q].bound);
-  nodes.push_back(root);
-  open.emplace(std::log(root.t) - root.log_sup, 0);
+  const double root_t = rng.exponential();
+  double root_sup = 0;
+  for (size_t q = 0; q < d; ++q) root_sup += lw[q].sup(-lw[q].bound, lw[q].bound);
+  open.push(Node{std::log(root_t) - root_sup, root_t, root_sup, 1});
 
   TreeSelection sel;
   double best = std::numeric_limits<double>::infinity();
   double dropped = std::numeric_limits<double>::infinity();  // best bound of subtrees past the last cut
   while (!open.empty()) {
-    const auto [bound, id] = open.top();
-    if (bound >= best) {
+    if (open.top().bound >= best) {
       sel.exact = true;
       break;
     }
     if (sel.work >= max_work && std::isfinite(best)) break;
+    const Node node = open.top();
     open.pop();
     ++sel.work;
-    const Node node = nodes[id];
     const Box box = box_of(node.heap, schedule, d);
     double log_w = 0;
     for (size_t q = 0; q < d; ++q) log_w += lw[q].f(node_coordinate(seed, image, block, node.heap, box, q));
@@ -125,11 +126,9 @@ TreeSelection select_tree(uint64_t seed, uint64_t image, uint32_t block, const s
     const double child_rate_inv = std::ldexp(1.0, depth + 1);  // 1 / the child's prior mass
     for (uint64_t c = 0; c < 2; ++c) {
       const uint64_t civ = 2 * iv + c;
-      Node child{node.t + rng.exponential() * child_rate_inv,
-                 node.log_sup - before + lw[j].sup(lw[j].edge(civ, level + 1), lw[j].edge(civ + 1, level + 1)),
-                 2 * node.heap + c};
-      open.emplace(std::log(child.t) - child.log_sup, static_cast<uint32_t>(nodes.size()));
-      nodes.push_back(child);
+      const double t = node.t + rng.exponential() * child_rate_inv;
+      const double log_sup = node.log_sup - before + lw[j].sup(lw[j].edge(civ, level + 1), lw[j].edge(civ + 1, level + 1));
+      open.push(Node{std::log(t) - log_sup, t, log_sup, 2 * node.heap + c});
     }
   }
   sel.exact = sel.exact && !(dropped < best);
