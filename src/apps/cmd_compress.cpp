@@ -64,9 +64,7 @@ double reference_neg_elbo_bits_per_dim(LoadedRun& run, const Images& x) {
 RecOptions rec_options(const CompressFlags& f) {
   RecOptions o;
   o.seed = f.rec_seed;
-  o.scheme = f.rec_scheme == rec::scheme_name(rec::Scheme::Zipf)   ? rec::Scheme::Zipf
-             : f.rec_scheme == rec::scheme_name(rec::Scheme::Tree) ? rec::Scheme::Tree
-                                                                   : rec::Scheme::Binned;
+  o.scheme = rec::scheme_from_name(f.rec_scheme).value_or(rec::kDefaultScheme);  // checked in run_compress
   o.block_nats = f.rec_block_nats_given ? f.rec_block_nats : rec::default_block_nats(o.scheme);
   o.margin_nats = f.rec_margin_nats;
   return o;
@@ -200,7 +198,7 @@ void run_compress(const CompressFlags& f) {
   }
   spec.limit = f.data.limit;
   const Images x = load_images(spec);
-  if (f.rec_scheme != "binned" && f.rec_scheme != "plain" && f.rec_scheme != "tree")
+  if (!rec::scheme_from_name(f.rec_scheme))
     throw InputError("--rec-scheme: expected binned, tree or plain, got '" + f.rec_scheme + "'");
   if (f.lossy && !f.codec.empty() && f.codec != "grid" && f.codec != "rec")
     throw InputError("--codec: with --lossy, expected grid or rec, got '" + f.codec + "'");

@@ -212,7 +212,10 @@ Layout::Layout(Scheme sch, std::vector<uint8_t> b, std::vector<uint8_t> per_dim,
       max_depth.push_back(depth);
     }
     if (rank_shapes.empty())
-      for (size_t bl = 0; bl < n; ++bl) rank_shapes.insert(rank_shapes.end(), {128, 256, 0});
+      for (size_t bl = 0; bl < n; ++bl) {
+        const DepthCode c;
+        rank_shapes.insert(rank_shapes.end(), {static_cast<uint16_t>(c.intercept), c.sigma, static_cast<uint16_t>(c.slope)});
+      }
     if (rank_shapes.size() != 3 * n) throw std::invalid_argument("rec: one depth code per block");
     for (size_t bl = 0; bl < n; ++bl)
       depth_codes.push_back(DepthCode{static_cast<int16_t>(rank_shapes[3 * bl]), rank_shapes[3 * bl + 1],

@@ -222,23 +222,32 @@ RankShape fit_rank_shape(const std::vector<uint64_t>& ranks, int max_log2) {
   }
   m1 /= ranks.size();
   const double sd = std::sqrt(std::max(0.0, m2 / ranks.size() - m1 * m1));
-  RankShape best_shape;
+  auto mu_of = [&](double centre) {
+    return static_cast<uint16_t>(std::clamp(std::round(centre * 256.0), 0.0, (max_log2 + 1) * 256.0));
+  };
+  const OctaveFit fit = fit_octave_grid(m1, sd, [&](double centre, uint16_t sigma) {
+    const codec::Categorical c = rank_octaves(RankShape{mu_of(centre), sigma}, max_log2);
+    double bits = 0;
+    for (size_t e = 0; e < hist.size(); ++e)
+      if (hist[e] > 0) bits += hist[e] * codec::cost_bits(c.cdf[e + 1] - c.cdf[e], c.prec);
+    return bits;
+  });
+  return RankShape{mu_of(fit.centre), fit.sigma};
+}
+
+OctaveFit fit_octave_grid(double centre, double sd, const std::function<double(double, uint16_t)>& cost) {
+  OctaveFit best_fit{centre, 256};
   double best = std::numeric_limits<double>::infinity();
   for (double dm : {-0.5, -0.25, 0.0, 0.25, 0.5})
     for (double fs : {0.6, 0.75, 0.9, 1.0, 1.15, 1.35, 1.6}) {
-      RankShape s;
-      s.mu = static_cast<uint16_t>(std::clamp(std::round((m1 + dm) * 256.0), 0.0, (max_log2 + 1) * 256.0));
-      s.sigma = static_cast<uint16_t>(std::clamp(std::round(std::max(0.3, sd * fs) * 256.0), 64.0, 16.0 * 256));
-      const codec::Categorical c = rank_octaves(s, max_log2);
-      double bits = 0;
-      for (size_t e = 0; e < hist.size(); ++e)
-        if (hist[e] > 0) bits += hist[e] * (kRankPrec - std::log2(static_cast<double>(c.cdf[e + 1] - c.cdf[e])));
+      const OctaveFit f{centre + dm, static_cast<uint16_t>(std::clamp(std::round(std::max(0.3, sd * fs) * 256.0), 64.0, 16.0 * 256))};
+      const double bits = cost(f.centre, f.sigma);
       if (bits < best) {
         best = bits;
-        best_shape = s;
+        best_fit = f;
       }
     }
-  return best_shape;
+  return best_fit;
 }
 
 RankCodec::RankCodec(RankShape s, int max_log2) : OctaveCodec{rank_octaves(s, max_log2)} {}

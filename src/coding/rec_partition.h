@@ -18,6 +18,7 @@
 // is the prior, and bins have equal prior mass), k with a code fitted to the file's ranks.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "coding/combinators.h"
@@ -71,6 +72,16 @@ std::vector<double> binned_candidate(uint64_t seed, uint64_t image, uint32_t blo
 struct RankShape {
   uint16_t mu = 0, sigma = 256;
 };
+// The octave-code fits' search: over a small grid of centres (centre + -0.5 .. 0.5 octave) and
+// deviations (0.6 .. 1.6 times sd, at least 0.3 octave), the (centre, sigma) whose cost(centre,
+// sigma) in bits is lowest; sigma in 1/256 octave as files store it, the centre for the caller to
+// quantize.
+struct OctaveFit {
+  double centre = 0;
+  uint16_t sigma = 256;
+};
+OctaveFit fit_octave_grid(double centre, double sd, const std::function<double(double centre, uint16_t sigma)>& cost);
+
 // The shape that codes these ranks in the fewest bits, from a small grid around their moments; the
 // octaves run 0 .. max_log2 (the tree scheme codes its heap numbers, octave = depth, with these).
 RankShape fit_rank_shape(const std::vector<uint64_t>& ranks, int max_log2 = kMaxLog2Rank);

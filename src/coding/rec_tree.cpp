@@ -42,16 +42,22 @@ std::vector<uint8_t> cut_schedule(const std::vector<uint8_t>& weights) {
   return schedule;
 }
 
-Box box_of(uint64_t heap, const std::vector<uint8_t>& schedule, size_t dims) {
+void box_of(uint64_t heap, const std::vector<uint8_t>& schedule, size_t dims, Box* box) {
   if (heap == 0) throw std::invalid_argument("rec: heap number 0");
   const int depth = heap_depth(heap);
-  Box box{std::vector<uint64_t>(dims, 0), std::vector<uint8_t>(dims, 0)};
+  box->interval.assign(dims, 0);
+  box->level.assign(dims, 0);
   for (int t = 0; t < depth; ++t) {
     const uint8_t q = t < static_cast<int>(schedule.size()) ? schedule[t] : kNoCut;
     if (q >= dims) throw std::invalid_argument("rec: a node below the tree's last cut");
-    box.interval[q] = box.interval[q] << 1 | ((heap >> (depth - 1 - t)) & 1);
-    ++box.level[q];
+    box->interval[q] = box->interval[q] << 1 | ((heap >> (depth - 1 - t)) & 1);
+    ++box->level[q];
   }
+}
+
+Box box_of(uint64_t heap, const std::vector<uint8_t>& schedule, size_t dims) {
+  Box box;
+  box_of(heap, schedule, dims, &box);
   return box;
 }
 
@@ -95,6 +101,7 @@ TreeSelection select_tree(uint64_t seed, uint64_t image, uint32_t block, const s
   open.push(Node{std::log(root_t) - root_sup, root_t, root_sup, 1});
 
   TreeSelection sel;
+  Box box;  // the expanded node's, reused: the search's hot loop allocates nothing but open nodes
   double best = std::numeric_limits<double>::infinity();
   double dropped = std::numeric_limits<double>::infinity();  // best bound of subtrees past the last cut
   while (!open.empty()) {
@@ -106,7 +113,7 @@ TreeSelection select_tree(uint64_t seed, uint64_t image, uint32_t block, const s
     const Node node = open.top();
     open.pop();
     ++sel.work;
-    const Box box = box_of(node.heap, schedule, d);
+    box_of(node.heap, schedule, d, &box);
     double log_w = 0;
     for (size_t q = 0; q < d; ++q) log_w += lw[q].f(node_coordinate(seed, image, block, node.heap, box, q));
     const double log_t = std::log(node.t);
@@ -164,28 +171,22 @@ DepthCode fit_depth_code(const std::vector<int64_t>& earlier, const std::vector<
     ss += r * r;
   }
   const double sd = std::sqrt(ss / n), intercept = my - line.slope / 256.0 * mx;
-  DepthCode best_code = line;
-  double best = std::numeric_limits<double>::infinity();
-  for (double dm : {-0.5, -0.25, 0.0, 0.25, 0.5})
-    for (double fs : {0.6, 0.75, 0.9, 1.0, 1.15, 1.35, 1.6}) {
-      DepthCode c = line;
-      c.intercept = static_cast<int16_t>(std::clamp(std::round((intercept + dm) * 256.0), -32767.0, 32767.0));
-      c.sigma = static_cast<uint16_t>(std::clamp(std::round(std::max(0.3, sd * fs) * 256.0), 64.0, 16.0 * 256));
-      double bits = 0;
-      std::map<int64_t, codec::Categorical> codes;  // by the earlier depths' sum: images share them
-      for (size_t i = 0; i < n; ++i) {
-        auto it = codes.find(earlier[i]);
-        if (it == codes.end()) it = codes.emplace(earlier[i], depth_codec(c, earlier[i], max_depth).octave).first;
-        const codec::Categorical& oct = it->second;
-        const uint32_t e = static_cast<uint32_t>(depth[i]);
-        bits += oct.prec - std::log2(static_cast<double>(oct.cdf[e + 1] - oct.cdf[e]));
-      }
-      if (bits < best) {
-        best = bits;
-        best_code = c;
-      }
+  auto intercept_of = [](double centre) {
+    return static_cast<int16_t>(std::clamp(std::round(centre * 256.0), -32767.0, 32767.0));
+  };
+  const OctaveFit fit = fit_octave_grid(intercept, sd, [&](double centre, uint16_t sigma) {
+    const DepthCode c{intercept_of(centre), sigma, line.slope};
+    double bits = 0;
+    std::map<int64_t, codec::Categorical> codes;  // by the earlier depths' sum: images share them
+    for (size_t i = 0; i < n; ++i) {
+      auto it = codes.find(earlier[i]);
+      if (it == codes.end()) it = codes.emplace(earlier[i], depth_codec(c, earlier[i], max_depth).octave).first;
+      const uint32_t e = static_cast<uint32_t>(depth[i]);
+      bits += codec::cost_bits(it->second.cdf[e + 1] - it->second.cdf[e], it->second.prec);
     }
-  return best_code;
+    return bits;
+  });
+  return DepthCode{intercept_of(fit.centre), fit.sigma, line.slope};
 }
 
 }  // namespace vlae::rec

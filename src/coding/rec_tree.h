@@ -15,7 +15,7 @@
 //
 // Unlike the binned scheme, the depth is not fixed: a block whose KL is larger than the file's mean
 // goes deeper instead of scoring many points of one bin, so the work grows with the block's
-// dimensions more than with its KL, and blocks can hold two to three times the KL. The index is the
+// dimensions more than with its KL, and blocks can hold twice the KL (16 nats). The index is the
 // heap number h: its depth D = floor(log2 h), about the block's KL in bits, then the D path bits
 // uniform (the aggregate posterior is the prior, and every cut halves the prior mass). The depth is
 // the costly part: an image's KL varies far more from image to image than within it (its blocks'
@@ -55,6 +55,7 @@ struct Box {
   std::vector<uint8_t> level;
 };
 Box box_of(uint64_t heap, const std::vector<uint8_t>& schedule, size_t dims);
+void box_of(uint64_t heap, const std::vector<uint8_t>& schedule, size_t dims, Box* box);  // into *box
 
 struct TreeSelection {
   uint64_t heap = 1;   // the chosen node

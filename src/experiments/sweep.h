@@ -24,7 +24,7 @@ struct SweepOptions {
   int64_t eval_limit = 2000, iwae_samples = 100, calibration = 2000;
   int search_passes = 1;
   int avif_speed = 0;  // the AVIF baseline's encoder speed (0: slowest, strongest)
-  bool rec = false;    // also code every beta's test images by relative-entropy coding (slow)
+  bool rec = false;    // also code every beta's test images by relative-entropy coding
   double rec_block_nats = rec::default_block_nats(rec::kDefaultScheme);
   // Under a launcher (RANK, WORLD_SIZE, ...: train/distributed.h), rank r trains, evaluates and
   // codes the βs r, r + world, ... (each model on one process); rank 0 gathers the rows through
