@@ -4,16 +4,17 @@
 # patches with the real codec, decoded back (the checksum in the file must hold), printed beside the
 # classical codecs when OUT/baselines_lossless.json exists (experiments/photos32.sh step 1).
 # LIKELIHOOD: per sub-pixel, logistic (default) or logistic-mixture (5 components, PixelCNN++).
+# LINEAR=K: a KxK linear causal predictor beside the network (--pixel-linear; default none).
 # --resume: rerunning with a larger EPOCHS continues the run; LR_FINAL (e.g. 1e-5) decays the
 # learning rate on a cosine over all EPOCHS.
-# Usage: [LIKELIHOOD=...] [LR_FINAL=...] experiments/photos32_pixelcnn.sh [OUT] [EPOCHS] [THREADS] [RUN_NAME]
+# Usage: [LIKELIHOOD=...] [LR_FINAL=...] [LINEAR=K] experiments/photos32_pixelcnn.sh [OUT] [EPOCHS] [THREADS] [RUN_NAME]
 set -euo pipefail
 V="$(cd "$(dirname "$0")/.." && pwd)/build/vlae"
 OUT="${1:-runs/photos32}"; E="${2:-8}"; T="${3:-2}"; R="$OUT/${4:-pixelcnn}"
 mkdir -p "$OUT"
 "$V" train --out "$R" --data photos32 --model pixelcnn --pixel-stack vh --gated --pixel-channels 48 \
   --epochs "$E" --batch-size 32 --test-limit 200 --threads "$T" --likelihood "${LIKELIHOOD:-logistic}" \
-  ${LR_FINAL:+--lr-final "$LR_FINAL"} --resume
+  ${LR_FINAL:+--lr-final "$LR_FINAL"} ${LINEAR:+--pixel-linear "$LINEAR"} --resume
 /usr/bin/time -f "compress: %e s" "$V" compress --run "$R" --data photos32 --split test -o "$R/test.vlae" \
   --json "$R/lossless.json" --threads "$T"
 /usr/bin/time -f "decompress: %e s" "$V" decompress --run "$R" "$R/test.vlae" -o "$R/test.decoded.idx" --threads "$T"

@@ -350,6 +350,7 @@ ModelConfig colour_pixel_config(const std::string& stack, bool gated, const std:
   c.latent_dim = 4;
   c.hidden = 32;
   c.pixel_channels = 23;  // groups of 8, 8, 7: blocks need not be equal (and few units die)
+  c.pixel_linear = stack == "vh" ? 5 : 0;  // the vh variants carry the linear predictor too
   return c;
 }
 }  // namespace

@@ -199,12 +199,14 @@ INSTANTIATE_TEST_SUITE_P(
                       std::make_tuple("mlp", Likelihood::Gaussian, "ar1"), std::make_tuple("conv", Likelihood::Logistic, "normal"),
                       std::make_tuple("conv", Likelihood::Bernoulli, "af")));
 
-class EnginePixelCNN : public ::testing::TestWithParam<std::tuple<std::string, std::string, bool, Likelihood>> {};
+// (receptive field, stack, gated, likelihood, linear predictor's kernel)
+class EnginePixelCNN : public ::testing::TestWithParam<std::tuple<std::string, std::string, bool, Likelihood, int>> {};
 
 TEST_P(EnginePixelCNN, IncrementalEqualsTeacherForcedAndLibTorch) {
-  const auto [field, stack, gated, lik] = GetParam();
+  const auto [field, stack, gated, lik, linear] = GetParam();
   torch::manual_seed(5);
   ModelConfig c = tiny(field == "local" ? "vlae" : "pixelcnn", lik);
+  c.pixel_linear = linear;
   c.receptive_field = field;
   c.pixel_stack = stack;
   c.gated = gated;
@@ -239,10 +241,12 @@ TEST_P(EnginePixelCNN, IncrementalEqualsTeacherForcedAndLibTorch) {
   }
 }
 INSTANTIATE_TEST_SUITE_P(Variants, EnginePixelCNN,
-                         ::testing::Values(std::make_tuple("full", "single", false, Likelihood::Bernoulli),
-                                           std::make_tuple("full", "vh", true, Likelihood::Logistic),
-                                           std::make_tuple("local", "single", true, Likelihood::Logistic),
-                                           std::make_tuple("local", "vh", false, Likelihood::Bernoulli)));
+                         ::testing::Values(std::make_tuple("full", "single", false, Likelihood::Bernoulli, 0),
+                                           std::make_tuple("full", "vh", true, Likelihood::Logistic, 0),
+                                           std::make_tuple("local", "single", true, Likelihood::Logistic, 0),
+                                           std::make_tuple("local", "vh", false, Likelihood::Bernoulli, 0),
+                                           std::make_tuple("full", "vh", true, Likelihood::Logistic, 5),
+                                           std::make_tuple("local", "single", false, Likelihood::Bernoulli, 3)));
 
 }  // namespace
 }  // namespace vlae

@@ -85,6 +85,8 @@ TEST(Study, BadFlagsAreUsageErrors) {
   expect_usage_error("study collapse --data mnist --out " + dir + "/s --models factorized,transformer", "--models");
   expect_usage_error("train --out " + dir + "/r --model pixelcnn --receptive-field medium", "--receptive-field");
   expect_usage_error("train --out " + dir + "/r --prior gamma", "--prior");
+  expect_usage_error("train --out " + dir + "/r --model pixelcnn --pixel-linear 4", "--pixel-linear");
+  expect_usage_error("train --out " + dir + "/r --model mlp --pixel-linear 5", "--pixel-linear");
   expect_usage_error("train --out " + dir + "/r --prior ar1 --ar1-alpha 1.5", "--ar1-alpha");
   // The lossy codec needs a factorized decoder.
   const auto t = run_cli("train --data mnist --binarize dynamic --limit 64 --epochs 1 --model vlae --latent-dim 2 "

@@ -25,6 +25,9 @@ void add_training_flags(CLI::App& cmd, TrainingFlags& f, bool with_beta) {
   cmd.add_option("--pixel-layers", f.pixel_layers, "PixelCNN masked conv layers (0: preset, 9 full / 6 local)");
   cmd.add_option("--pixel-channels", f.pixel_channels, "PixelCNN channels");
   cmd.add_flag("--gated", f.gated, "PixelCNN: gated tanh*sigmoid units");
+  cmd.add_option("--pixel-linear", f.pixel_linear,
+                 "PixelCNN: a KxK linear causal predictor from the pixels to the params beside the network "
+                 "(odd K 3..15; default 0, none)");
   cmd.add_flag("--gdn", f.gdn, "transform coders: GDN / IGDN nonlinearities (Balle et al.) instead of ReLU");
   cmd.add_flag("--mixed-quantization", f.mixed_quantization,
                "transform coders: the synthesis decodes rounded latents (straight-through), the rate prices noisy "
@@ -74,6 +77,7 @@ RunConfig run_config_from(const TrainingFlags& f) {
   cfg.model.mixed_quantization = f.mixed_quantization;
   cfg.model.pixel_stack = f.pixel_stack;
   cfg.model.pixel_context = f.pixel_context;
+  cfg.model.pixel_linear = f.pixel_linear;
   cfg.model.flow_layers = f.flow_layers;
   cfg.model.flow_hidden = f.flow_hidden;
   cfg.model.ar1_alpha = f.ar1_alpha;

@@ -14,7 +14,7 @@ struct TrainingFlags {
   std::string posterior = "diag", likelihood,  // likelihood "": logistic, gaussian for transform coders
       pixel_stack = "single", pixel_context = "colour";
   int64_t iaf_layers = 2, logistic_mixtures = 5;
-  int64_t pixel_layers = 0, pixel_channels = 32, flow_layers = 2, flow_hidden = 256;
+  int64_t pixel_layers = 0, pixel_channels = 32, pixel_linear = 0, flow_layers = 2, flow_hidden = 256;
   bool gated = false, gdn = false, mixed_quantization = false;
   double ar1_alpha = 0.95;
   int64_t latent_dim = 32, hidden = 512, hidden_layers = 1, channels = 32, epochs = 10, batch_size = 128, threads = 0, test_limit = -1;

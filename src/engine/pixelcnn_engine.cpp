@@ -71,6 +71,10 @@ PixelCNNEngine::PixelCNNEngine(PixelCNN& m)
   }
   head1_ = convs.at(0);
   head2_ = convs.at(1);
+  if (m->linear) {
+    linear_on_ = true;
+    linear_ = conv_of(m->linear);
+  }
 }
 
 int64_t PixelCNNEngine::subpixel(int64_t step) const { return (step % c_) * h_ * w_ + step / c_; }
@@ -158,6 +162,14 @@ void PixelCNNEngine::head(const float* h, float* out) const {
   head2_.forward_row(b.data(), out, 0, p_ * c_);
 }
 
+void PixelCNNEngine::add_linear(const Image& im, int64_t r, int64_t c, float* all) const {
+  if (!linear_on_) return;
+  thread_local std::vector<float> lin;
+  lin.resize(static_cast<size_t>(p_ * c_));
+  linear_.at(im.input.data(), h_, w_, r, c, lin.data());
+  for (int64_t i = 0; i < p_ * c_; ++i) all[i] = all[i] + lin[i];
+}
+
 void PixelCNNEngine::params_of(const float* all, int64_t colour, double* out) const {
   for (int64_t i = 0; i < p_; ++i) out[i] = all[i * c_ + colour];  // the head's channel p * C + colour
 }
@@ -178,6 +190,7 @@ void PixelCNNEngine::params_at(Image& im, int64_t step, double* out) const {
     horizontal(im, l, j, conv.data(), scratch.data());
   }
   head(im.h.back().data() + j * ch_, all.data());
+  add_linear(im, r, c, all.data());
   params_of(all.data(), step % c_, out);
 }
 
@@ -234,6 +247,7 @@ void PixelCNNEngine::teacher_forced(const float* z, const uint8_t* x, double* ou
   std::vector<float> all(static_cast<size_t>(padded(p_ * c_)));
   for (int64_t pos = 0; pos < d; ++pos) {
     head(im.h.back().data() + pos * ch_, all.data());
+    add_linear(im, pos / w_, pos % w_, all.data());
     for (int64_t g = 0; g < c_; ++g) params_of(all.data(), g, out + (pos * c_ + g) * p_);
   }
 }

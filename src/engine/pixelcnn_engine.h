@@ -60,6 +60,8 @@ class PixelCNNEngine {
   void horizontal(Image& im, size_t l, int64_t pos, const float* conv_out, float* scratch) const;
   void vertical_row(Image& im, int64_t r) const;
   void head(const float* h, float* out) const;  // P x C outputs, channel p * C + colour
+  // Adds the linear predictor's outputs at (r, c) to the head's (PixelCNNImpl::forward_maps' sum).
+  void add_linear(const Image& im, int64_t r, int64_t c, float* all) const;
   void params_of(const float* head_out, int64_t colour, double* out) const;
   size_t scratch_size() const { return static_cast<size_t>(3 * units_ + ch_ + padded(units_)); }
 
@@ -68,6 +70,8 @@ class PixelCNNEngine {
   Sequential cond_net_;
   std::vector<Layer> layers_;
   Dense head1_, head2_;
+  bool linear_on_ = false;  // the model's linear predictor (config.pixel_linear > 0)
+  Conv2d linear_;           // its mask-A convolution of the input map, added to the head's output
 };
 
 }  // namespace vlae::engine

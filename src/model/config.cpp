@@ -37,6 +37,7 @@ nlohmann::json to_json(const ModelConfig& c) {
   if (c.hidden_layers != 1) j["hidden_layers"] = c.hidden_layers;
   if (c.image_channels != 1) j["image_channels"] = c.image_channels;
   if (c.pixel_context != "colour") j["pixel_context"] = c.pixel_context;
+  if (c.pixel_linear) j["pixel_linear"] = c.pixel_linear;
   if (c.gdn) j["gdn"] = true;
   if (c.mixed_quantization) j["mixed_quantization"] = true;
   if (c.likelihood == Likelihood::LogisticMixture) j["logistic_mixtures"] = c.logistic_mixtures;
@@ -62,6 +63,10 @@ void validate(const ModelConfig& c) {
     throw InputError("--pixel-stack: expected single or vh, got '" + c.pixel_stack + "'");
   if (c.pixel_context != "colour" && c.pixel_context != "gray")
     throw InputError("--pixel-context: expected colour or gray, got '" + c.pixel_context + "'");
+  if (c.pixel_linear != 0 && (c.pixel_linear < 3 || c.pixel_linear > 15 || c.pixel_linear % 2 == 0))
+    throw InputError("--pixel-linear: expected 0 (none) or an odd kernel size 3..15, got " + std::to_string(c.pixel_linear));
+  if (c.pixel_linear != 0 && !c.autoregressive_decoder())
+    throw InputError("--pixel-linear: for the PixelCNN decoders (--model pixelcnn or vlae)");
   if (c.prior != "normal" && c.prior != "af" && c.prior != "ar1")
     throw InputError("--prior: expected normal, af or ar1, got '" + c.prior + "'");
   if (c.flow_layers < 1 || c.flow_layers > 16 || c.flow_hidden <= 0)
@@ -95,6 +100,7 @@ ModelConfig model_config_from_json(const nlohmann::json& j) {
     c.width = j.at("width").get<int64_t>();
     c.image_channels = j.value("image_channels", c.image_channels);
     c.pixel_context = j.value("pixel_context", c.pixel_context);
+    c.pixel_linear = j.value("pixel_linear", c.pixel_linear);
     c.gdn = j.value("gdn", c.gdn);
     c.mixed_quantization = j.value("mixed_quantization", c.mixed_quantization);
     c.likelihood = parse_likelihood(j.at("likelihood").get<std::string>());

@@ -38,6 +38,11 @@ struct ModelConfig {
   // independent given that context and z, so colour must travel through z (VLAE's CIFAR-10 variant,
   // Chen et al. 2017).
   std::string pixel_context = "colour";
+  // PixelCNN: a linear causal predictor beside the network (0: none). A pixel_linear x pixel_linear
+  // mask-A convolution from the context pixels straight to the params, added to the head's output
+  // and zero at initialization. The network then learns only what a linear prediction from the
+  // neighbours (the predictors of LOCO-I and CALIC, learned here) misses, from the first step.
+  int64_t pixel_linear = 0;
 
   // Transform coders (arch factorized | hyperprior): GDN in the analysis and IGDN in the synthesis
   // transform (Ballé et al.) instead of ReLU.

@@ -91,18 +91,26 @@ PixelCNNImpl::PixelCNNImpl(const ModelConfig& c) : config(c) {
         "head", nn::Sequential(nn::ReLU(), MaskedConv2d(ch, ch, 1, Mask::HorizontalB, 1, hidden, hidden), nn::ReLU(),
                                MaskedConv2d(ch, 3 * p, 1, Mask::HorizontalB, 1, hidden, param_groups(p))));
   }
+  if (c.pixel_linear > 0) {
+    linear = register_module("linear", MaskedConv2d(context_channels(), p * c.image_channels, c.pixel_linear, Mask::A, 1,
+                                                    colour ? image_groups() : none, colour ? param_groups(p) : none));
+    torch::NoGradGuard no_grad;
+    linear->conv->weight.zero_();
+    linear->conv->bias.zero_();
+  }
 }
 
 int64_t PixelCNNImpl::receptive_rows() const {
   int64_t r = 0;
   for (const auto& l : two_stacks() ? vlayers : layers) r += l->reach();
-  return two_stacks() ? r + 1 : r;  // vh: the vertical stack reaches down to the row above
+  if (two_stacks()) ++r;  // vh: the vertical stack reaches down to the row above
+  return linear ? std::max(r, linear->reach()) : r;
 }
 
 int64_t PixelCNNImpl::receptive_cols() const {
   int64_t c = 0;
   for (const auto& l : two_stacks() ? vlayers : layers) c += l->col_reach();
-  return c;
+  return linear ? std::max(c, linear->col_reach()) : c;
 }
 
 namespace {
@@ -139,7 +147,7 @@ torch::Tensor PixelCNNImpl::forward_maps(const torch::Tensor& cond, const torch:
     const auto a = activate(pre, config.gated);
     h = l == 0 ? a : h + a;  // residual from the second layer on
   }
-  return head->forward(h);
+  return linear ? head->forward(h) + linear->forward(in) : head->forward(h);
 }
 
 torch::Tensor PixelCNNImpl::forward(const torch::Tensor& z, const torch::Tensor& x) {
@@ -161,6 +169,7 @@ void PixelCNNImpl::autoregress(const torch::Tensor& z, const PixelStep& step) {
   int64_t pad = 0;
   for (const auto& l : layers) pad = std::max(pad, l->reach());
   for (const auto& l : vlayers) pad = std::max(pad, l->reach());
+  if (linear) pad = std::max(pad, linear->reach());
   const auto opts = cond.options();
   const int64_t units = layers.front()->conv->weight.size(0), ch = cond.size(1);
   std::vector<torch::Tensor> maps, vmaps, vpre;
@@ -193,7 +202,9 @@ void PixelCNNImpl::autoregress(const torch::Tensor& z, const PixelStep& step) {
           rows(maps[l + 1], r, 0).copy_(h);
         }
         // [B, P x C] -> colour g's P params
-        auto all = head->forward(h.slice(3, c, c + 1)).reshape({b, -1, colours}).select(2, g);
+        auto out = head->forward(h.slice(3, c, c + 1));
+        if (linear) out = out + linear->forward_row(rows(maps[0], r, linear->reach())).slice(3, c, c + 1);
+        auto all = out.reshape({b, -1, colours}).select(2, g);
         const auto params = all.to(torch::kCPU, torch::kFloat64).contiguous();
         step(g * hgt * wid + r * wid + c, params.data_ptr<double>(), values.data());
         float* cp = col.data_ptr<float>();

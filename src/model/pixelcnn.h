@@ -10,6 +10,8 @@
 // Colour images (3 channels): the channel masks of van den Oord et al. 2016 (masked_conv.h), so
 // p(x|z) = Π over positions in raster order of p(R | context) p(G | context, R) p(B | context, R, G),
 // one discretized logistic per sub-pixel.
+// `pixel_linear` K > 0: the params are head(h) + a K x K mask-A convolution of the context pixels (a
+// linear predictor beside the network; zero at initialization).
 // Training and scoring run all pixels in one pass (teacher forcing). Sampling runs `autoregress`:
 // one step per sub-pixel, each recomputing only the current row of every layer.
 #pragma once
@@ -64,6 +66,7 @@ struct PixelCNNImpl : torch::nn::Module {
   std::vector<MaskedConv2d> vlayers;
   std::vector<torch::nn::Conv2d> vcond_proj, v2h;
   torch::nn::Sequential head{nullptr};
+  MaskedConv2d linear{nullptr};  // config.pixel_linear > 0: the linear predictor, added to head's output
 };
 TORCH_MODULE(PixelCNN);
 
