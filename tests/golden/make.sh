@@ -19,6 +19,8 @@ train conv_bin --data mnist --binarize dynamic --model conv --channels 2
 train pcnn_full --data mnist --binarize dynamic --model pixelcnn --pixel-channels 4 --pixel-layers 5
 train pcnnvh_gated --data fashion-mnist --model pixelcnn --pixel-stack vh --gated $pix
 train vlae_af --data mnist --binarize dynamic --model vlae $pix --flow-hidden 8
+train pcnnvh_rgb_linear --data photos32 --model pixelcnn --pixel-stack vh --gated --likelihood logistic-mixture \
+  --logistic-mixtures 2 --pixel-linear 3 --pixel-channels 6 --pixel-layers 2
 code() {  # RUN DATA LIMIT FILE FLAGS...
   local run=$1 data=$2 limit=$3 file=$4; shift 4
   "$V" compress --run "$G/$run" --data $data --split test --limit $limit --lanes 2 "$@" -o "$G/$file" >/dev/null
@@ -40,6 +42,7 @@ code() {  # RUN DATA LIMIT FILE FLAGS...
   code pcnn_full mnist 2 pcnn_full.vlae
   code pcnnvh_gated fashion-mnist 2 pcnnvh_gated.vlae
   code vlae_af mnist 2 vlae_af.vlae
+  code pcnnvh_rgb_linear photos32 2 pcnnvh_rgb_linear.vlae
 } > "$G/MANIFEST.files"
 # Record what each file decodes to now.
 : > "$G/MANIFEST"
