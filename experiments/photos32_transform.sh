@@ -2,9 +2,10 @@
 # Issue 18's lossy colour curve with issue 17's lossy family: GDN hyperprior transform coders
 # (--model hyperprior --gdn --mixed-quantization, N = 48, M = 32) on photos32's 7,855 training
 # patches, one model per BETA, side by side on one thread each; then real transform-code files of
-# all 602 test patches (`vlae compress --lossy`), their bits/pixel, PSNR and SSIM printed. The
-# classical codecs on the same patches: experiments/photos32.sh step 1 (RESULTS, "photos32 test
-# patches, lossy").
+# all 602 test patches (`vlae compress --lossy`), their bits/pixel, PSNR and SSIM printed beside
+# AVIF's and JPEG XL's atlases of the same patches at that rate (PSNR interpolated linearly between
+# their neighbouring quality settings; `vlae baselines --lossy`, run once into
+# OUT/baselines_lossy.json, about 10 minutes on one thread).
 # Usage: experiments/photos32_transform.sh [OUT] [EPOCHS] [BETAS]
 set -euo pipefail
 V="$(cd "$(dirname "$0")/.." && pwd)/build/vlae"
@@ -20,9 +21,22 @@ for b in ${BETAS//,/ }; do
   "$V" compress --lossy --run "$OUT/beta-$b" --data photos32 --split test -o "$OUT/beta-$b/test.vlae" \
     --json "$OUT/beta-$b/lossy.json" --threads 2 > /dev/null
   "$V" decompress --run "$OUT/beta-$b" "$OUT/beta-$b/test.vlae" -o "$OUT/beta-$b/recon.idx" --threads 2 > /dev/null
-  python3 -c "
-import json, sys
-r = json.load(open(sys.argv[1]))
-print('beta %s: %.4f bpp, PSNR %.2f dB, SSIM %.3f (%d test patches)' % (sys.argv[2], r['bits_per_pixel'], r['psnr_db'], r['ssim'], r['images']))" \
-    "$OUT/beta-$b/lossy.json" "$b"
 done
+[ -f "$OUT/baselines_lossy.json" ] ||
+  "$V" baselines --data photos32 --split test --lossy --threads 1 --json "$OUT/baselines_lossy.json" > /dev/null
+python3 - "$OUT" ${BETAS//,/ } <<'PY'
+import json, sys
+out, betas = sys.argv[1], sys.argv[2:]
+points = json.load(open(out + "/baselines_lossy.json"))["points"]
+def at_rate(codec, bpp):  # the atlas's PSNR at bpp, "-" outside its ladder
+    ladder = sorted((p["bits_per_pixel"], p["psnr_db"]) for p in points if p["codec"] == codec and p["form"] == "atlas")
+    for (r0, q0), (r1, q1) in zip(ladder, ladder[1:]):
+        if r0 <= bpp <= r1:
+            return "%.2f" % (q0 + (q1 - q0) * (bpp - r0) / (r1 - r0))
+    return "-"
+for b in betas:
+    r = json.load(open("%s/beta-%s/lossy.json" % (out, b)))
+    print("beta %s: %.4f bpp, PSNR %.2f dB, SSIM %.3f (%d test patches); AVIF atlas there %s dB, JPEG XL atlas %s dB" % (
+        b, r["bits_per_pixel"], r["psnr_db"], r["ssim"], r["images"], at_rate("avif", r["bits_per_pixel"]),
+        at_rate("jpegxl", r["bits_per_pixel"])))
+PY
