@@ -4,8 +4,8 @@
 // the model-fingerprint check, so mutations reach the header parser and the rANS decoder instead
 // of stopping at the checksum. Every input must end in success or InputError: never a crash.
 // With VLAE_FUZZ_WRITE_SEED=PATH set, it first writes valid seed inputs to PATH, PATH.lossy, PATH.rec
-// and PATH.lrec (the default rec scheme, tree), PATH.brec (binned), PATH.prec (plain) and
-// PATH.transform.
+// and PATH.lrec (the default rec scheme, tree), PATH.brec (binned), PATH.prec (plain),
+// PATH.transform and PATH.adapt (a lossless file carrying adapted parameters, format version 4).
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -80,6 +80,15 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     plain.block_nats = vlae::rec::kDefaultBlockNats;
     const std::string prec = vlae::compress_rec(model(), x, x, plain, nullptr);
     std::ofstream(std::string(seed) + ".prec", std::ios::binary).write(prec.data(), static_cast<std::streamsize>(prec.size() - 8));
+    vlae::ParamDeltas d;  // deltas on the decoder's first layer: small, negative and large steps
+    d.step_log2 = 12;
+    const auto first = model()->decoder->named_parameters(true)[0];
+    std::vector<int32_t> steps(static_cast<size_t>(first.value().numel()));
+    for (size_t i = 0; i < steps.size(); ++i) steps[i] = static_cast<int32_t>(i % 5) * 300 - 600;
+    d.tensors.emplace_back("decoder." + first.key(), steps);
+    const std::string adapted = vlae::compress_lossless(model(), x, cfg, nullptr, false, d);
+    std::ofstream(std::string(seed) + ".adapt", std::ios::binary)
+        .write(adapted.data(), static_cast<std::streamsize>(adapted.size() - 8));
     const std::string tc = vlae::compress_transform(transform_model(), x, nullptr);
     std::ofstream(std::string(seed) + ".transform", std::ios::binary)
         .write(tc.data(), static_cast<std::streamsize>(tc.size() - 8));

@@ -14,10 +14,12 @@
 #include "coding/lossy_rec.h"
 #include "coding/tiling.h"
 #include "coding/transform_codec.h"
+#include "model/adapted_parameters.h"
 #include "data/idx.h"
 #include "data/png.h"
 #include "eval/evaluate.h"
 #include "eval/generate.h"
+#include "train/adapt.h"
 #include "train/run.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -39,6 +41,8 @@ struct CompressFlags {
   std::string rec_scheme = rec::scheme_name(rec::kDefaultScheme);
   double rec_margin_nats = rec::kBinMarginNats;
   uint64_t rec_seed = 0;
+  AdaptOptions adapt;               // --adapt-steps > 0: instance-adaptive coding (train/adapt.h)
+  std::string adapt_params;         // comma-separated prefixes
 };
 
 // Training images that set a codec's grid or blocks: never the images being coded.
@@ -204,6 +208,12 @@ void run_compress(const CompressFlags& f) {
     throw InputError("--codec: with --lossy, expected grid or rec, got '" + f.codec + "'");
   if (!f.lossy && !f.codec.empty() && f.codec != "bits-back" && f.codec != "rec")
     throw InputError("--codec: lossless, expected bits-back or rec (add --lossy for grid), got '" + f.codec + "'");
+  if (f.adapt.steps < 0) throw InputError("--adapt-steps: expected 0 or more");
+  if (f.adapt.steps > 0 && (f.lossy || f.codec == "rec"))
+    throw InputError("--adapt-steps: for lossless bits-back files (drop --lossy and --codec rec)");
+  if (f.adapt.lr <= 0) throw InputError("--adapt-lr: expected a positive learning rate");
+  if (f.adapt.batch_size <= 0) throw InputError("--adapt-batch-size: expected a positive batch size");
+  if (f.adapt.step_log2 < 1 || f.adapt.step_log2 > 30) throw InputError("--adapt-step-log2: expected 1..30");
   if (transform_coder_arch(run.model->config.arch)) {
     if (!f.lossy) throw InputError("--run " + f.run + ": a transform coder is a lossy codec; add --lossy");
     if (!f.codec.empty()) throw InputError("--codec: a transform coder has its own codec; drop --codec");
@@ -218,10 +228,14 @@ void run_compress(const CompressFlags& f) {
   const Images coded = model_tiles(x, run.model->config);  // x, or its tiles when x is not the model's size
   cfg.lanes = f.lanes > 0 ? f.lanes : automatic_lanes(coded.count, run.model->autoregressive());
   if (f.codec == "rec") return run_compress_lossless_rec(f, run, x, cfg);
+  ParamDeltas adapted;
+  AdaptReport adapt_report;
+  if (f.adapt.steps > 0) adapted = adapt_parameters(run.model, coded, f.adapt, &adapt_report);
   LosslessReport rep;
-  const std::string bytes = compress_lossless(run.model, x, cfg, &rep, true);
+  const std::string bytes = compress_lossless(run.model, x, cfg, &rep, true, adapted);
   write_file_atomic(f.out, bytes);
 
+  const AdaptedParameters with_deltas(run.model, adapted, "compress");  // the -ELBO of the model that coded
   const double neg_elbo = reference_neg_elbo_bits_per_dim(run, x);
   const double dims = static_cast<double>(rep.images * rep.dims);
   const double total_bits = 8.0 * rep.bytes;
@@ -246,6 +260,17 @@ void run_compress(const CompressFlags& f) {
                       {"posterior_prec", cfg.posterior_prec},
                       {"obs_prec", cfg.obs_prec},
                       {"lanes", cfg.lanes}};
+  if (!adapted.empty()) {
+    j["adapt"] = {{"steps", f.adapt.steps},
+                  {"lr", f.adapt.lr},
+                  {"batch_size", f.adapt.batch_size},
+                  {"step_log2", f.adapt.step_log2},
+                  {"params", f.adapt_params},
+                  {"weights", adapt_report.entries},
+                  {"neg_elbo_first_steps_bits_per_dim", adapt_report.neg_elbo_first_bits_per_dim},
+                  {"neg_elbo_last_steps_bits_per_dim", adapt_report.neg_elbo_last_bits_per_dim},
+                  {"seconds", adapt_report.seconds}};
+  }
   std::printf("%-34s %s (%lu bytes, %ld images)\n", "file", f.out.c_str(), static_cast<unsigned long>(rep.bytes),
               static_cast<long>(rep.images));
   std::printf("%-34s %10.5f bits/dim\n", "actual (initial bits excluded)", net_bpd);
@@ -256,6 +281,10 @@ void run_compress(const CompressFlags& f) {
   std::printf("%-34s %10.2f bits/image\n", "bits back (from q(z|x))", rep.stats.bits_back / rep.images);
   std::printf("%-34s %10lu bits\n", "initial bits", static_cast<unsigned long>(rep.stats.initial_bits));
   std::printf("%-34s %10.0f images/s\n", "compress speed", rep.images / rep.seconds);
+  if (!adapted.empty())
+    std::printf("%-34s %10ld weights, %ld steps in %.1f s (batch -ELBO %.4f -> %.4f bits/dim)\n", "adapted to these images",
+                static_cast<long>(adapt_report.entries), static_cast<long>(f.adapt.steps), adapt_report.seconds,
+                adapt_report.neg_elbo_first_bits_per_dim, adapt_report.neg_elbo_last_bits_per_dim);
   write_json_file(f.json, j.dump(2));
 }
 
@@ -350,8 +379,24 @@ void add_compress_commands(CLI::App& app) {
                   "and bound: larger blocks, fewer bits) | binned (PFR over bins of equal prior mass) | plain "
                   "(PFR over candidates one by one, the index under a Zipf law: fewer searches proven)");
   cmd->add_option("--rec-seed", c->rec_seed, "rec: the shared randomness (stored in the file)");
+  cmd->add_option("--adapt-steps", c->adapt.steps,
+                  "lossless: fine-tune part of the model on these images for N Adam steps first and store the change "
+                  "in the file (instance-adaptive coding; default 0: off)");
+  cmd->add_option("--adapt-lr", c->adapt.lr, "--adapt-steps: learning rate (default 1e-3)");
+  cmd->add_option("--adapt-batch-size", c->adapt.batch_size, "--adapt-steps: images per step (default 32)");
+  cmd->add_option("--adapt-params", c->adapt_params,
+                  "--adapt-steps: comma-separated parameter-name prefixes (default: a PixelCNN's head and linear "
+                  "predictor, pixelcnn.head.,pixelcnn.linear.)");
+  cmd->add_option("--adapt-step-log2", c->adapt.step_log2,
+                  "--adapt-steps: the stored changes are multiples of 2^-N (default 14)");
   cmd->callback([c, block_nats] {
     c->rec_block_nats_given = block_nats->count() > 0;
+    c->adapt.params.clear();
+    for (size_t at = 0; !c->adapt_params.empty() && at <= c->adapt_params.size();) {
+      const size_t comma = std::min(c->adapt_params.find(',', at), c->adapt_params.size());
+      if (comma > at) c->adapt.params.push_back(c->adapt_params.substr(at, comma - at));
+      at = comma + 1;
+    }
     run_compress(*c);
   });
 

@@ -30,6 +30,65 @@ struct Reader {
     return static_cast<T>(v);
   }
 };
+
+// Zigzag LEB128: 0, -1, 1, -2, ... -> 0, 1, 2, 3, ...; seven bits a byte, the high bit says more follow.
+void put_varint(std::string& s, int32_t v) {
+  uint32_t u = (static_cast<uint32_t>(v) << 1) ^ static_cast<uint32_t>(v >> 31);
+  while (u >= 0x80) {
+    s.push_back(static_cast<char>((u & 0x7f) | 0x80));
+    u >>= 7;
+  }
+  s.push_back(static_cast<char>(u));
+}
+
+int32_t get_varint(Reader& r) {
+  uint32_t u = 0;
+  for (int shift = 0; shift < 28; shift += 7) {
+    const uint8_t b = r.get<uint8_t>("adapted parameters");
+    u |= static_cast<uint32_t>(b & 0x7f) << shift;
+    if (!(b & 0x80)) {
+      const int32_t v = static_cast<int32_t>(u >> 1) ^ -static_cast<int32_t>(u & 1);
+      if (v > kMaxParamDeltaSteps || v < -kMaxParamDeltaSteps) break;
+      return v;
+    }
+  }
+  throw InputError(r.name + ": invalid adapted parameter step");
+}
+
+void put_param_deltas(std::string& s, const ParamDeltas& d) {
+  if (d.tensors.size() > 0xffff) throw std::invalid_argument("container: too many adapted tensors");
+  put<uint8_t>(s, d.step_log2);
+  put<uint16_t>(s, static_cast<uint16_t>(d.tensors.size()));
+  for (const auto& [key, steps] : d.tensors) {
+    if (key.empty() || key.size() > 0xff) throw std::invalid_argument("container: adapted tensor name of 1..255 bytes");
+    put<uint8_t>(s, static_cast<uint8_t>(key.size()));
+    s += key;
+    put<uint32_t>(s, static_cast<uint32_t>(steps.size()));
+    for (int32_t v : steps) put_varint(s, v);
+  }
+}
+
+ParamDeltas get_param_deltas(Reader& r) {
+  ParamDeltas d;
+  d.step_log2 = r.get<uint8_t>("adapted parameters");
+  if (d.step_log2 < 1 || d.step_log2 > 30) throw InputError(r.name + ": invalid adapted parameter step size");
+  const uint16_t n = r.get<uint16_t>("adapted parameters");
+  if (n == 0) throw InputError(r.name + ": a version 4 file without adapted parameters");
+  for (uint16_t i = 0; i < n; ++i) {
+    const uint8_t len = r.get<uint8_t>("adapted parameters");
+    if (len == 0 || r.left() < len) throw InputError(r.name + ": truncated or empty adapted parameter name");
+    std::string key = r.bytes.substr(r.pos, len);
+    r.pos += len;
+    for (const auto& t : d.tensors)
+      if (t.first == key) throw InputError(r.name + ": adapted parameter '" + key + "' twice");
+    const uint32_t entries = r.get<uint32_t>("adapted parameters");
+    if (entries == 0 || entries > r.left()) throw InputError(r.name + ": invalid adapted parameter count");  // a byte each at least
+    std::vector<int32_t> steps(entries);
+    for (auto& v : steps) v = get_varint(r);
+    d.tensors.emplace_back(std::move(key), std::move(steps));
+  }
+  return d;
+}
 }  // namespace
 
 std::string to_string(CodingArithmetic a) {
@@ -59,8 +118,13 @@ CodedFile coded_file_header(CodedKind kind, uint64_t fingerprint, const Images& 
 
 std::string serialize(const CodedFile& f) {
   if (!f.names.empty() && f.names.size() != f.count) throw std::invalid_argument("container: one name per image");
+  if (!f.adapted.empty() && f.kind != CodedKind::Lossless)
+    throw std::invalid_argument("container: adapted parameters only in lossless bits-back files");
   std::string s = "VLAE";
-  const uint16_t version = f.channels != 1 ? kFormatVersionChannels : f.names.empty() ? kFormatVersion : kFormatVersionNames;
+  const uint16_t version = !f.adapted.empty() ? kFormatVersionAdapted
+                           : f.channels != 1  ? kFormatVersionChannels
+                           : f.names.empty()  ? kFormatVersion
+                                              : kFormatVersionNames;
   put<uint16_t>(s, version);
   put<uint8_t>(s, static_cast<uint8_t>(f.kind));
   put<uint8_t>(s, f.binary ? 1 : 0);
@@ -107,7 +171,7 @@ std::string serialize(const CodedFile& f) {
       for (uint16_t v : f.rec_shapes) put<uint16_t>(s, v);
     }
   }
-  if (version == kFormatVersionChannels) put<uint8_t>(s, f.channels);
+  if (version >= kFormatVersionChannels) put<uint8_t>(s, f.channels);
   if (version != kFormatVersion) {
     put<uint32_t>(s, static_cast<uint32_t>(f.names.size()));
     for (const auto& n : f.names) {
@@ -116,6 +180,7 @@ std::string serialize(const CodedFile& f) {
       s += n;
     }
   }
+  if (version == kFormatVersionAdapted) put_param_deltas(s, f.adapted);
   put<uint64_t>(s, fnv1a(s.data(), s.size()));
   return s;
 }
@@ -131,9 +196,9 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
   }();
   Reader r{bytes, name, 4, bytes.size() - 8};
   const uint16_t version = r.get<uint16_t>("version");
-  if (version < kFormatVersion || version > kFormatVersionChannels)
+  if (version < kFormatVersion || version > kFormatVersionAdapted)
     throw InputError(name + ": format version " + std::to_string(version) + " is not supported (this vlae reads " +
-                     std::to_string(kFormatVersion) + " to " + std::to_string(kFormatVersionChannels) + ")");
+                     std::to_string(kFormatVersion) + " to " + std::to_string(kFormatVersionAdapted) + ")");
   if (fnv1a(bytes.data(), bytes.size() - 8) != stored)
     throw InputError(name + ": checksum mismatch (file truncated or corrupted)");
   CodedFile f;
@@ -237,13 +302,14 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
       }
     }
   }
-  if (version == kFormatVersionChannels) {
+  if (version >= kFormatVersionChannels) {
     f.channels = r.get<uint8_t>("channels");
-    if (f.channels != 3) throw InputError(name + ": invalid channel count " + std::to_string(f.channels));
+    if (f.channels != 3 && !(f.channels == 1 && version == kFormatVersionAdapted))
+      throw InputError(name + ": invalid channel count " + std::to_string(f.channels));
   }
   if (version != kFormatVersion) {
     const uint32_t n = r.get<uint32_t>("name count");
-    if (n != f.count && !(n == 0 && version == kFormatVersionChannels)) throw InputError(name + ": " + std::to_string(n) + " names for " + std::to_string(f.count) + " images");
+    if (n != f.count && !(n == 0 && version >= kFormatVersionChannels)) throw InputError(name + ": " + std::to_string(n) + " names for " + std::to_string(f.count) + " images");
     f.names.reserve(n);
     for (uint32_t i = 0; i < n; ++i) {
       const uint16_t len = r.get<uint16_t>("names");
@@ -251,6 +317,10 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
       f.names.push_back(bytes.substr(r.pos, len));
       r.pos += len;
     }
+  }
+  if (version == kFormatVersionAdapted) {
+    if (f.kind != CodedKind::Lossless) throw InputError(name + ": adapted parameters in a file that is not lossless bits-back");
+    f.adapted = get_param_deltas(r);
   }
   if (r.left() != 0) throw InputError(name + ": trailing bytes after the payload");
   return f;

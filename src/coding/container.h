@@ -10,11 +10,16 @@
 //     dims u32, block per dim u8, blocks u32, then scheme 0: index-code lambda per block f64;
 //     scheme 1: bins (log2) per dim u8, rank code per block: mu u16, sigma u16
 //   | version 3 only: channels u8 (3)
-//   | version 2 and 3: names u32 (= count; 0 allowed in version 3), per image: length u16, its
-//     relative path (bytes)
+//   | version 4: channels u8 (1 or 3)
+//   | version 2, 3 and 4: names u32 (= count; 0 allowed in versions 3 and 4), per image: length u16,
+//     its relative path (bytes)
+//   | version 4 only (lossless kind 1): the adapted parameters (model/param_deltas.h): step_log2 u8,
+//     tensors u16, per tensor: name length u8, name, entries u32, each entry's step as a zigzag LEB128
+//     varint (small changes take one byte)
 //   | checksum of every preceding byte u64
-// Version 3 is written for colour images, version 2 for gray images that have names (a folder's),
-// and every other file is version 1, byte for byte as before; all three are read.
+// Version 4 is written for files with adapted parameters, version 3 for colour images, version 2 for
+// gray images that have names (a folder's), and every other file is version 1, byte for byte as
+// before; all four are read.
 // count x height x width is the pictures' true size. When it is not the model's, the payload codes
 // each picture as tiles of the model's size (data/tiles.h), and the decoder crops them back.
 // Parsing checks everything it can before any decoding; errors are InputError naming the file.
@@ -24,6 +29,7 @@
 #include <vector>
 
 #include "coding/rans.h"
+#include "model/param_deltas.h"
 
 namespace vlae {
 
@@ -44,6 +50,7 @@ std::string checksum_failure(const std::string& name, const std::string& what);
 constexpr uint16_t kFormatVersion = 1;        // no names
 constexpr uint16_t kFormatVersionNames = 2;   // with the images' relative paths
 constexpr uint16_t kFormatVersionChannels = 3;  // colour: a channel count, then names (maybe none)
+constexpr uint16_t kFormatVersionAdapted = 4;   // a channel count, names (maybe none), adapted parameters
 enum class CodedKind : uint8_t { Lossless = 1, Lossy = 2, LossyRec = 3, Transform = 4, LosslessRec = 5 };
 // Kinds whose header carries the rec layout (seed, blocks, index-code lambdas).
 inline bool has_rec_layout(CodedKind k) { return k == CodedKind::LossyRec || k == CodedKind::LosslessRec; }
@@ -60,6 +67,7 @@ struct CodedFile {
   std::vector<rans::Message> lanes;
   std::vector<double> grid;  // lossy: quantization step of each latent dimension
   std::vector<std::string> names;  // empty, or one relative path per image
+  ParamDeltas adapted;             // lossless: parameters fine-tuned on these images (train/adapt.h)
   // rec: the shared randomness, each dimension's block and each block's index-code lambda.
   uint64_t rec_seed = 0;
   std::vector<uint8_t> rec_blocks;

@@ -5,6 +5,7 @@
 
 #include "coding/container.h"
 #include "coding/tiling.h"
+#include "model/adapted_parameters.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/progress.h"
@@ -24,9 +25,11 @@ int64_t automatic_lanes(int64_t count, bool autoregressive) {
 }
 
 std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig& cfg, LosslessReport* report,
-                              bool progress) {
+                              bool progress, const ParamDeltas& adapted) {
   check_images_fit_model(x, model->config, "compress");
   const auto t0 = std::chrono::steady_clock::now();
+  const uint64_t fingerprint = model->fingerprint();  // the run's model: the file names it, then its deltas
+  const AdaptedParameters with_deltas(model, adapted, "compress");
   const Images tiles = model_tiles(x, model->config);
   Progress bar("compress", tiles.count);
   BitsBackStats stats;
@@ -34,7 +37,8 @@ std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig&
     if (progress) bar.update(done);
   });
   if (progress) bar.finish();
-  CodedFile f = coded_file_header(CodedKind::Lossless, model->fingerprint(), x);
+  CodedFile f = coded_file_header(CodedKind::Lossless, fingerprint, x);
+  f.adapted = adapted;
   f.latent_bits = static_cast<uint8_t>(cfg.latent_bits);
   f.posterior_prec = static_cast<uint8_t>(cfg.posterior_prec);
   f.obs_prec = static_cast<uint8_t>(cfg.obs_prec);
@@ -68,6 +72,7 @@ Images decompress_lossless(VAE& model, const std::string& bytes, const std::stri
   cfg.latent_bits = f.latent_bits;
   cfg.posterior_prec = f.posterior_prec;
   cfg.obs_prec = f.obs_prec;
+  const AdaptedParameters with_deltas(model, f.adapted, name);
   Progress bar("decompress", coded);
   Images out;
   try {

@@ -6,6 +6,7 @@
 
 #include "coding/bits_back.h"
 #include "data/images.h"
+#include "model/param_deltas.h"
 #include "model/vae.h"
 
 namespace vlae {
@@ -30,10 +31,13 @@ constexpr int64_t kMaxAutomaticLanes = 64;
 int64_t automatic_lanes(int64_t count, bool autoregressive);
 
 // Returns the file's bytes. The images must have the model's channels and pixel kind; pictures of
-// another size are coded as tiles of the model's size (coding/tiling.h).
+// another size are coded as tiles of the model's size (coding/tiling.h). With `adapted` (train/
+// adapt.h) the model codes with those deltas applied and the file carries them; the model is left
+// as it was.
 std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig& cfg, LosslessReport* report,
-                              bool progress);
-// Decodes a file produced by compress_lossless with the same model. Throws InputError for a file of
+                              bool progress, const ParamDeltas& adapted = {});
+// Decodes a file produced by compress_lossless with the same model (and the file's adapted
+// parameters, if it has some; the model is left as it was). Throws InputError for a file of
 // another model, a corrupt or truncated stream, or a checksum mismatch after decoding.
 Images decompress_lossless(VAE& model, const std::string& bytes, const std::string& name, bool progress,
                            bool verify_fingerprint = true);
