@@ -108,6 +108,15 @@ TEST(Adapt, ContainerVersion4) {
   CodedFile plain = f;
   plain.adapted = {};
   EXPECT_EQ(serialize(plain)[4], 1);
+  // Small steps cost bits, not bytes: 4,000 steps in -3..3 (2.8 bits each at their entropy) in under 4.
+  CodedFile small = plain;
+  small.adapted.step_log2 = 14;
+  std::vector<int32_t> steps(4000);
+  for (size_t i = 0; i < steps.size(); ++i) steps[i] = static_cast<int32_t>((i * 7919) % 7) - 3;
+  small.adapted.tensors = {{"pixelcnn.head.1.weight", steps}};
+  const std::string small_bytes = serialize(small);
+  EXPECT_LT(small_bytes.size() - serialize(plain).size(), 4000u * 4 / 8);
+  EXPECT_EQ(parse_coded_file(small_bytes, "mem").adapted.tensors, small.adapted.tensors);
   // Only lossless bits-back files carry them.
   CodedFile lossy = f;
   lossy.kind = CodedKind::Lossy;

@@ -382,7 +382,7 @@ void add_compress_commands(CLI::App& app) {
   cmd->add_option("--adapt-steps", c->adapt.steps,
                   "lossless: fine-tune part of the model on these images for N Adam steps first and store the change "
                   "in the file (instance-adaptive coding; default 0: off)");
-  cmd->add_option("--adapt-lr", c->adapt.lr, "--adapt-steps: learning rate (default 1e-3)");
+  cmd->add_option("--adapt-lr", c->adapt.lr, "--adapt-steps: learning rate (default 3e-4)");
   cmd->add_option("--adapt-batch-size", c->adapt.batch_size, "--adapt-steps: images per step (default 32)");
   cmd->add_option("--adapt-params", c->adapt_params,
                   "--adapt-steps: comma-separated parameter-name prefixes (default: a PixelCNN's head and linear "

@@ -31,28 +31,83 @@ struct Reader {
   }
 };
 
-// Zigzag LEB128: 0, -1, 1, -2, ... -> 0, 1, 2, 3, ...; seven bits a byte, the high bit says more follow.
-void put_varint(std::string& s, int32_t v) {
-  uint32_t u = (static_cast<uint32_t>(v) << 1) ^ static_cast<uint32_t>(v >> 31);
-  while (u >= 0x80) {
-    s.push_back(static_cast<char>((u & 0x7f) | 0x80));
-    u >>= 7;
+// The adapted parameters' steps: zigzag (0, -1, 1, -2, ... -> 0, 1, 2, 3, ...), then a Golomb-Rice
+// code per tensor, the one k that makes it shortest: u >> k in unary (ones, then a zero), then the k
+// low bits; a quotient of kRiceEscape or more is kRiceEscape ones and u in 25 bits. Bits fill each
+// byte from its lowest; a tensor's code ends at a byte boundary. Near the entropy of the two-sided
+// geometric laws that fine-tuning's small changes follow, where one byte per step would not be.
+constexpr uint32_t kRiceEscape = 24;
+constexpr int kRawBits = 25;  // zigzag of |v| <= kMaxParamDeltaSteps < 2^24
+
+uint32_t zigzag(int32_t v) { return (static_cast<uint32_t>(v) << 1) ^ static_cast<uint32_t>(v >> 31); }
+int32_t unzigzag(uint32_t u) { return static_cast<int32_t>(u >> 1) ^ -static_cast<int32_t>(u & 1); }
+
+uint64_t rice_bits(const std::vector<int32_t>& steps, int k) {
+  uint64_t bits = 0;
+  for (int32_t v : steps) {
+    const uint32_t q = zigzag(v) >> k;
+    bits += q >= kRiceEscape ? kRiceEscape + kRawBits : q + 1 + k;
   }
-  s.push_back(static_cast<char>(u));
+  return bits;
 }
 
-int32_t get_varint(Reader& r) {
-  uint32_t u = 0;
-  for (int shift = 0; shift < 28; shift += 7) {
-    const uint8_t b = r.get<uint8_t>("adapted parameters");
-    u |= static_cast<uint32_t>(b & 0x7f) << shift;
-    if (!(b & 0x80)) {
-      const int32_t v = static_cast<int32_t>(u >> 1) ^ -static_cast<int32_t>(u & 1);
-      if (v > kMaxParamDeltaSteps || v < -kMaxParamDeltaSteps) break;
-      return v;
+void put_rice(std::string& s, const std::vector<int32_t>& steps) {
+  int k = 0;
+  for (int c = 1; c <= 24; ++c)
+    if (rice_bits(steps, c) < rice_bits(steps, k)) k = c;
+  put<uint8_t>(s, static_cast<uint8_t>(k));
+  uint32_t acc = 0;
+  int used = 0;
+  auto bit = [&](uint32_t b) {
+    acc |= b << used;
+    if (++used == 8) {
+      s.push_back(static_cast<char>(acc));
+      acc = 0;
+      used = 0;
+    }
+  };
+  for (int32_t v : steps) {
+    const uint32_t u = zigzag(v), q = u >> k;
+    if (q >= kRiceEscape) {
+      for (uint32_t i = 0; i < kRiceEscape; ++i) bit(1);
+      for (int i = 0; i < kRawBits; ++i) bit((u >> i) & 1);
+    } else {
+      for (uint32_t i = 0; i < q; ++i) bit(1);
+      bit(0);
+      for (int i = 0; i < k; ++i) bit((u >> i) & 1);
     }
   }
-  throw InputError(r.name + ": invalid adapted parameter step");
+  if (used > 0) s.push_back(static_cast<char>(acc));
+}
+
+void get_rice(Reader& r, std::vector<int32_t>& steps) {
+  const uint8_t k = r.get<uint8_t>("adapted parameters");
+  if (k > 24) throw InputError(r.name + ": invalid adapted parameter code");
+  uint32_t byte = 0;
+  int left = 0;
+  auto bit = [&]() -> uint32_t {
+    if (left == 0) {
+      byte = r.get<uint8_t>("adapted parameters");
+      left = 8;
+    }
+    const uint32_t b = byte & 1;
+    byte >>= 1;
+    --left;
+    return b;
+  };
+  for (auto& v : steps) {
+    uint32_t q = 0;
+    while (q < kRiceEscape && bit()) ++q;
+    uint32_t u = 0;
+    if (q == kRiceEscape) {
+      for (int i = 0; i < kRawBits; ++i) u |= bit() << i;
+    } else {
+      for (int i = 0; i < k; ++i) u |= bit() << i;
+      u |= q << k;
+    }
+    v = unzigzag(u);
+    if (v > kMaxParamDeltaSteps || v < -kMaxParamDeltaSteps) throw InputError(r.name + ": invalid adapted parameter step");
+  }
 }
 
 void put_param_deltas(std::string& s, const ParamDeltas& d) {
@@ -64,7 +119,7 @@ void put_param_deltas(std::string& s, const ParamDeltas& d) {
     put<uint8_t>(s, static_cast<uint8_t>(key.size()));
     s += key;
     put<uint32_t>(s, static_cast<uint32_t>(steps.size()));
-    for (int32_t v : steps) put_varint(s, v);
+    put_rice(s, steps);
   }
 }
 
@@ -82,9 +137,10 @@ ParamDeltas get_param_deltas(Reader& r) {
     for (const auto& t : d.tensors)
       if (t.first == key) throw InputError(r.name + ": adapted parameter '" + key + "' twice");
     const uint32_t entries = r.get<uint32_t>("adapted parameters");
-    if (entries == 0 || entries > r.left()) throw InputError(r.name + ": invalid adapted parameter count");  // a byte each at least
+    // Each entry takes a bit at least (after the code's k byte): bounded by the file before allocating.
+    if (entries == 0 || r.left() == 0 || entries / 8 > r.left() - 1) throw InputError(r.name + ": invalid adapted parameter count");
     std::vector<int32_t> steps(entries);
-    for (auto& v : steps) v = get_varint(r);
+    get_rice(r, steps);
     d.tensors.emplace_back(std::move(key), std::move(steps));
   }
   return d;

@@ -14,8 +14,8 @@
 //   | version 2, 3 and 4: names u32 (= count; 0 allowed in versions 3 and 4), per image: length u16,
 //     its relative path (bytes)
 //   | version 4 only (lossless kind 1): the adapted parameters (model/param_deltas.h): step_log2 u8,
-//     tensors u16, per tensor: name length u8, name, entries u32, each entry's step as a zigzag LEB128
-//     varint (small changes take one byte)
+//     tensors u16, per tensor: name length u8, name, entries u32, then the steps in a Golomb-Rice
+//     code: its k u8, then the bits (container.cpp)
 //   | checksum of every preceding byte u64
 // Version 4 is written for files with adapted parameters, version 3 for colour images, version 2 for
 // gray images that have names (a folder's), and every other file is version 1, byte for byte as

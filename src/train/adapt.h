@@ -16,7 +16,7 @@ namespace vlae {
 
 struct AdaptOptions {
   int64_t steps = 0;                // Adam steps (0: no adaptation)
-  double lr = 1e-3;
+  double lr = 3e-4;                 // 1e-3 overshoots on photos32 (docs/RESULTS.md)
   int64_t batch_size = 32;
   std::vector<std::string> params;  // parameter-name prefixes; empty: default_adapted_params
   int step_log2 = 14;               // the deltas' quantization step is 2^-step_log2
