@@ -5,14 +5,14 @@
 #   1. all 602 test patches in one file, adapted and not, beside the classical codecs on the patches;
 #   2. each test photograph whole (chelsea, coffee, rocket: coded as 32x32 tiles, edges included),
 #      adapted and not, beside PNG, WebP, JPEG XL and AVIF on the same photograph.
-# Usage: [STEP_LOG2=14] experiments/photos32_adapt.sh RUN [STEPS] [LR] [THREADS] [OUT]
+# Usage: [STEP_LOG2=12] experiments/photos32_adapt.sh RUN [STEPS] [LR] [THREADS] [OUT]
 #   RUN: a colour PixelCNN run, e.g. runs/photos32/pixelcnn-mix-linear5 (experiments/photos32_pixelcnn.sh)
 set -euo pipefail
 V="$(cd "$(dirname "$0")/.." && pwd)/build/vlae"
 RUN="$1"; S="${2:-300}"; LR="${3:-3e-4}"; T="${4:-2}"; OUT="${5:-$RUN/adapt}"
 SK="${VLAE_SKIMAGE_DATA:-/usr/lib/python3/dist-packages/skimage/data}"
 mkdir -p "$OUT"
-A=(--adapt-steps "$S" --adapt-lr "$LR" --adapt-step-log2 "${STEP_LOG2:-14}")
+A=(--adapt-steps "$S" --adapt-lr "$LR" --adapt-step-log2 "${STEP_LOG2:-12}")
 code() {  # NAME DATA_FLAGS... : the plain file and the adapted one, each decoded back
   local name=$1; shift
   "$V" compress --run "$RUN" "$@" -o "$OUT/$name.vlae" --json "$OUT/$name.json" --threads "$T" >/dev/null 2>&1

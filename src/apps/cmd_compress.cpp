@@ -388,7 +388,7 @@ void add_compress_commands(CLI::App& app) {
                   "--adapt-steps: comma-separated parameter-name prefixes (default: a PixelCNN's head and linear "
                   "predictor, pixelcnn.head.,pixelcnn.linear.)");
   cmd->add_option("--adapt-step-log2", c->adapt.step_log2,
-                  "--adapt-steps: the stored changes are multiples of 2^-N (default 14)");
+                  "--adapt-steps: the stored changes are multiples of 2^-N (default 12)");
   cmd->callback([c, block_nats] {
     c->rec_block_nats_given = block_nats->count() > 0;
     c->adapt.params.clear();

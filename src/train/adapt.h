@@ -19,7 +19,7 @@ struct AdaptOptions {
   double lr = 3e-4;                 // 1e-3 overshoots on photos32 (docs/RESULTS.md)
   int64_t batch_size = 32;
   std::vector<std::string> params;  // parameter-name prefixes; empty: default_adapted_params
-  int step_log2 = 14;               // the deltas' quantization step is 2^-step_log2
+  int step_log2 = 12;               // the deltas' quantization step is 2^-step_log2 (docs/RESULTS.md)
   uint64_t seed = 1;
   bool progress = true;
 };
