@@ -181,6 +181,7 @@ TEST(Adapt, CliCompressesAdaptedAndRefusesBadFlags) {
   const auto j = nlohmann::json::parse(read_file(dir + "/a.json"));
   EXPECT_EQ(j["adapt"]["steps"], 5);
   EXPECT_GT(j["adapt"]["weights"].get<int64_t>(), 0);
+  EXPECT_EQ(j["adapt"]["params"], nlohmann::json({"pixelcnn.head.", "pixelcnn.linear."}));
   const auto d = test::run_cli("decompress --run " + dir + "/r " + dir + "/a.vlae -o " + dir + "/a.idx --threads 2");
   ASSERT_EQ(d.code, 0) << d.output;
   const std::string r = dir + "/r";

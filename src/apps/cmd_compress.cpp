@@ -265,7 +265,7 @@ void run_compress(const CompressFlags& f) {
                   {"lr", f.adapt.lr},
                   {"batch_size", f.adapt.batch_size},
                   {"step_log2", f.adapt.step_log2},
-                  {"params", f.adapt_params},
+                  {"params", adapt_report.params},
                   {"weights", adapt_report.entries},
                   {"neg_elbo_first_steps_bits_per_dim", adapt_report.neg_elbo_first_bits_per_dim},
                   {"neg_elbo_last_steps_bits_per_dim", adapt_report.neg_elbo_last_bits_per_dim},

@@ -109,6 +109,7 @@ ParamDeltas adapt_parameters(VAE& model, const Images& coded, const AdaptOptions
     params[i].detach().copy_(base[i]);
   }
   if (report) {
+    report->params = prefixes;
     report->entries = d.entries();
     report->neg_elbo_first_bits_per_dim = first;
     report->neg_elbo_last_bits_per_dim = last;

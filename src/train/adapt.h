@@ -25,6 +25,7 @@ struct AdaptOptions {
 };
 
 struct AdaptReport {
+  std::vector<std::string> params;           // the prefixes trained (the defaults when none were given)
   int64_t entries = 0;                       // adapted weights
   double neg_elbo_first_bits_per_dim = 0;    // the first and last tenth of the steps' batches
   double neg_elbo_last_bits_per_dim = 0;
