@@ -117,6 +117,13 @@ TEST(Adapt, ContainerVersion4) {
   const std::string small_bytes = serialize(small);
   EXPECT_LT(small_bytes.size() - serialize(plain).size(), 4000u * 4 / 8);
   EXPECT_EQ(parse_coded_file(small_bytes, "mem").adapted.tensors, small.adapted.tensors);
+  // Masked weights never change: with zero flags a zero step is one bit.
+  std::vector<int32_t> masked(8000, 0);
+  for (size_t i = 1; i < masked.size(); i += 2) masked[i] = static_cast<int32_t>((i * 7919) % 90) + 1;
+  small.adapted.tensors = {{"pixelcnn.head.1.weight", masked}};
+  const std::string masked_bytes = serialize(small);
+  EXPECT_LT(masked_bytes.size() - serialize(plain).size(), 1000u + 4000u * 9 / 8);
+  EXPECT_EQ(parse_coded_file(masked_bytes, "mem").adapted.tensors, small.adapted.tensors);
   // Only lossless bits-back files carry them.
   CodedFile lossy = f;
   lossy.kind = CodedKind::Lossy;

@@ -32,20 +32,27 @@ struct Reader {
 };
 
 // The adapted parameters' steps: zigzag (0, -1, 1, -2, ... -> 0, 1, 2, 3, ...), then a Golomb-Rice
-// code per tensor, the one k that makes it shortest: u >> k in unary (ones, then a zero), then the k
-// low bits; a quotient of kRiceEscape or more is kRiceEscape ones and u in 25 bits. Bits fill each
-// byte from its lowest; a tensor's code ends at a byte boundary. Near the entropy of the two-sided
-// geometric laws that fine-tuning's small changes follow, where one byte per step would not be.
+// code per tensor, the k that makes it shortest: u >> k in unary (ones, then a zero), then the k low
+// bits; a quotient of kRiceEscape or more is kRiceEscape ones and u in 25 bits. With zero flags (the
+// mode byte's high bit) each step is first one bit, 0 for a zero step, else 1 and the Rice code of
+// u - 1: masked weights never change, and this makes each of them one bit instead of k + 1. Bits fill
+// each byte from its lowest; a tensor's code ends at a byte boundary. Near the entropy of the
+// two-sided geometric laws that fine-tuning's small changes follow, where one byte per step would not be.
 constexpr uint32_t kRiceEscape = 24;
 constexpr int kRawBits = 25;  // zigzag of |v| <= kMaxParamDeltaSteps < 2^24
+constexpr uint8_t kZeroFlags = 0x80;
 
 uint32_t zigzag(int32_t v) { return (static_cast<uint32_t>(v) << 1) ^ static_cast<uint32_t>(v >> 31); }
 int32_t unzigzag(uint32_t u) { return static_cast<int32_t>(u >> 1) ^ -static_cast<int32_t>(u & 1); }
 
-uint64_t rice_bits(const std::vector<int32_t>& steps, int k) {
+uint64_t rice_bits(const std::vector<int32_t>& steps, int k, bool zero_flags) {
   uint64_t bits = 0;
   for (int32_t v : steps) {
-    const uint32_t q = zigzag(v) >> k;
+    if (zero_flags) {
+      ++bits;
+      if (v == 0) continue;
+    }
+    const uint32_t q = (zigzag(v) - (zero_flags ? 1 : 0)) >> k;
     bits += q >= kRiceEscape ? kRiceEscape + kRawBits : q + 1 + k;
   }
   return bits;
@@ -53,9 +60,11 @@ uint64_t rice_bits(const std::vector<int32_t>& steps, int k) {
 
 void put_rice(std::string& s, const std::vector<int32_t>& steps) {
   int k = 0;
-  for (int c = 1; c <= 24; ++c)
-    if (rice_bits(steps, c) < rice_bits(steps, k)) k = c;
-  put<uint8_t>(s, static_cast<uint8_t>(k));
+  bool flags = false;
+  for (int f = 0; f < 2; ++f)
+    for (int c = 0; c <= 24; ++c)
+      if (rice_bits(steps, c, f) < rice_bits(steps, k, flags)) k = c, flags = f;
+  put<uint8_t>(s, static_cast<uint8_t>(k | (flags ? kZeroFlags : 0)));
   uint32_t acc = 0;
   int used = 0;
   auto bit = [&](uint32_t b) {
@@ -67,7 +76,11 @@ void put_rice(std::string& s, const std::vector<int32_t>& steps) {
     }
   };
   for (int32_t v : steps) {
-    const uint32_t u = zigzag(v), q = u >> k;
+    if (flags) {
+      bit(v != 0);
+      if (v == 0) continue;
+    }
+    const uint32_t u = zigzag(v) - (flags ? 1 : 0), q = u >> k;
     if (q >= kRiceEscape) {
       for (uint32_t i = 0; i < kRiceEscape; ++i) bit(1);
       for (int i = 0; i < kRawBits; ++i) bit((u >> i) & 1);
@@ -81,7 +94,9 @@ void put_rice(std::string& s, const std::vector<int32_t>& steps) {
 }
 
 void get_rice(Reader& r, std::vector<int32_t>& steps) {
-  const uint8_t k = r.get<uint8_t>("adapted parameters");
+  const uint8_t mode = r.get<uint8_t>("adapted parameters");
+  const bool flags = mode & kZeroFlags;
+  const int k = mode & 0x7f;
   if (k > 24) throw InputError(r.name + ": invalid adapted parameter code");
   uint32_t byte = 0;
   int left = 0;
@@ -96,6 +111,10 @@ void get_rice(Reader& r, std::vector<int32_t>& steps) {
     return b;
   };
   for (auto& v : steps) {
+    if (flags && !bit()) {
+      v = 0;
+      continue;
+    }
     uint32_t q = 0;
     while (q < kRiceEscape && bit()) ++q;
     uint32_t u = 0;
@@ -105,7 +124,7 @@ void get_rice(Reader& r, std::vector<int32_t>& steps) {
       for (int i = 0; i < k; ++i) u |= bit() << i;
       u |= q << k;
     }
-    v = unzigzag(u);
+    v = unzigzag(u + (flags ? 1 : 0));
     if (v > kMaxParamDeltaSteps || v < -kMaxParamDeltaSteps) throw InputError(r.name + ": invalid adapted parameter step");
   }
 }

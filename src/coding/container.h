@@ -15,7 +15,7 @@
 //     its relative path (bytes)
 //   | version 4 only (lossless kind 1): the adapted parameters (model/param_deltas.h): step_log2 u8,
 //     tensors u16, per tensor: name length u8, name, entries u32, then the steps in a Golomb-Rice
-//     code: its k u8, then the bits (container.cpp)
+//     code: its mode u8 (k, and zero flags in the high bit), then the bits (container.cpp)
 //   | checksum of every preceding byte u64
 // Version 4 is written for files with adapted parameters, version 3 for colour images, version 2 for
 // gray images that have names (a folder's), and every other file is version 1, byte for byte as
