@@ -31,5 +31,4 @@ code plain
 code lr3e-4 --adapt-steps 300 --adapt-lr 3e-4
 code lr1e-3 --adapt-steps 300 --adapt-lr 1e-3
 code linear --adapt-steps 300 --adapt-lr 3e-4 --adapt-params pixelcnn.linear.
-for q in 8 10 14 16; do code "q$q" --adapt-steps 300 --adapt-lr 3e-4 --adapt-step-log2 "$q"; done
-code steps600 --adapt-steps 600 --adapt-lr 3e-4
+for q in 8 16; do code "q$q" --adapt-steps 300 --adapt-lr 3e-4 --adapt-step-log2 "$q"; done
