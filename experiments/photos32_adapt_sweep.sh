@@ -8,17 +8,17 @@ set -euo pipefail
 V="$(cd "$(dirname "$0")/.." && pwd)/build/vlae"
 RUN="$1"; T="${2:-2}"; OUT="${3:-$RUN/adapt-sweep}"
 mkdir -p "$OUT"
-if [ ! -d "$OUT/rocket/test" ]; then
+if [ ! -d "$OUT/rocket" ]; then
   "$V" compress --run "$RUN" --data photos32 --split test -o "$OUT/all.vlae" --threads "$T" >/dev/null 2>&1
   "$V" decompress --run "$RUN" "$OUT/all.vlae" -o "$OUT/all" --threads "$T" >/dev/null 2>&1
-  mkdir -p "$OUT/rocket/test"
-  for i in $(seq 342 601); do cp "$OUT/all/$(printf %05d.png "$i")" "$OUT/rocket/test/"; done
+  mkdir -p "$OUT/rocket"
+  for i in $(seq 342 601); do cp "$OUT/all/$(printf %05d.png "$i")" "$OUT/rocket/"; done
   rm -rf "$OUT/all" "$OUT/all.vlae"
 fi
 printf "%-58s %10s %10s %8s\n" "rocket's 260 test patches" "file b/dim" "-ELBO" "adapt s"
 code() {  # TAG FLAGS...
   local tag=$1; shift
-  "$V" compress --run "$RUN" --data "$OUT/rocket" --split test -o "$OUT/$tag.vlae" --json "$OUT/$tag.json" \
+  "$V" compress --run "$RUN" --data "$OUT/rocket" --split all -o "$OUT/$tag.vlae" --json "$OUT/$tag.json" \
     --threads "$T" "$@" >/dev/null 2>&1
   python3 - "$OUT/$tag.json" "${*:-plain}" <<'PY'
 import json, sys
