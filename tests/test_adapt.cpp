@@ -191,17 +191,14 @@ TEST(Adapt, CliCompressesAdaptedAndRefusesBadFlags) {
   EXPECT_EQ(j["adapt"]["params"], nlohmann::json({"pixelcnn.head.", "pixelcnn.linear."}));
   const auto d = test::run_cli("decompress --run " + dir + "/r " + dir + "/a.vlae -o " + dir + "/a.idx --threads 2");
   ASSERT_EQ(d.code, 0) << d.output;
-  const std::string r = dir + "/r";
-  test::expect_usage_error("compress --run " + r + " --split test --limit 2 --adapt-steps -1 -o " + dir + "/b.vlae",
-                           "--adapt-steps");
-  test::expect_usage_error("compress --run " + r + " --split test --limit 2 --adapt-steps 2 --lossy -o " + dir + "/b.vlae",
-                           "--adapt-steps: for lossless");
-  test::expect_usage_error("compress --run " + r + " --split test --limit 2 --adapt-steps 2 --adapt-lr 0 -o " + dir + "/b.vlae",
-                           "--adapt-lr");
-  test::expect_usage_error("compress --run " + r + " --split test --limit 2 --adapt-steps 2 --adapt-params x.,y -o " + dir +
-                               "/b.vlae",
-                           "no parameter of this model starts with 'x.'");
-  test::expect_usage_error("compress --run " + r + " --split test --limit 2 --adapt-steps 2 --adapt-step-log2 31 -o " +
-                               dir + "/b.vlae",
-                           "--adapt-step-log2");
+  // Each bad flag is one line and exit code 2.
+  const std::pair<std::string, std::string> bad[] = {
+      {"--adapt-steps -1", "--adapt-steps"},
+      {"--adapt-steps 2 --lossy", "--adapt-steps: for lossless"},
+      {"--adapt-steps 2 --adapt-lr 0", "--adapt-lr"},
+      {"--adapt-steps 2 --adapt-params x.,y", "no parameter of this model starts with 'x.'"},
+      {"--adapt-steps 2 --adapt-step-log2 31", "--adapt-step-log2"}};
+  for (const auto& [flags, fragment] : bad)
+    test::expect_usage_error("compress --run " + dir + "/r --split test --limit 2 " + flags + " -o " + dir + "/b.vlae",
+                             fragment);
 }
