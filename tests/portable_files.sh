@@ -2,7 +2,8 @@
 # A file is a function of the file and the model alone (issue 16): tiny models of every family
 # (mlp, conv; Bernoulli, logistic, Gaussian; PixelCNN full and local, single and vh, gated; AF and
 # AR(1) priors; the GDN hyperprior transform coder) are trained, each codes a few test images once (bits back, and
-# for two families z by relative-entropy coding too), and every file is decoded in other
+# for two families z by relative-entropy coding too; for the two-stack PixelCNN a file with adapted
+# parameters too), and every file is decoded in other
 # processes under each OpenBLAS core type this CPU runs, with 1 and 2 threads, and with vlae's own
 # kernel on AVX2 and on the baseline instruction set (VLAE_KERNEL=baseline). Every decoding
 # (lossless, and the lossy reconstructions) must be byte-identical to the first, and a lossless
@@ -36,10 +37,13 @@ for n in mlp mlpbin mlpgauss conv pcnn pcnnvh vlae ar1 hyper; do
   d=$(data_of $n); lim=24; case $n in pcnn*|vlae|ar1) lim=4;; esac
   # lrec: lossless with z relative-entropy coded (models with the N(0, I) prior).
   kinds="lossless"; case $n in mlp) kinds="lossless lossy rec lrec";; mlpgauss|mlpbin|conv) kinds="lossless lossy rec";;
-    pcnnvh) kinds="lossless lrec";; hyper) kinds="lossy";; esac
+    pcnnvh) kinds="lossless lrec adapt";; hyper) kinds="lossy";; esac
   for kind in $kinds; do
     flags=""; [ $kind = lossy ] && flags="--lossy"; [ $kind = rec ] && flags="--lossy --codec rec"
     [ $kind = lrec ] && flags="--codec rec --calibration 200"
+    # adapt: a lossless file carrying fine-tuned weights (format version 4); its encoder trains on
+    # LibTorch, so only the decoding must be the same everywhere.
+    [ $kind = adapt ] && flags="--adapt-steps 3 --adapt-batch-size 2"
     f="$W/$n.$kind.vlae"
     "$V" compress --run "$run" --data $d --split test --limit $lim --lanes 3 $flags -o "$f" --threads 2 \
       >/dev/null 2>"$W/err" || { echo "FAIL compress $n $kind: $(tail -1 "$W/err")"; fail=1; continue; }
