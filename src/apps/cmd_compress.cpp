@@ -42,7 +42,6 @@ struct CompressFlags {
   double rec_margin_nats = rec::kBinMarginNats;
   uint64_t rec_seed = 0;
   AdaptOptions adapt;               // --adapt-steps > 0: instance-adaptive coding (train/adapt.h)
-  std::string adapt_params;         // comma-separated prefixes
 };
 
 // Training images that set a codec's grid or blocks: never the images being coded.
@@ -208,12 +207,9 @@ void run_compress(const CompressFlags& f) {
     throw InputError("--codec: with --lossy, expected grid or rec, got '" + f.codec + "'");
   if (!f.lossy && !f.codec.empty() && f.codec != "bits-back" && f.codec != "rec")
     throw InputError("--codec: lossless, expected bits-back or rec (add --lossy for grid), got '" + f.codec + "'");
-  if (f.adapt.steps < 0) throw InputError("--adapt-steps: expected 0 or more");
+  check_adapt_options(f.adapt);
   if (f.adapt.steps > 0 && (f.lossy || f.codec == "rec"))
     throw InputError("--adapt-steps: for lossless bits-back files (drop --lossy and --codec rec)");
-  if (f.adapt.lr <= 0) throw InputError("--adapt-lr: expected a positive learning rate");
-  if (f.adapt.batch_size <= 0) throw InputError("--adapt-batch-size: expected a positive batch size");
-  if (f.adapt.step_log2 < 1 || f.adapt.step_log2 > 30) throw InputError("--adapt-step-log2: expected 1..30");
   if (transform_coder_arch(run.model->config.arch)) {
     if (!f.lossy) throw InputError("--run " + f.run + ": a transform coder is a lossy codec; add --lossy");
     if (!f.codec.empty()) throw InputError("--codec: a transform coder has its own codec; drop --codec");
@@ -384,19 +380,14 @@ void add_compress_commands(CLI::App& app) {
                   "in the file (instance-adaptive coding; default 0: off)");
   cmd->add_option("--adapt-lr", c->adapt.lr, "--adapt-steps: learning rate (default 3e-4)");
   cmd->add_option("--adapt-batch-size", c->adapt.batch_size, "--adapt-steps: images per step (default 32)");
-  cmd->add_option("--adapt-params", c->adapt_params,
+  cmd->add_option("--adapt-params", c->adapt.params,
                   "--adapt-steps: comma-separated parameter-name prefixes (default: a PixelCNN's head and linear "
-                  "predictor, pixelcnn.head.,pixelcnn.linear.)");
+                  "predictor, pixelcnn.head.,pixelcnn.linear.)")
+      ->delimiter(',');
   cmd->add_option("--adapt-step-log2", c->adapt.step_log2,
                   "--adapt-steps: the stored changes are multiples of 2^-N (default 12)");
   cmd->callback([c, block_nats] {
     c->rec_block_nats_given = block_nats->count() > 0;
-    c->adapt.params.clear();
-    for (size_t at = 0; !c->adapt_params.empty() && at <= c->adapt_params.size();) {
-      const size_t comma = std::min(c->adapt_params.find(',', at), c->adapt_params.size());
-      if (comma > at) c->adapt.params.push_back(c->adapt_params.substr(at, comma - at));
-      at = comma + 1;
-    }
     run_compress(*c);
   });
 

@@ -1,7 +1,6 @@
 #include "model/adapted_parameters.h"
 
 #include <cmath>
-#include <cstring>
 
 #include <torch/types.h>
 

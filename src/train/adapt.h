@@ -32,6 +32,9 @@ struct AdaptReport {
   double seconds = 0;
 };
 
+// Throws InputError naming the flag for options adapt_parameters cannot run with (steps may be 0: off).
+void check_adapt_options(const AdaptOptions& o);
+
 // The parameters adapted by default: a PixelCNN's output head and its linear predictor (when it has
 // one): the parts that map features to a pixel's distribution. Throws InputError for other models.
 std::vector<std::string> default_adapted_params(const ModelConfig& c);
