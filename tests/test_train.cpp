@@ -12,6 +12,7 @@
 #include "util/error.h"
 
 using namespace vlae;
+using vlae::test::expect_input_error;
 
 namespace {
 RunConfig small_config(int64_t epochs) {
@@ -73,6 +74,41 @@ TEST(Train, ResumeContinuesExactlyAsUninterrupted) {
   ASSERT_EQ(pa.size(), pb.size());
   for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i])) << "parameter " << i;
   EXPECT_EQ(metrics(a).back()["test"], metrics(b).back()["test"]);
+}
+
+// --init-from: a new run starts from another run's weights and model configuration (the flags'
+// model is ignored); at a learning rate too small to move them, its first test score is the
+// source's. A missing source is an input error; a resumed run keeps its own checkpoint.
+TEST(Train, InitFromStartsFromTheSourcesWeights) {
+  TrainOptions opt;
+  opt.progress = false;
+  const std::string a = test::temp_dir("init-source"), b = test::temp_dir("init-tuned");
+  train(a, small_config(1), opt);
+  RunConfig cfg = small_config(1);
+  cfg.model.hidden = 16;  // ignored: the source's 32 wins
+  cfg.train.lr = 1e-12;
+  opt.init_from = a;
+  train(b, cfg, opt);
+  const RunConfig got = load_run_config(b);
+  EXPECT_EQ(got.model.hidden, 32);
+  EXPECT_EQ(got.train.init_from, a);
+  EXPECT_NEAR(metrics(b)[0]["test"]["neg_elbo_bits_per_dim"].get<double>(),
+              metrics(a)[0]["test"]["neg_elbo_bits_per_dim"].get<double>(), 1e-4);
+  // Without the source's weights the same run scores as a fresh model: far from the source.
+  TrainOptions fresh;
+  fresh.progress = false;
+  const std::string c = test::temp_dir("init-none");
+  RunConfig same = cfg;
+  same.model.hidden = 32;
+  train(c, same, fresh);
+  EXPECT_GT(std::abs(metrics(c)[0]["test"]["neg_elbo_bits_per_dim"].get<double>() -
+                     metrics(a)[0]["test"]["neg_elbo_bits_per_dim"].get<double>()), 0.05);
+  opt.resume = true;
+  opt.init_from = test::temp_dir("init-missing") + "/nothing";
+  cfg.train.epochs = 2;
+  EXPECT_EQ(train(b, cfg, opt), 1);  // resumed: the missing source is never read
+  opt.resume = false;
+  expect_input_error([&] { train(test::temp_dir("init-other"), cfg, opt); }, "not a directory");
 }
 
 // --lr-final: a cosine from --lr at step 0 to the final rate at the last step, recorded per epoch;

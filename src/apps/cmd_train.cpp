@@ -13,6 +13,7 @@ struct TrainCommandFlags {
   TrainingFlags run;
   std::string out;
   bool resume = false;
+  std::string init_from;
   int64_t peer_timeout_s = 300;
 };
 
@@ -21,6 +22,7 @@ void run_train(const TrainCommandFlags& f) {
   const RunConfig cfg = run_config_from(f.run);
   TrainOptions opt;
   opt.resume = f.resume;
+  opt.init_from = f.init_from;
   opt.device = f.run.device;
   opt.peer_timeout_s = f.peer_timeout_s;
   // The checkpoint of the last complete epoch is untouched (writes are atomic).
@@ -48,6 +50,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--out", f->out, "run directory (config, checkpoint, metrics.jsonl)")->required();
   cmd->add_option("--test-limit", f->run.test_limit, "test images scored after each epoch (default all)");
   cmd->add_flag("--resume", f->resume, "continue the run in --out from its last checkpoint");
+  cmd->add_option("--init-from", f->init_from,
+                  "start from this run's or exported model's weights and model configuration (the model flags "
+                  "are ignored; optimizer and schedule start afresh; ignored when --resume finds a checkpoint)");
   add_peer_timeout_flag(*cmd, f->peer_timeout_s, "the others before it stops");
   cmd->callback([f] { run_train(*f); });
 }

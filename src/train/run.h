@@ -22,6 +22,7 @@ struct TrainConfig {
   double lr_final = -1;   // >= 0: cosine decay from lr to this over the run (train/lr_schedule.h); < 0: constant
   uint64_t seed = 1;
   int64_t test_limit = -1;  // test images scored each epoch (-1: all)
+  std::string init_from;    // non-empty: the run or exported model whose weights started this run
 };
 
 struct RunConfig {

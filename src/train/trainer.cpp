@@ -107,6 +107,14 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
       if (writer) save_run_config(dir, cfg);
     }
   }
+  if (!existing && !opt.init_from.empty()) {
+    // The starting model's configuration replaces the flags' (its weights must fit). Other ranks
+    // get rank 0's copy, as for a resumed run.
+    const std::string from = dist ? dist->share("init", writer ? to_json(load_run_config(opt.init_from).model).dump() : "")
+                                  : to_json(load_run_config(opt.init_from).model).dump();
+    cfg.model = model_config_from_json(nlohmann::json::parse(from));
+    cfg.train.init_from = opt.init_from;
+  }
   if (cfg.train.lr_final > cfg.train.lr) throw InputError("--lr-final: expected at most --lr");
   if (cfg.train.batch_size <= 0 || cfg.train.epochs <= 0 || cfg.train.lr <= 0)
     throw InputError("--batch-size, --epochs and --lr must be positive");
@@ -144,8 +152,9 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
     } else {
       std::tie(epoch, step) = load_checkpoint(dir, model, &adam);
     }
-  } else if (writer) {
-    save_run_config(dir, cfg);
+  } else {
+    if (writer && !opt.init_from.empty()) load_checkpoint(opt.init_from, model, nullptr);  // weights only
+    if (writer) save_run_config(dir, cfg);
   }
   if (dist) broadcast_model(*dist, model);  // at the start and on resume
   if (epoch >= cfg.train.epochs) {

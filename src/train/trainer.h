@@ -14,6 +14,10 @@ struct TrainOptions {
   std::string device = "cpu";
   int64_t peer_timeout_s = 300;  // several processes: a collective waits this long for the others
   bool data_parallel = true;     // false: ignore a launcher's variables (a sweep spreading its models)
+  // A new run starts from this run's or exported model's weights (fine-tuning, e.g. on more data),
+  // with its model configuration; the optimizer, epochs and schedule start afresh. Ignored when
+  // --resume finds a checkpoint in the run directory.
+  std::string init_from;
 };
 
 // Trains `cfg` in `dir` (created if needed). Model height/width and likelihood come from the data.
