@@ -36,6 +36,13 @@ Images fashion(int64_t n, bool binary, const std::string& split) {
   return load_images(s);
 }
 
+Images split_of(const std::string& data, const std::string& split) {
+  DataSpec s;
+  s.data = data;
+  s.split = split;
+  return load_images(s);
+}
+
 std::string tiny_run(bool binary, int64_t epochs, Likelihood eight_bit) {
   static std::map<std::tuple<bool, int64_t, Likelihood>, std::string> made;
   auto& dir = made[{binary, epochs, eight_bit}];

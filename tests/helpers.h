@@ -11,6 +11,8 @@ namespace vlae::test {
 
 std::string temp_dir(const std::string& name);  // fresh, empty
 Images fashion(int64_t n, bool binary = false, const std::string& split = "test");
+// A named data set's split (`--data NAME --split SPLIT`), whole.
+Images split_of(const std::string& data, const std::string& split);
 // Trains (once per process and settings) a tiny MLP run on Fashion-MNIST; returns its directory.
 std::string tiny_run(bool binary, int64_t epochs = 1, Likelihood eight_bit = Likelihood::Logistic);
 

@@ -189,12 +189,7 @@ TEST(Colour, TilesCoverAnySizeAndCropBack) {
 }
 
 TEST(Colour, Photos32SplitsBySourcePhotograph) {
-  DataSpec s;
-  s.data = "photos32";
-  s.split = "train";
-  const Images train = load_images(s);
-  s.split = "test";
-  const Images test = load_images(s);
+  const Images train = vlae::test::split_of("photos32", "train"), test = vlae::test::split_of("photos32", "test");
   EXPECT_EQ(train.channels, 3);
   EXPECT_EQ(train.height, 32);
   EXPECT_EQ(train.count, 961 + 2 * 1350 + 961 + 3233);  // astronaut, motorcycles, ihc, hubble at stride 16

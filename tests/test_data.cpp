@@ -127,12 +127,7 @@ TEST(Data, NamesSplitsAndLimits) {
 }
 
 TEST(Data, MnistFromNpmSplits8000And2000) {
-  DataSpec s;
-  s.data = "mnist";
-  s.split = "train";
-  const Images tr = load_images(s);
-  s.split = "test";
-  const Images te = load_images(s);
+  const Images tr = test::split_of("mnist", "train"), te = test::split_of("mnist", "test");
   EXPECT_EQ(tr.count, 8000);
   EXPECT_EQ(te.count, 2000);
   EXPECT_EQ(te.dims(), 784);
@@ -145,12 +140,7 @@ TEST(Data, MnistFromNpmSplits8000And2000) {
 // are all training digits, none a test digit, so a model trained on them may be tested on
 // mnist-full's test split (experiments/mnist_full.sh starts from such models).
 TEST(Data, MnistFullIsLeCunsSplitAndHoldsTheNpmDigitsInItsTrainingSet) {
-  DataSpec s;
-  s.data = "mnist-full";
-  s.split = "train";
-  const Images tr = load_images(s);
-  s.split = "test";
-  const Images te = load_images(s);
+  const Images tr = test::split_of("mnist-full", "train"), te = test::split_of("mnist-full", "test");
   ASSERT_EQ(tr.count, 60000);
   ASSERT_EQ(te.count, 10000);
   EXPECT_EQ(te.height, 28);
@@ -162,10 +152,7 @@ TEST(Data, MnistFullIsLeCunsSplitAndHoldsTheNpmDigitsInItsTrainingSet) {
   };
   const auto train_set = digits(tr), test_set = digits(te);
   for (const char* split : {"train", "test"}) {
-    DataSpec n;
-    n.data = "mnist";
-    n.split = split;
-    const Images x = load_images(n);
+    const Images x = test::split_of("mnist", split);
     int64_t in_train = 0, in_test = 0;
     for (const auto& d : digits(x)) in_train += train_set.count(d), in_test += test_set.count(d);
     EXPECT_EQ(in_test, 0) << "npm " << split;

