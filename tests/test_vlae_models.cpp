@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "baselines/atlas.h"
+#include "baselines/jbig.h"
 #include "baselines/jpegxl.h"
 #include "coding/bits_back.h"
 #include "coding/lossless.h"
@@ -358,6 +359,42 @@ TEST(ShippedModels, DigitMixtureVlaeCodes8BitDigitsExactlyAndBelowJpegXl) {
   const double jxl_bits = 8.0 * jpegxl_lossless(a.pixels.data(), 1, a.height, a.width).size() / dims;
   const double vlae_bits = 8.0 * bytes.size() / dims;  // the whole file: initial bits and header too
   EXPECT_LT(vlae_bits, jxl_bits) << "vlae " << vlae_bits << " vs JPEG XL atlas " << jxl_bits << " bits/dim";
+}
+
+// The digit models fine-tuned on LeCun's 60,000 training digits (experiments/mnist_full.sh, shipped
+// by ship_mnist_full.sh): on real MNIST test digits (`--data mnist-full`), the 8-bit VLAE's file
+// decodes exactly and is smaller than JPEG XL's lossless atlas, and the binarized PixelCNN's lossless
+// rec file decodes exactly and is smaller than JBIG's atlas (README: all 10,000 test digits).
+TEST(ShippedModels, FullMnistModelsCodeTestDigitsExactlyAndBelowJpegXlAndJbig) {
+  const std::string dir = std::string(VLAE_SOURCE_DIR) + "/models/";
+  DataSpec s;
+  s.data = "mnist-full";
+  s.split = "test";
+  s.limit = 64;
+  const Images x8 = load_images(s);
+  LoadedRun digits8 = load_run(dir + "mnist-full-8bit-vlae-vh-mix");
+  BitsBackConfig cfg;
+  cfg.lanes = 2;
+  LosslessReport r;
+  const std::string bytes8 = compress_lossless(digits8.model, x8, cfg, &r, false);
+  EXPECT_EQ(decompress_lossless(digits8.model, bytes8, "mem", false).pixels, x8.pixels);
+  const Atlas a8 = make_atlas(x8, x8.pixels);
+  const double dims8 = static_cast<double>(x8.count * x8.dims());
+  const double jxl = 8.0 * jpegxl_lossless(a8.pixels.data(), 1, a8.height, a8.width).size() / dims8;
+  EXPECT_LT(8.0 * bytes8.size() / dims8, jxl) << "vlae " << 8.0 * bytes8.size() / dims8 << " vs JPEG XL atlas " << jxl;
+
+  s.limit = 200;
+  s.binarize = Binarize::Static;
+  const Images xb = load_images(s);
+  s.split = "train";
+  const Images cal = load_images(s);
+  LoadedRun pixel = load_run(dir + "mnist-full-binarized-pixelcnn-vh");
+  const std::string bytesb = compress_lossless_rec(pixel.model, xb, cal, RecOptions{}, cfg, nullptr, false);
+  EXPECT_EQ(decompress_lossless_rec(pixel.model, bytesb, "mem", false).pixels, xb.pixels);
+  const Atlas ab = make_atlas(xb, xb.pixels);
+  const double dimsb = static_cast<double>(xb.count * xb.dims());
+  const double jbig = 8.0 * jbig_encode(ab.pixels.data(), ab.height, ab.width).size() / dimsb;
+  EXPECT_LT(8.0 * bytesb.size() / dimsb, jbig) << "vlae " << 8.0 * bytesb.size() / dimsb << " vs JBIG atlas " << jbig;
 }
 
 }  // namespace vlae
