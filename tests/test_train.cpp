@@ -108,7 +108,7 @@ TEST(Train, InitFromStartsFromTheSourcesWeights) {
   cfg.train.epochs = 2;
   EXPECT_EQ(train(b, cfg, opt), 1);  // resumed: the missing source is never read
   opt.resume = false;
-  expect_input_error([&] { train(test::temp_dir("init-other"), cfg, opt); }, "not a directory");
+  expect_input_error([&] { train(test::temp_dir("init-other"), cfg, opt); }, "--init-from: ");
 }
 
 // --lr-final: a cosine from --lr at step 0 to the final rate at the last step, recorded per epoch;
