@@ -3,17 +3,26 @@
 # quantization, N = 48, M = 32) of experiments/transform_fashion_gdn.sh, one per beta, exported
 # weights-only to models/fashion-mnist-hyperprior-b<beta> (vlae export), each then coding the
 # first 2,000 Fashion-MNIST test images to a real file and decoding it back. Trains the sweep
-# first when SWEEP/results.json is missing (about 100 minutes on 2 cores).
-# Refuses to overwrite models/NAME (remove it first to remake it).
-# Usage: experiments/ship_transform_models.sh [SWEEP]
+# first when its run folders are missing (about 100 minutes on 2 cores).
+# Then the betas that experiments/transform_fashion_refine.sh trained (warm-started from those)
+# for its refined-latent curve: 0.6, 0.65, 2.2 and 2.6, from REFINE (runs/transform-fashion-refine).
+# Refuses to overwrite models/NAME (remove it first to remake it; a model already there is skipped).
+# Usage: experiments/ship_transform_models.sh [SWEEP] [REFINE]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 V="${VLAE_BIN:-$ROOT/build/vlae}"
 SWEEP="${1:-$ROOT/runs/transform-fashion}"
-[ -f "$SWEEP/results.json" ] || "$ROOT/experiments/transform_fashion_gdn.sh" "$SWEEP"
-for b in 0.5 0.7 1 1.6; do  # the sweep's run folders (beta-%g)
-  m="fashion-mnist-hyperprior-b$b"
-  "$V" export --run "$SWEEP/beta-$b" --out "$ROOT/models/$m"
+REFINE="${2:-$ROOT/runs/transform-fashion-refine}"
+for run in "$SWEEP"/beta-{0.5,0.7,1,1.6} "$REFINE"/beta-{0.6,0.65,2.2,2.6}; do  # run folders beta-%g
+  m="fashion-mnist-hyperprior-b${run##*/beta-}"
+  [ -f "$ROOT/models/$m/config.json" ] && continue
+  if [ ! -d "$run" ]; then  # train what is missing
+    case "$run" in
+      "$SWEEP"/*) "$ROOT/experiments/transform_fashion_gdn.sh" "$SWEEP" ;;
+      *) "$ROOT/experiments/transform_fashion_refine.sh" "$REFINE" ;;
+    esac
+  fi
+  "$V" export --run "$run" --out "$ROOT/models/$m"
   "$V" compress --lossy --run "$ROOT/models/$m" --data fashion-mnist --limit 2000 \
     -o "$ROOT/runs/$m.test.vlae" --json "$ROOT/runs/$m.compress.json"
   "$V" decompress --run "$ROOT/models/$m" "$ROOT/runs/$m.test.vlae" -o "$ROOT/runs/$m.decoded.idx"

@@ -154,6 +154,39 @@ TEST(Sweep, ResultsFigureAndChecks) {
   EXPECT_EQ(test::run_cli("sweep --out " + dir + " --betas 1,abc").code, 2);
 }
 
+// A sweep over a shipped transform coder (an exported, weights-only run counts as trained) codes
+// with refined latents and takes the classical codecs' points from a `vlae baselines` file made on
+// the same images; a file made on other images, or without the strongest codecs, is refused first.
+TEST(Sweep, TransformCodersWithRefinedLatentsAndGivenBaselines) {
+  const std::string dir = test::temp_dir("sweep-refine");
+  std::filesystem::copy(std::string(VLAE_SOURCE_DIR) + "/models/fashion-mnist-hyperprior-b1", dir + "/beta-1");
+  const std::string same = dir + "/same.json", other = dir + "/other.json", classic = dir + "/classic.json";
+  for (const auto& [file, flags] : {std::pair<std::string, std::string>{same, "--limit 30"},
+                                    {other, "--limit 20"}, {classic, "--limit 30 --classic-only"}}) {
+    const auto b = test::run_cli("baselines --data fashion-mnist --split test --lossy --avif-speed 8 " + flags +
+                                 " --json " + file);
+    ASSERT_EQ(b.code, 0) << b.output;
+  }
+  const std::string sweep = "sweep --data fashion-mnist --out " + dir +
+                            " --model hyperprior --gdn --mixed-quantization --channels 48 --latent-dim 32 --epochs 6"
+                            " --betas 1 --eval-limit 30 --iwae-samples 0 --avif-speed 8 --refine-steps 20";
+  test::expect_usage_error(sweep + " --baselines " + other, "--baselines");
+  test::expect_usage_error(sweep + " --baselines " + classic, "no jpegxl");
+  const auto r = test::run_cli(sweep + " --baselines " + same);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("already trained"), std::string::npos) << r.output;
+  const auto j = nlohmann::json::parse(read_file(dir + "/results.json"));
+  ASSERT_EQ(j["models"].size(), 1u);
+  EXPECT_EQ(j["models"][0]["refine_steps"], 20);
+  EXPECT_GT(j["models"][0]["psnr_db"].get<double>(), 20.0);
+  const auto given = nlohmann::json::parse(read_file(same));
+  ASSERT_EQ(j["baselines"].size(), given["points"].size());
+  for (size_t i = 0; i < given["points"].size(); ++i)
+    EXPECT_EQ(j["baselines"][i]["bits_per_pixel"], given["points"][i]["bits_per_pixel"]) << i;
+  // Training on past its epochs needs the optimizer state an exported model does not hold.
+  test::expect_usage_error("train --out " + dir + "/beta-1 --resume --epochs 7", "weights only");
+}
+
 // With --rec the sweep also sends a sample of q(z|x) for each beta and draws it in its figure.
 TEST(Sweep, RelativeEntropyCodePerBeta) {
   const std::string dir = test::temp_dir("sweep-rec");

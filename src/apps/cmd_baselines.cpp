@@ -35,7 +35,8 @@ void run_lossy_baselines(const BaselineFlags& f, const DataSpec& spec, const Ima
                       {"mse", p.mse}, {"psnr_db", p.psnr_db}, {"ssim", p.ssim}});
   }
   write_json_file(f.json, nlohmann::json({{"data", spec.data}, {"split", spec.split}, {"images", x.count},
-                                          {"avif_speed", f.avif_speed}, {"points", points}})
+                                          {"binarize", to_string(spec.binarize)}, {"avif_speed", f.avif_speed},
+                                          {"points", points}})
                               .dump(2));
 }
 

@@ -42,6 +42,7 @@ struct CompressFlags {
   double rec_margin_nats = rec::kBinMarginNats;
   uint64_t rec_seed = 0;
   AdaptOptions adapt;               // --adapt-steps > 0: instance-adaptive coding (train/adapt.h)
+  RefineOptions refine;             // --refine-steps > 0: transform coders' refined latents (β from the run)
 };
 
 // Training images that set a codec's grid or blocks: never the images being coded.
@@ -167,7 +168,9 @@ void run_compress_lossy(const CompressFlags& f, LoadedRun& run, const Images& x)
 // Lossy with a transform coder's own codec (its latents are rounded, not gridded).
 void run_compress_transform(const CompressFlags& f, LoadedRun& run, const Images& x) {
   LossyReport r;
-  const std::string bytes = compress_transform(run.model, x, &r);
+  RefineOptions refine = f.refine;
+  refine.beta = run.config.objective.beta;
+  const std::string bytes = compress_transform(run.model, x, &r, refine);
   write_file_atomic(f.out, bytes);
   const double n = static_cast<double>(r.images), px = n * r.pixels;
   nlohmann::json j = to_json(r);
@@ -181,6 +184,10 @@ void run_compress_transform(const CompressFlags& f, LoadedRun& run, const Images
   std::printf("%-36s %10.2f nats/image   (model, noisy latents: %.2f)\n", "distortion -log p(x|y-hat)",
               r.nll_at_code_nats / n, r.distortion_nats / n);
   std::printf("%-36s %10.3f dB   MSE %.2f  SSIM %.4f\n", "PSNR of the reconstruction", r.psnr_db, r.mse, r.ssim);
+  if (r.refine_steps > 0)
+    std::printf("%-36s %10.2f -> %.2f nats/image (beta %g; %ld of %ld images refined, %ld steps)\n",
+                "objective, refined latents", r.objective_before_nats / n, r.objective_after_nats / n, refine.beta,
+                static_cast<long>(r.refined_images), static_cast<long>(r.images), static_cast<long>(r.refine_steps));
   write_json_file(f.json, j.dump(2));
 }
 
@@ -210,6 +217,9 @@ void run_compress(const CompressFlags& f) {
   check_adapt_options(f.adapt);
   if (f.adapt.steps > 0 && (f.lossy || f.codec == "rec"))
     throw InputError("--adapt-steps: for lossless bits-back files (drop --lossy and --codec rec)");
+  check_refine_options(f.refine);
+  if (f.refine.steps > 0 && !transform_coder_arch(run.model->config.arch))
+    throw InputError("--refine-steps: for transform coders' lossy files (--model factorized | hyperprior)");
   if (transform_coder_arch(run.model->config.arch)) {
     if (!f.lossy) throw InputError("--run " + f.run + ": a transform coder is a lossy codec; add --lossy");
     if (!f.codec.empty()) throw InputError("--codec: a transform coder has its own codec; drop --codec");
@@ -386,6 +396,11 @@ void add_compress_commands(CLI::App& app) {
       ->delimiter(',');
   cmd->add_option("--adapt-step-log2", c->adapt.step_log2,
                   "--adapt-steps: the stored changes are multiples of 2^-N (default 12)");
+  cmd->add_option("--refine-steps", c->refine.steps,
+                  "transform coders: refine each image's latents for N Adam steps against the run's own objective "
+                  "(distortion + beta * rate, rounding annealed by SGA) before coding; the decoder is unchanged "
+                  "(default 0: the analysis transform's latents)");
+  cmd->add_option("--refine-lr", c->refine.lr, "--refine-steps: Adam's step on the latents, in bin widths (default 0.005)");
   cmd->callback([c, block_nats] {
     c->rec_block_nats_given = block_nats->count() > 0;
     run_compress(*c);

@@ -20,6 +20,9 @@ struct SweepFlags {
   bool rec = false;
   double rec_block_nats = rec::default_block_nats(rec::kDefaultScheme);
   int64_t peer_timeout_s = 86400;
+  int64_t refine_steps = 0;
+  double refine_lr = RefineOptions{}.lr;
+  std::string baselines;
 };
 
 void sweep(const SweepFlags& f) {
@@ -37,6 +40,10 @@ void sweep(const SweepFlags& f) {
   o.rec = f.rec;
   o.rec_block_nats = f.rec_block_nats;
   o.peer_timeout_s = f.peer_timeout_s;
+  o.refine_steps = f.refine_steps;
+  o.refine_lr = f.refine_lr;
+  o.baselines_file = f.baselines;
+  check_refine_options({o.refine_steps, o.refine_lr});
   SweepResults r;
   run_with_peers("sweep", [&] { r = run_sweep(o); });
   if (!r.complete) return;  // a rank other than 0: rank 0 reports
@@ -71,6 +78,13 @@ void add_sweep_command(CLI::App& app) {
   cmd->add_option("--avif-speed", f->avif_speed, "the AVIF baseline's encoder speed: 0 (default, strongest) .. 10");
   cmd->add_flag("--rec", f->rec, "also code each beta's test images by relative-entropy coding (slow: exp(block KL) candidates)");
   cmd->add_option("--rec-block-nats", f->rec_block_nats, "with --rec: mean KL per block of latent dimensions (nats)");
+  cmd->add_option("--refine-steps", f->refine_steps,
+                  "transform coders: refine each test image's latents for N steps before coding (as compress "
+                  "--refine-steps; default 0)");
+  cmd->add_option("--refine-lr", f->refine_lr, "--refine-steps: Adam's step on the latents (default 0.005)");
+  cmd->add_option("--baselines", f->baselines,
+                  "take the classical codecs' points from this `vlae baselines --lossy --json` file of the same test "
+                  "images instead of computing them");
   cmd->callback([f] { sweep(*f); });
 }
 

@@ -191,7 +191,7 @@ LatentGrid make_grid(const PosteriorWidths& w, double scale, double min_kl_nats)
 
 nlohmann::json to_json(const LossyReport& r) {
   const double n = static_cast<double>(r.images), px = n * r.pixels;
-  return {{"codec", "grid"},
+  nlohmann::json j = {{"codec", "grid"},
           {"images", r.images},
           {"bytes", r.bytes},
           {"bits_per_image", r.bits / n},
@@ -207,6 +207,13 @@ nlohmann::json to_json(const LossyReport& r) {
           {"psnr_db", r.psnr_db},
           {"ssim", r.ssim},
           {"compress_images_per_s", n / r.seconds}};
+  if (r.refine_steps > 0) {
+    j["refine_steps"] = r.refine_steps;
+    j["refined_images"] = r.refined_images;
+    j["objective_before_nats"] = r.objective_before_nats / n;
+    j["objective_after_nats"] = r.objective_after_nats / n;
+  }
+  return j;
 }
 
 LossyReport measure_grid(VAE& model, const Images& x, const LatentGrid& grid) {

@@ -54,6 +54,10 @@ struct LossyReport {
   double distortion_nats = 0;   // the model's E_q[-log p(x|z)] on the same images, summed (one sample)
   double mse = 0, psnr_db = 0, ssim = 0;  // decoder mean vs x, 0..255 scale
   double seconds = 0;
+  // Transform coders' refined latents (model/refine_latents.h): the steps, the images that kept
+  // refined latents, and Σ over the images of the objective L (nats) before and after.
+  int64_t refine_steps = 0, refined_images = 0;
+  double objective_before_nats = 0, objective_after_nats = 0;
 };
 
 // Per-image and per-pixel figures of a report (bits, KL, distortions, MSE/PSNR/SSIM, speed).

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <optional>
 
 #include "coding/codecs.h"
 #include "coding/container.h"
@@ -13,6 +14,7 @@
 #include "model/likelihood.h"
 #include "util/error.h"
 #include "util/hash.h"
+#include "util/progress.h"
 
 namespace vlae {
 
@@ -82,7 +84,7 @@ void check_transform_model(const ModelConfig& c) {
     throw InputError("this run is '" + c.arch + "', not a transform coder (--model factorized or hyperprior)");
 }
 
-std::string compress_transform(VAE& model, const Images& x, LossyReport* report) {
+std::string compress_transform(VAE& model, const Images& x, LossyReport* report, const RefineOptions& refine) {
   check_transform_model(model->config);
   check_pictures_fit_model(x, model->config, "compress --lossy");
   torch::NoGradGuard no_grad;
@@ -104,6 +106,8 @@ std::string compress_transform(VAE& model, const Images& x, LossyReport* report)
   recon.height = tiles.height;
   recon.width = tiles.width;
   recon.pixels.resize(tiles.pixels.size());
+  std::optional<Progress> bar;
+  if (refine.steps > 0) bar.emplace("refine latents", n);
   for (int64_t from = 0; from < n; from += kBatch) {
     const int64_t b = std::min(kBatch, n - from);
     const auto xb = to_tensor(tiles, from, b);
@@ -112,11 +116,24 @@ std::string compress_transform(VAE& model, const Images& x, LossyReport* report)
     r.kl_bits += terms.rate.sum().item<double>() / std::log(2.0);
     r.distortion_nats += terms.distortion.sum().item<double>();
     // The analysis output y is the posterior's centre: the terms above computed it once already.
-    const auto y = terms.posterior.mean.view({b, t.latent_channels, t.latent_h, t.latent_w}).contiguous();
+    torch::Tensor y = terms.posterior.mean.view({b, t.latent_channels, t.latent_h, t.latent_w}), z;
+    if (refine.steps > 0) {
+      const RefinedLatents refined = refine_latents(t, xb, refine);
+      y = refined.y;
+      z = refined.z;
+      r.refine_steps = refine.steps;
+      r.refined_images += refined.images_improved;
+      r.objective_before_nats += refined.objective_before_nats;
+      r.objective_after_nats += refined.objective_after_nats;
+      if (bar) bar->update(from + b);
+    } else if (t.hyper_analysis) {
+      z = t.hyper_analysis->forward(y);
+    }
+    y = y.contiguous();
     const float* yp = y.data_ptr<float>();
     std::vector<float> mean;
     if (t.hyper_analysis) {
-      const auto z = t.hyper_analysis->forward(y).contiguous();
+      z = z.contiguous();
       const float* zp = z.data_ptr<float>();
       std::vector<float> zhat(static_cast<size_t>(b * g.kz));
       for (int64_t i = 0; i < b * g.kz; ++i) {
@@ -138,6 +155,7 @@ std::string compress_transform(VAE& model, const Images& x, LossyReport* report)
     const auto params = t.decode(torch::from_blob(const_cast<float*>(yhat.data()), {b, g.ky}, torch::kFloat32));
     r.nll_at_code_nats += -log_likelihood(model->config.likelihood, params, xb).sum().item<double>();
   }
+  if (bar) bar->finish();
   // Stack order: ŷ pushed first (last image, last latent first), then ẑ, so the decoder pops every
   // ẑ in reading order, then every ŷ.
   rans::Message m;

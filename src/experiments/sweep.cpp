@@ -100,6 +100,7 @@ nlohmann::json to_json(const SweepRow& r) {
           {"marginal_kl_nats", r.marginal_kl_nats},
           {"grid_scale", r.grid_scale},
           {"search_passes", r.search_passes},
+          {"refine_steps", r.refine_steps},
           {"images", r.images},
           {"bytes", r.bytes},
           {"bits_per_image", r.bits_per_image},
@@ -139,6 +140,7 @@ SweepRow sweep_row_from_json(const nlohmann::json& j) {
     r.marginal_kl_nats = number(j, "marginal_kl_nats");
     r.grid_scale = number(j, "grid_scale", 1.0);
     r.search_passes = j.value("search_passes", 1);  // as the sweep coded its test images
+    r.refine_steps = j.value("refine_steps", int64_t(0));
     r.images = j.value("images", int64_t(0));
     r.bytes = j.value("bytes", int64_t(0));
     r.latent_dims_sent = j.value("latent_dims_sent", int64_t(0));
@@ -225,6 +227,31 @@ std::vector<double> parse_betas(const std::string& s) {
   return out;
 }
 
+namespace {
+// The points of a `vlae baselines --lossy --json` file, refused unless it was made on the sweep's
+// test images (data, split, count, binarization) with the AVIF speed asked for and the strongest codecs.
+std::vector<LossyPoint> lossy_baselines_from_file(const std::string& path, const nlohmann::json& key) {
+  const nlohmann::json j = read_json_file(path);
+  std::vector<LossyPoint> pts;
+  try {
+    const auto differs = [&](const char* field, const nlohmann::json& mine) {
+      const nlohmann::json theirs = j.value(field, nlohmann::json(field == std::string("binarize") ? "none" : ""));
+      if (theirs != mine)
+        throw InputError("--baselines: " + path + " was made with " + field + " " + theirs.dump() + ", the sweep's is " +
+                         mine.dump());
+    };
+    for (const char* field : {"data", "split", "images", "binarize", "avif_speed"}) differs(field, key.at(field));
+    for (const auto& p : j.at("points")) pts.push_back(lossy_point_from_json(p));
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError("--baselines: " + path + " is not a `vlae baselines --lossy --json` file (" + e.what() + ")");
+  }
+  for (const char* codec : {"jpegxl", "avif"})
+    if (std::none_of(pts.begin(), pts.end(), [&](const LossyPoint& p) { return p.codec == codec; }))
+      throw InputError("--baselines: " + path + " has no " + codec + " points (made with --classic-only?)");
+  return pts;
+}
+}  // namespace
+
 SweepResults run_sweep(const SweepOptions& o) {
   if (o.betas.empty()) throw InputError("--betas: empty list");
   if (o.eval_limit <= 0 || o.calibration <= 0) throw InputError("--eval-limit and --calibration must be positive");
@@ -243,6 +270,13 @@ SweepResults run_sweep(const SweepOptions& o) {
   cal_spec.split = "train";
   cal_spec.limit = o.calibration;
   const Images calibration = load_images(cal_spec);
+
+  // The classical codecs' points are for these images: a --baselines file is checked before any training.
+  const nlohmann::json bl_key = {{"data", test_spec.data}, {"split", test_spec.split}, {"images", test.count},
+                                 {"binarize", to_string(test_spec.binarize)}, {"codecs", "jpeg,webp,jpegxl,avif"},
+                                 {"avif_speed", o.avif_speed}};
+  std::vector<LossyPoint> given_baselines;
+  if (!o.baselines_file.empty()) given_baselines = lossy_baselines_from_file(o.baselines_file, bl_key);
 
   SweepResults res;
   res.data = test_spec.data;
@@ -272,7 +306,11 @@ SweepResults run_sweep(const SweepOptions& o) {
     LatentGrid grid;
     if (!transform) grid = choose_grid(run.model, calibration, o.search_passes);
     LossyReport lr;
-    write_file_atomic(sweep_coded_test_file(dir), transform ? compress_transform(run.model, test, &lr)
+    RefineOptions refine;
+    refine.steps = o.refine_steps;
+    refine.lr = o.refine_lr;
+    refine.beta = beta;
+    write_file_atomic(sweep_coded_test_file(dir), transform ? compress_transform(run.model, test, &lr, refine)
                                                             : compress_lossy(run.model, test, grid, &lr));
     nlohmann::json lossy = to_json(lr);
     if (transform) lossy["codec"] = "transform";
@@ -311,12 +349,11 @@ SweepResults run_sweep(const SweepOptions& o) {
 
   // JPEG, WebP, JPEG XL and AVIF on the same test images, computed once per sweep directory and data.
   const std::string bl_path = o.out + "/baselines_lossy.json";
-  const nlohmann::json bl_key = {{"data", test_spec.data}, {"split", test_spec.split}, {"images", test.count},
-                                 {"binarize", to_string(test_spec.binarize)}, {"codecs", "jpeg,webp,jpegxl,avif"},
-                                 {"avif_speed", o.avif_speed}};
   const nlohmann::json cached = fs::exists(bl_path) ? nlohmann::json::parse(read_file(bl_path)) : nlohmann::json();
-  if (cached.is_object() && cached.value("key", nlohmann::json()) == bl_key &&
-      !cached.value("points", nlohmann::json()).empty()) {
+  if (!o.baselines_file.empty()) {
+    res.baselines = given_baselines;
+  } else if (cached.is_object() && cached.value("key", nlohmann::json()) == bl_key &&
+             !cached.value("points", nlohmann::json()).empty()) {
     for (const auto& p : cached.at("points")) res.baselines.push_back(lossy_point_from_json(p));
   } else {
     LossyBaselineOptions bo;

@@ -12,6 +12,7 @@
 #include "coding/lossy.h"
 #include "coding/rec.h"
 #include "experiments/claims.h"
+#include "model/refine_latents.h"
 #include "train/run.h"
 
 namespace vlae {
@@ -25,6 +26,13 @@ struct SweepOptions {
   int search_passes = 1;
   int avif_speed = 0;  // the AVIF baseline's encoder speed (0: slowest, strongest)
   bool rec = false;    // also code every beta's test images by relative-entropy coding
+  // Transform coders: each image's latents refined for this many steps before coding
+  // (model/refine_latents.h; 0: the analysis transform's), at this Adam step.
+  int64_t refine_steps = 0;
+  double refine_lr = RefineOptions{}.lr;
+  // The classical codecs' points from `vlae baselines --lossy --json FILE` on the same images, instead
+  // of computing them ("" computes them, once per sweep directory).
+  std::string baselines_file;
   double rec_block_nats = rec::default_block_nats(rec::kDefaultScheme);
   // Under a launcher (RANK, WORLD_SIZE, ...: train/distributed.h), rank r trains, evaluates and
   // codes the βs r, r + world, ... (each model on one process); rank 0 gathers the rows through
@@ -48,6 +56,7 @@ struct SweepRow {
   double mutual_info_nats = 0, marginal_kl_nats = 0;
   double grid_scale = 1.0;
   int search_passes = 1;
+  int64_t refine_steps = 0;  // transform coders: the latents' refinement steps before coding
   // The lossy code of the test images, per image and per pixel (the keys of to_json(LossyReport)).
   int64_t images = 0, bytes = 0, latent_dims_sent = 0;
   double bits_per_image = 0, bits_per_pixel = 0, ideal_bits_per_image = 0, kl_bits_per_image = 0,

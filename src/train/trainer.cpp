@@ -152,7 +152,10 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
       std::istringstream in(dist->share("checkpoint", writer ? file_bytes(checkpoint_path(dir)) : ""));
       std::tie(epoch, step) = load_checkpoint(in, checkpoint_path(dir), model, &adam);
     } else {
-      std::tie(epoch, step) = load_checkpoint(dir, model, &adam);
+      // A finished run needs no optimizer state, so an exported (weights-only) model counts as
+      // trained; one that is to train on needs it (load_checkpoint refuses an exported model).
+      epoch = load_checkpoint(dir, model, nullptr).first;
+      if (epoch < cfg.train.epochs) std::tie(epoch, step) = load_checkpoint(dir, model, &adam);
     }
   } else {
     if (writer && !opt.init_from.empty()) load_checkpoint(opt.init_from, model, nullptr);  // weights only
