@@ -272,9 +272,11 @@ TEST(TransformCoder, CliTrainsCompressesAndDecompresses) {
 TEST(TransformCoder, ShippedModelsLoadAndCodeWhatTheyWereTrainedFor) {
   // models/fashion-mnist-hyperprior-b*: ordered by rate as by β, each decodes to what it scored,
   // and better than the mean image (README's figures come from experiments/ship_transform_models.sh).
+  // β = 0.5 is the one exception to "PSNR falls as β grows": b0.6, trained 6 epochs more from b0.7,
+  // beats it in rate and PSNR alike (docs/RESULTS.md, "Refined latents").
   const Images x = some_images(50);
   std::vector<std::pair<double, LossyReport>> points;
-  for (const char* b : {"0.5", "0.7", "1", "1.6"}) {
+  for (const char* b : {"0.5", "0.6", "0.65", "0.7", "1", "1.6", "2.2", "2.6"}) {
     const std::string dir = std::string(VLAE_SOURCE_DIR) + "/models/fashion-mnist-hyperprior-b" + b;
     LoadedRun run = load_run(dir);
     EXPECT_TRUE(run.model->config.gdn && run.model->config.mixed_quantization) << dir;
@@ -288,7 +290,8 @@ TEST(TransformCoder, ShippedModelsLoadAndCodeWhatTheyWereTrainedFor) {
   }
   for (size_t i = 1; i < points.size(); ++i) {
     EXPECT_LT(points[i].second.bits, points[i - 1].second.bits) << "beta " << points[i].first;
-    EXPECT_LT(points[i].second.psnr_db, points[i - 1].second.psnr_db) << "beta " << points[i].first;
+    if (points[i - 1].first != 0.5)
+      EXPECT_LT(points[i].second.psnr_db, points[i - 1].second.psnr_db) << "beta " << points[i].first;
   }
 }
 
