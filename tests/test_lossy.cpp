@@ -172,6 +172,8 @@ TEST(Sweep, TransformCodersWithRefinedLatentsAndGivenBaselines) {
                             " --betas 1 --eval-limit 30 --iwae-samples 0 --avif-speed 8 --refine-steps 20";
   test::expect_usage_error(sweep + " --baselines " + other, "--baselines");
   test::expect_usage_error(sweep + " --baselines " + classic, "no jpegxl");
+  test::expect_usage_error("sweep --data fashion-mnist --out " + dir + "/vae --betas 1 --refine-steps 5",
+                           "--refine-steps");
   const auto r = test::run_cli(sweep + " --baselines " + same);
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("already trained"), std::string::npos) << r.output;

@@ -5,9 +5,10 @@
 //               window of ±12σ reaching to infinity), μ and σ from h_s(ẑ);
 //   factorized: ŷ = round(y) under the tables.
 // Symbols are clamped into their ranges, so any y codes (the encoder may send what it likes, e.g.
-// latents refined per image; the decoder reproduces it). Every ẑ is decoded first, then h_s runs once over the batch, then ŷ. The
-// receiver's image is g_s(ŷ) as 8-bit levels. μ, σ, the tables and g_s come from the deterministic
-// engine (engine/transform_engine.h), so a file decodes bit-exactly on any machine.
+// latents refined per image; the decoder reproduces it). Every ẑ is decoded first, then h_s runs
+// once over the batch, then ŷ. The receiver's image is g_s(ŷ) as 8-bit levels. μ, σ, the tables
+// and g_s come from the deterministic engine (engine/transform_engine.h), so a file decodes
+// bit-exactly on any machine.
 #pragma once
 #include <string>
 

@@ -259,6 +259,8 @@ SweepResults run_sweep(const SweepOptions& o) {
   if (o.rec && (!(o.rec_block_nats > 0) || o.rec_block_nats > 30))
     throw InputError("--rec-block-nats: expected a size in (0, 30] nats");
   check_search_passes(o.search_passes);
+  if (o.refine_steps > 0 && !transform_coder_arch(o.base.model.arch))
+    throw InputError("--refine-steps: for transform coders' sweeps (--model factorized | hyperprior)");
   RunConfig base = o.base;
   base.train.test_limit = o.eval_limit;
   fs::create_directories(o.out);
