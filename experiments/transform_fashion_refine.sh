@@ -24,8 +24,13 @@ warm() {  # beta, shipped model to start from
   "$V" train --out "$OUT/beta-$1" --data fashion-mnist --init-from "$ROOT/models/$2" --beta "$1" --batch-size 32 \
     --epochs 6 --lr 3e-4 --lr-final 1e-5 --test-limit 2000 --threads 1 --resume >> "$OUT/beta-$1.log" 2>&1
 }
-warm 0.6 fashion-mnist-hyperprior-b0.7 & warm 2.2 fashion-mnist-hyperprior-b1.6 & wait
-warm 0.65 fashion-mnist-hyperprior-b0.7 & warm 2.6 fashion-mnist-hyperprior-b1.6 & wait
+pair() {  # two warm starts side by side; either failing stops the script
+  warm "$1" "$2" & local a=$!
+  warm "$3" "$4" & local b=$!
+  wait "$a"; wait "$b"
+}
+pair 0.6 fashion-mnist-hyperprior-b0.7 2.2 fashion-mnist-hyperprior-b1.6
+pair 0.65 fashion-mnist-hyperprior-b0.7 2.6 fashion-mnist-hyperprior-b1.6
 for b in 0.5 0.7 1 1.6; do
   [ -d "$OUT/beta-$b" ] || cp -r "$ROOT/models/fashion-mnist-hyperprior-b$b" "$OUT/beta-$b"
 done

@@ -43,7 +43,6 @@ void sweep(const SweepFlags& f) {
   o.refine_steps = f.refine_steps;
   o.refine_lr = f.refine_lr;
   o.baselines_file = f.baselines;
-  check_refine_options({o.refine_steps, o.refine_lr});
   SweepResults r;
   run_with_peers("sweep", [&] { r = run_sweep(o); });
   if (!r.complete) return;  // a rank other than 0: rank 0 reports

@@ -125,7 +125,7 @@ std::string compress_transform(VAE& model, const Images& x, LossyReport* report,
       r.refined_images += refined.images_improved;
       r.objective_before_nats += refined.objective_before_nats;
       r.objective_after_nats += refined.objective_after_nats;
-      if (bar) bar->update(from + b);
+      bar->update(from + b);
     } else if (t.hyper_analysis) {
       z = t.hyper_analysis->forward(y);
     }

@@ -234,13 +234,13 @@ std::vector<LossyPoint> lossy_baselines_from_file(const std::string& path, const
   const nlohmann::json j = read_json_file(path);
   std::vector<LossyPoint> pts;
   try {
-    const auto differs = [&](const char* field, const nlohmann::json& mine) {
-      const nlohmann::json theirs = j.value(field, nlohmann::json(field == std::string("binarize") ? "none" : ""));
-      if (theirs != mine)
+    for (const char* field : {"data", "split", "images", "binarize", "avif_speed"}) {
+      // Files written before `vlae baselines` recorded the binarization were of 8-bit images.
+      const nlohmann::json theirs = j.value(field, std::string(field) == "binarize" ? nlohmann::json("none") : nullptr);
+      if (theirs != key.at(field))
         throw InputError("--baselines: " + path + " was made with " + field + " " + theirs.dump() + ", the sweep's is " +
-                         mine.dump());
-    };
-    for (const char* field : {"data", "split", "images", "binarize", "avif_speed"}) differs(field, key.at(field));
+                         key.at(field).dump());
+    }
     for (const auto& p : j.at("points")) pts.push_back(lossy_point_from_json(p));
   } catch (const nlohmann::json::exception& e) {
     throw InputError("--baselines: " + path + " is not a `vlae baselines --lossy --json` file (" + e.what() + ")");
@@ -259,6 +259,7 @@ SweepResults run_sweep(const SweepOptions& o) {
   if (o.rec && (!(o.rec_block_nats > 0) || o.rec_block_nats > 30))
     throw InputError("--rec-block-nats: expected a size in (0, 30] nats");
   check_search_passes(o.search_passes);
+  check_refine_options({o.refine_steps, o.refine_lr});
   if (o.refine_steps > 0 && !transform_coder_arch(o.base.model.arch))
     throw InputError("--refine-steps: for transform coders' sweeps (--model factorized | hyperprior)");
   RunConfig base = o.base;
@@ -351,7 +352,8 @@ SweepResults run_sweep(const SweepOptions& o) {
 
   // JPEG, WebP, JPEG XL and AVIF on the same test images, computed once per sweep directory and data.
   const std::string bl_path = o.out + "/baselines_lossy.json";
-  const nlohmann::json cached = fs::exists(bl_path) ? nlohmann::json::parse(read_file(bl_path)) : nlohmann::json();
+  const nlohmann::json cached = o.baselines_file.empty() && fs::exists(bl_path)
+                                    ? nlohmann::json::parse(read_file(bl_path)) : nlohmann::json();
   if (!o.baselines_file.empty()) {
     res.baselines = given_baselines;
   } else if (cached.is_object() && cached.value("key", nlohmann::json()) == bl_key &&

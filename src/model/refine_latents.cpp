@@ -69,19 +69,15 @@ void check_refine_options(const RefineOptions& o) {
 RefinedLatents refine_latents(TransformCoderImpl& t, const torch::Tensor& x, const RefineOptions& o) {
   check_refine_options(o);
   RefinedLatents r;
-  torch::Tensor y0, z0;
+  torch::Tensor y0, z0, before;
   {
     torch::NoGradGuard no_grad;
     y0 = t.analyse(x);
     if (t.hyper_analysis) z0 = t.hyper_analysis->forward(y0);
+    before = rounded_objective(t, x, y0, z0, o.beta);
   }
   r.y = y0;
   r.z = z0;
-  torch::Tensor before;
-  {
-    torch::NoGradGuard no_grad;
-    before = rounded_objective(t, x, y0, z0, o.beta);
-  }
   r.objective_before_nats = r.objective_after_nats = before.sum().item<double>();
   if (o.steps == 0) return r;
 

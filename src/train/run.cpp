@@ -73,28 +73,30 @@ void save_checkpoint(const std::string& dir, VAE& model, torch::optim::Adam& opt
   write_atomic_with(checkpoint_path(dir), [&](const std::string& tmp) { ar.save_to(tmp); });
 }
 
-std::pair<int64_t, int64_t> load_checkpoint(const std::string& dir, VAE& model, torch::optim::Adam* opt) {
+std::pair<int64_t, int64_t> load_checkpoint(const std::string& dir, VAE& model, torch::optim::Adam* opt,
+                                            int64_t epochs) {
   const std::string path = checkpoint_path(dir);
   if (!fs::exists(path)) throw InputError("--run: " + dir + " has no checkpoint.pt (train it first)");
   std::ifstream in(path, std::ios::binary);
-  return load_checkpoint(in, path, model, opt);
+  return load_checkpoint(in, path, model, opt, epochs);
 }
 
 std::pair<int64_t, int64_t> load_checkpoint(std::istream& in, const std::string& path, VAE& model,
-                                            torch::optim::Adam* opt) {
+                                            torch::optim::Adam* opt, int64_t epochs) {
   try {
     torch::serialize::InputArchive ar;
     ar.load_from(in);
     model->load(ar);
-    if (opt) {
-      torch::serialize::InputArchive opt_ar;
-      if (!ar.try_read("optimizer", opt_ar))
-        throw InputError(path + ": holds weights only (an exported model, vlae export): it cannot be resumed");
-      opt->load(opt_ar);
-    }
     torch::Tensor epoch, step;
     ar.read("epoch", epoch);
     ar.read("step", step);
+    if (opt) {
+      torch::serialize::InputArchive opt_ar;
+      if (ar.try_read("optimizer", opt_ar))
+        opt->load(opt_ar);
+      else if (epoch.item<int64_t>() < epochs)
+        throw InputError(path + ": holds weights only (an exported model, vlae export): it cannot be resumed");
+    }
     return {epoch.item<int64_t>(), step.item<int64_t>()};
   } catch (const c10::Error& e) {
     std::string msg = e.what_without_backtrace();

@@ -41,10 +41,13 @@ bool has_checkpoint(const std::string& dir);
 // Atomic: a kill at any moment leaves the previous checkpoint or the new one, never a mix.
 void save_checkpoint(const std::string& dir, VAE& model, torch::optim::Adam& opt, int64_t epoch, int64_t step);
 // Loads weights (and the optimizer if given); returns {epoch, step}. Throws InputError if corrupt.
-std::pair<int64_t, int64_t> load_checkpoint(const std::string& dir, VAE& model, torch::optim::Adam* opt);
+// An exported checkpoint (weights only) leaves `opt` as it is when it has trained for `epochs`
+// (it is finished), and is refused when it has not (it cannot go on without its optimizer state).
+std::pair<int64_t, int64_t> load_checkpoint(const std::string& dir, VAE& model, torch::optim::Adam* opt,
+                                            int64_t epochs = INT64_MAX);
 // The same from a checkpoint's bytes (`path` names it in errors).
 std::pair<int64_t, int64_t> load_checkpoint(std::istream& in, const std::string& path, VAE& model,
-                                            torch::optim::Adam* opt);
+                                            torch::optim::Adam* opt, int64_t epochs = INT64_MAX);
 
 // A run's model alone, for shipping: config.json, a checkpoint.pt with the weights and no
 // optimizer state (about a third of the size), and metrics.jsonl. The copy is a run directory

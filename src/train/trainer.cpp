@@ -150,12 +150,10 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
   if (existing) {
     if (dist) {  // rank 0's checkpoint, weights and optimizer, on every rank
       std::istringstream in(dist->share("checkpoint", writer ? file_bytes(checkpoint_path(dir)) : ""));
-      std::tie(epoch, step) = load_checkpoint(in, checkpoint_path(dir), model, &adam);
+      std::tie(epoch, step) = load_checkpoint(in, checkpoint_path(dir), model, &adam, cfg.train.epochs);
     } else {
-      // A finished run needs no optimizer state, so an exported (weights-only) model counts as
-      // trained; one that is to train on needs it (load_checkpoint refuses an exported model).
-      epoch = load_checkpoint(dir, model, nullptr).first;
-      if (epoch < cfg.train.epochs) std::tie(epoch, step) = load_checkpoint(dir, model, &adam);
+      // An exported (weights-only) model that has trained for its epochs counts as finished.
+      std::tie(epoch, step) = load_checkpoint(dir, model, &adam, cfg.train.epochs);
     }
   } else {
     if (writer && !opt.init_from.empty()) load_checkpoint(opt.init_from, model, nullptr);  // weights only
