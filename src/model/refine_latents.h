@@ -7,9 +7,10 @@
 // Gumbel annealing (SGA): each latent v becomes a random mix of ⌊v⌋ and ⌈v⌉, weights a softmax of
 // -atanh(distance)/τ with Gumbel noise, and τ falls from 0.5 towards 0 over the steps, so the relaxed
 // objective ends at the rounded one. (The hyperprior rounds ẑ, then ŷ - μ(ẑ), as the codec does.)
-// An image keeps its refined latents only where their rounded L is below the analysis transform's,
-// so refinement never makes an image's code worse by the model's own measure. The model and the
-// decoder are untouched: a refined file decodes with the same model, bit-exactly.
+// Each image keeps the best of its rounded iterates (checked every few steps), or the analysis
+// transform's latents where none is below them, so refinement never makes an image's code worse by
+// the model's own measure. The model and the decoder are untouched: a refined file decodes with the
+// same model, bit-exactly.
 #pragma once
 #include <cstdint>
 
@@ -33,7 +34,7 @@ struct RefinedLatents {
   torch::Tensor y, z;                    // [B, M, h, w] and (hyperprior) [B, N, h', w']; z undefined otherwise
   double objective_before_nats = 0;      // Σ over the images of the rounded L at g_a's latents
   double objective_after_nats = 0;       // ... at the latents returned
-  int64_t images_improved = 0;           // images whose refined latents were kept
+  int64_t images_improved = 0;           // images sent with refined latents (a rounded iterate below g_a's)
 };
 
 // The analysis transform's latents of x ([B, D] levels 0..255), refined for o.steps steps.
