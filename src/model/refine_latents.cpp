@@ -18,8 +18,8 @@ constexpr double kTemperatureDecay = 3.0;  // τ = 0.5 e^{-3 t/steps}: 0.5 -> 0.
 constexpr double kDistanceClamp = 1e-5;    // atanh stays finite: distances within [0, 1 - 1e-5]
 // Every kCheckEvery steps (and after the last) each image's rounded L is measured, and the image
 // keeps its best rounded iterate so far: SGA's noisy steps often end above a rounded point they
-// passed. One rounded forward pass without gradients costs about a third of a step, so a check
-// every 5 steps adds under 10%.
+// passed. A check is one forward pass without gradients, less than a step's forward and backward,
+// so checking every 5 steps adds a small fraction to the encoder's time.
 constexpr int64_t kCheckEvery = 5;
 
 // v relaxed between ⌊v⌋ and ⌈v⌉ at temperature tau: ⌊v⌋ + w, w the weight of ⌈v⌉ in a two-way
