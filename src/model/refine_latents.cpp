@@ -116,8 +116,8 @@ RefinedLatents refine_latents(TransformCoderImpl& t, const torch::Tensor& x, con
   }
 
   torch::NoGradGuard no_grad;
-  r.y = best_y.clone();
-  if (z0.defined()) r.z = best_z.clone();
+  r.y = best_y;  // torch::where made new tensors; where no row improved, g_a's own latents
+  r.z = best_z;
   r.objective_after_nats = best.sum().item<double>();
   r.images_improved = (best < before).sum().item<int64_t>();
   return r;
