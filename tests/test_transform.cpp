@@ -20,6 +20,8 @@
 #include "model/transform_coder.h"
 #include "model/vae.h"
 #include "model/refine_latents.h"
+#include "model/likelihood.h"
+#include "model/widen.h"
 #include "train/trainer.h"
 #include "util/error.h"
 
@@ -365,4 +367,72 @@ TEST(TransformCoder, RefinedLatentsLowerTheObjectiveAndDecodeWithTheSameModel) {
                          out + "/r.json");
   ASSERT_EQ(c.code, 0) << c.output;
   EXPECT_NE(c.output.find("refined latents"), std::string::npos) << c.output;
+}
+
+TEST(TransformCoder, WidenedModelComputesTheSameAndItsNewChannelsLearn) {
+  // model/widen.h: the tiny GDN hyperprior (N = 8) widened to 12 channels gives the same latents,
+  // rates and reconstructions, and the gradients of the zeroed weights (new channels into old
+  // ones) are not zero, so training moves them.
+  LoadedRun run = load_run(transform_run("hyperprior-gdn-mixed"));
+  TransformCoderImpl& narrow = *run.model->transform;
+  const ModelConfig wide_cfg = widened_config(run.model->config, 12);
+  EXPECT_EQ(wide_cfg.channels, 12);
+  EXPECT_EQ(wide_cfg.hyper_channels, 8);
+  EXPECT_EQ(model_config_from_json(to_json(wide_cfg)).hyper_channels, 8);
+  VAE wide_vae(wide_cfg);
+  TransformCoderImpl& wide = *wide_vae->transform;
+  widen_transform_coder(narrow, wide);
+  EXPECT_EQ(wide.hyper_channels, 8);
+  const auto x = to_tensor(some_images(20));
+  {
+    torch::NoGradGuard ng;
+    run.model->eval();
+    wide_vae->eval();
+    const TransformTerms a = narrow.terms(x, false), b = wide.terms(x, false);
+    EXPECT_TRUE(torch::allclose(a.y, b.y, 1e-5, 1e-5));
+    EXPECT_TRUE(torch::allclose(a.z, b.z, 1e-5, 1e-5));
+    EXPECT_TRUE(torch::allclose(a.y_nats, b.y_nats, 1e-4, 1e-4));
+    EXPECT_TRUE(torch::allclose(a.z_nats, b.z_nats, 1e-4, 1e-4));
+    EXPECT_TRUE(torch::allclose(a.params, b.params, 1e-5, 1e-5));
+  }
+  const Images imgs = some_images(20);
+  LossyReport rn, rw;
+  compress_transform(run.model, imgs, &rn);
+  const std::string bytes = compress_transform(wide_vae, imgs, &rw);
+  EXPECT_NEAR(rw.mse, rn.mse, 1e-3 * rn.mse);
+  EXPECT_NEAR(rw.bits, rn.bits, 8);
+  LossyReport back;
+  score_reconstructions(imgs, decompress_transform(wide_vae, bytes, "w.vlae"), &back);
+  EXPECT_DOUBLE_EQ(back.mse, rw.mse);
+
+  wide_vae->train();
+  const TransformTerms t = wide.terms(x, true);
+  (t.y_nats.sum() + t.z_nats.sum() - log_likelihood(wide_cfg.likelihood, t.params, x).sum()).backward();
+  const auto& last = *wide.synthesis->ptr<torch::nn::ConvTranspose2dImpl>(4);  // [in = N, out = 1, k, k]
+  EXPECT_TRUE(torch::equal(last.weight.narrow(0, 8, 4), torch::zeros_like(last.weight.narrow(0, 8, 4))));
+  EXPECT_GT(last.weight.grad().narrow(0, 8, 4).abs().sum().item<double>(), 0.0);
+
+  test::expect_input_error([&] { widened_config(run.model->config, 8); }, "more than");
+  ModelConfig mlp;
+  test::expect_input_error([&] { widened_config(mlp, 64); }, "transform coders");
+
+  // The CLI: train --init-from RUN --widen-channels N, then code with the wide run.
+  const std::string dir = test::temp_dir("widen-cli");
+  const std::string from = transform_run("hyperprior-gdn-mixed");
+  auto w = test::run_cli("train --init-from " + from + " --widen-channels 12 --beta 2 --limit 100 --test-limit 20 "
+                         "--epochs 1 --batch-size 25 --out " + dir + "/wide");
+  ASSERT_EQ(w.code, 0) << w.output;
+  const LoadedRun trained = load_run(dir + "/wide");
+  EXPECT_EQ(trained.model->config.channels, 12);
+  EXPECT_EQ(trained.model->transform->hyper_channels, 8);
+  auto c = test::run_cli("compress --lossy --run " + dir + "/wide --limit 10 -o " + dir + "/w.vlae");
+  ASSERT_EQ(c.code, 0) << c.output;
+  auto d = test::run_cli("decompress --run " + dir + "/wide " + dir + "/w.vlae -o " + dir + "/out");
+  ASSERT_EQ(d.code, 0) << d.output;
+  test::expect_usage_error("train --widen-channels 12 --model hyperprior --limit 100 --epochs 1 --out " + dir + "/x",
+                           "--init-from");
+  test::expect_usage_error("train --init-from " + from + " --widen-channels 6 --limit 100 --epochs 1 --out " + dir +
+                           "/y", "more than");
+  test::expect_usage_error("train --init-from " + std::string(VLAE_SOURCE_DIR) + "/models/fashion-mnist-mlp "
+                           "--widen-channels 64 --limit 100 --epochs 1 --out " + dir + "/z", "transform coders");
 }

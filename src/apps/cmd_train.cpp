@@ -14,6 +14,7 @@ struct TrainCommandFlags {
   std::string out;
   bool resume = false;
   std::string init_from;
+  int64_t widen_channels = 0;
   int64_t peer_timeout_s = 300;
 };
 
@@ -23,6 +24,7 @@ void run_train(const TrainCommandFlags& f) {
   TrainOptions opt;
   opt.resume = f.resume;
   opt.init_from = f.init_from;
+  opt.widen_channels = f.widen_channels;
   opt.device = f.run.device;
   opt.peer_timeout_s = f.peer_timeout_s;
   // The checkpoint of the last complete epoch is untouched (writes are atomic).
@@ -53,6 +55,10 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--init-from", f->init_from,
                   "start from this run's or exported model's weights and model configuration (the model flags "
                   "are ignored; optimizer and schedule start afresh; ignored when --resume finds a checkpoint)");
+  cmd->add_option("--widen-channels", f->widen_channels,
+                  "with --init-from a transform coder: widen its analysis and synthesis transforms to this many "
+                  "channels first, computing the same function (the new channels start with zero outgoing weights)")
+      ->check(CLI::PositiveNumber);
   add_peer_timeout_flag(*cmd, f->peer_timeout_s, "the others before it stops");
   cmd->callback([f] { run_train(*f); });
 }

@@ -40,6 +40,7 @@ nlohmann::json to_json(const ModelConfig& c) {
   if (c.pixel_linear) j["pixel_linear"] = c.pixel_linear;
   if (c.gdn) j["gdn"] = true;
   if (c.mixed_quantization) j["mixed_quantization"] = true;
+  if (c.hyper_channels) j["hyper_channels"] = c.hyper_channels;
   if (c.likelihood == Likelihood::LogisticMixture) j["logistic_mixtures"] = c.logistic_mixtures;
   return j;
 }
@@ -55,6 +56,7 @@ void validate(const ModelConfig& c) {
     throw InputError("binary (Bernoulli) models are for gray images");
   if (c.image_channels == 3 && c.autoregressive_decoder() && c.pixel_channels < 3)
     throw InputError("--pixel-channels: a colour PixelCNN needs at least 3 (its channels split into R, G and B groups)");
+  if (c.hyper_channels < 0) throw InputError("hyper_channels: expected 0 (as channels) or positive");
   if (c.hidden_layers < 1 || c.hidden_layers > 8) throw InputError("--hidden-layers: expected 1..8");
   if (c.receptive_field != "full" && c.receptive_field != "local")
     throw InputError("--receptive-field: expected full or local, got '" + c.receptive_field + "'");
@@ -103,6 +105,7 @@ ModelConfig model_config_from_json(const nlohmann::json& j) {
     c.pixel_linear = j.value("pixel_linear", c.pixel_linear);
     c.gdn = j.value("gdn", c.gdn);
     c.mixed_quantization = j.value("mixed_quantization", c.mixed_quantization);
+    c.hyper_channels = j.value("hyper_channels", c.hyper_channels);
     c.likelihood = parse_likelihood(j.at("likelihood").get<std::string>());
     c.logistic_mixtures = j.value("logistic_mixtures", c.logistic_mixtures);
     c.latent_dim = j.at("latent_dim").get<int64_t>();

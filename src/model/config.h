@@ -51,6 +51,10 @@ struct ModelConfig {
   // latent ỹ = y + u, but the synthesis decodes the rounded ŷ the file will carry, with the
   // straight-through gradient, so training sees the distortion the code gives.
   bool mixed_quantization = false;
+  // Hyperprior: channels of h_a, h_s and the hyper-latent z (0: `channels`). It differs from
+  // `channels` only in a model widened from a narrower one (model/widen.h), whose hyperprior keeps
+  // its width.
+  int64_t hyper_channels = 0;
 
   // Prior p(z): normal = N(0, I) | af = MADE autoregressive flow | ar1 = AR(1) Gaussian
   // z_t = α z_{t-1} + √(1-α²) ε_t (δ-VAE's sequential form with a factorized posterior).

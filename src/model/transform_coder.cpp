@@ -66,15 +66,16 @@ TransformCoderImpl::TransformCoderImpl(const ModelConfig& c) : config(c) {
   synthesis->push_back(upsample(n, ch, c.height, c.width));
   register_module("synthesis", synthesis);
   if (c.arch == "hyperprior") {
-    hyper_channels = n;
+    const int64_t k = c.hyper_channels > 0 ? c.hyper_channels : n;
+    hyper_channels = k;
     hyper_h = half_up(latent_h);
     hyper_w = half_up(latent_w);
-    hyper_analysis = register_module("hyper_analysis", nn::Sequential(conv(m, n, 3, 1), nn::ReLU(), conv(n, n, 5, 2),
-                                                                      nn::ReLU(), conv(n, n, 3, 1)));
+    hyper_analysis = register_module("hyper_analysis", nn::Sequential(conv(m, k, 3, 1), nn::ReLU(), conv(k, k, 5, 2),
+                                                                      nn::ReLU(), conv(k, k, 3, 1)));
     hyper_synthesis = register_module(
-        "hyper_synthesis", nn::Sequential(upsample(n, n, latent_h, latent_w), nn::ReLU(), conv(n, n, 3, 1), nn::ReLU(),
-                                          conv(n, 2 * m, 3, 1)));
-    density = register_module("density", FactorizedDensity(n));
+        "hyper_synthesis", nn::Sequential(upsample(k, k, latent_h, latent_w), nn::ReLU(), conv(k, k, 3, 1), nn::ReLU(),
+                                          conv(k, 2 * m, 3, 1)));
+    density = register_module("density", FactorizedDensity(k));
   } else {
     density = register_module("density", FactorizedDensity(m));
   }

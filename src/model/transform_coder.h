@@ -8,9 +8,10 @@
 // Gaussian on 8-bit levels (one learned sigma), so distortion = squared error / 2σ² + const and
 // the β of the objective sets the rate-distortion trade (λ = 1 / (2σ²β) on [-1, 1] pixel units).
 //   factorized: ŷ [M, H/4, W/4] under one factorized density per channel (Ballé 2017).
-//   hyperprior: z = h_a(y) [N, ⌈H/8⌉, ⌈W/8⌉] under the factorized density; h_s(ẑ) gives each latent
-//               of y a mean μ and a scale σ, and ŷ - μ is rounded and coded under N(0, σ²)
-//               convolved with the unit uniform (Ballé 2018, mean-scale as Minnen 2018).
+//   hyperprior: z = h_a(y) [K, ⌈H/8⌉, ⌈W/8⌉] under the factorized density (K = N unless the model
+//               was widened, model/widen.h); h_s(ẑ) gives each latent of y a mean μ and a scale
+//               σ, and ŷ - μ is rounded and coded under N(0, σ²) convolved with the unit uniform
+//               (Ballé 2018, mean-scale as Minnen 2018).
 // Transforms are convolutions, transposed convolutions and ReLUs only: the layers the
 // deterministic engine ports (engine/sequential.h), so a file's decode is bit-exact anywhere.
 #pragma once

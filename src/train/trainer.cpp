@@ -10,6 +10,7 @@
 
 #include "data/tensor.h"
 #include "eval/evaluate.h"
+#include "model/widen.h"
 #include "train/distributed.h"
 #include "train/fused_adam.h"
 #include "train/lr_schedule.h"
@@ -117,6 +118,14 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
     cfg.model = model_config_from_json(nlohmann::json::parse(from));
     cfg.train.init_from = opt.init_from;
   }
+  ModelConfig narrow;  // with --widen-channels: the model --init-from holds
+  if (opt.widen_channels) {
+    if (opt.init_from.empty()) throw InputError("--widen-channels: needs --init-from (the model to widen)");
+    if (!existing) {
+      narrow = cfg.model;
+      cfg.model = widened_config(cfg.model, opt.widen_channels);
+    }
+  }
   if (cfg.train.lr_final > cfg.train.lr) throw InputError("--lr-final: expected at most --lr");
   if (cfg.train.batch_size <= 0 || cfg.train.epochs <= 0 || cfg.train.lr <= 0)
     throw InputError("--batch-size, --epochs and --lr must be positive");
@@ -156,7 +165,15 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
       std::tie(epoch, step) = load_checkpoint(dir, model, &adam, cfg.train.epochs);
     }
   } else {
-    if (writer && !opt.init_from.empty()) load_checkpoint(opt.init_from, model, nullptr);  // weights only
+    if (writer && opt.widen_channels) {
+      narrow.height = cfg.model.height, narrow.width = cfg.model.width, narrow.image_channels = cfg.model.image_channels;
+      narrow.likelihood = cfg.model.likelihood;
+      VAE from(narrow);
+      load_checkpoint(opt.init_from, from, nullptr);
+      widen_transform_coder(*from->transform, *model->transform);
+    } else if (writer && !opt.init_from.empty()) {
+      load_checkpoint(opt.init_from, model, nullptr);  // weights only
+    }
     if (writer) save_run_config(dir, cfg);
   }
   if (dist) broadcast_model(*dist, model);  // at the start and on resume

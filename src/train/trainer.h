@@ -18,6 +18,9 @@ struct TrainOptions {
   // with its model configuration; the optimizer, epochs and schedule start afresh. Ignored when
   // --resume finds a checkpoint in the run directory.
   std::string init_from;
+  // With init_from: a transform coder widened to this many hidden channels first (model/widen.h;
+  // 0: as it is).
+  int64_t widen_channels = 0;
 };
 
 // Trains `cfg` in `dir` (created if needed). Model height/width and likelihood come from the data.
