@@ -29,16 +29,9 @@ warm() {  # beta, run to start from
   "$V" train --out "$OUT/beta-$1" --data fashion-mnist --init-from "$2" --beta "$1" --batch-size 32 \
     --epochs "$EPOCHS" --lr 3e-4 --lr-final 1e-5 --test-limit 2000 --threads 1 --resume >> "$OUT/beta-$1.log" 2>&1
 }
-code() {  # beta, refinement steps
-  local d="$OUT/beta-$1"
-  [ -f "$d/refined-$2.json" ] && return
-  [ -f "$d/plain.json" ] ||
-    "$V" compress --lossy --run "$d" --limit 2000 --threads 1 -o "$d/test.plain.vlae" --json "$d/plain.json" > /dev/null
-  "$V" compress --lossy --run "$d" --limit 2000 --threads 1 --refine-steps "$2" -o "$d/test.lossy-$2.vlae" \
-    --json "$d/refined-$2.tmp.json" > "$d/refined-$2.log" 2>&1
-  "$V" decompress --run "$d" "$d/test.lossy-$2.vlae" -o "$d/test.decoded-$2.idx" > /dev/null
-  mv "$d/refined-$2.tmp.json" "$d/refined-$2.json"
-}
+# shellcheck source=experiments/code_refined.sh
+. "$ROOT/experiments/code_refined.sh"
+code() { code_refined "$OUT/beta-$1" "$2"; }  # beta, refinement steps
 side_by_side() {  # two commands (strings of words), one process each; either failing stops the script
   $1 & local a=$!
   $2 & local b=$!

@@ -436,3 +436,49 @@ TEST(TransformCoder, WidenedModelComputesTheSameAndItsNewChannelsLearn) {
   test::expect_usage_error("train --init-from " + std::string(VLAE_SOURCE_DIR) + "/models/fashion-mnist-mlp "
                            "--widen-channels 64 --limit 100 --epochs 1 --out " + dir + "/z", "transform coders");
 }
+
+TEST(TransformCoder, HardQuantizationTrainsTheFilesObjectiveWithTheAnalysisFrozen) {
+  // ModelConfig::hard_quantization (soft-then-hard's hard phase): training's terms are the rounded
+  // ones a file carries, no gradient reaches g_a or h_a, and fine-tuning lowers the rounded
+  // objective (distortion + β·rate, nats) on the images it trained on.
+  const std::string from = transform_run("hyperprior-gdn-mixed");
+  LoadedRun run = load_run(from);
+  ModelConfig hard_cfg = run.model->config;
+  hard_cfg.hard_quantization = true;
+  EXPECT_TRUE(model_config_from_json(to_json(hard_cfg)).hard_quantization);
+  VAE hard(hard_cfg);
+  load_checkpoint(from, hard, nullptr);
+  const auto x = to_tensor(test::fashion(30, false, "train"));
+  const TransformTerms trained = hard->transform->terms(x, true), rounded = hard->transform->terms(x, false);
+  EXPECT_TRUE(torch::equal(trained.y_nats, rounded.y_nats));
+  EXPECT_TRUE(torch::equal(trained.z_nats, rounded.z_nats));
+  EXPECT_TRUE(torch::equal(trained.params, rounded.params));
+  const auto l = trained.y_nats.sum() + trained.z_nats.sum() - log_likelihood(hard_cfg.likelihood, trained.params, x).sum();
+  l.backward();
+  for (const auto& p : hard->transform->analysis->parameters()) EXPECT_FALSE(p.grad().defined());
+  for (const auto& p : hard->transform->hyper_analysis->parameters()) EXPECT_FALSE(p.grad().defined());
+  for (const auto* m : {&hard->transform->synthesis, &hard->transform->hyper_synthesis})
+    for (const auto& p : (*m)->parameters()) EXPECT_TRUE(p.grad().defined() && p.grad().abs().sum().item<double>() > 0);
+
+  // The CLI fine-tunes on the first 1000 training images (those transform_run trained on).
+  const std::string dir = test::temp_dir("hard-cli");
+  const double beta = run.config.objective.beta;
+  const auto seen = to_tensor(test::fashion(1000, false, "train"));
+  const auto objective = [&](const std::string& run_dir) {
+    LoadedRun r = load_run(run_dir);
+    torch::NoGradGuard ng;
+    r.model->eval();
+    const auto t = r.model->transform->terms(seen, false);
+    const auto rate = t.y_nats.sum() + t.z_nats.sum();
+    return (beta * rate - log_likelihood(r.model->config.likelihood, t.params, seen).sum()).item<double>() / 1000;
+  };
+  auto h = test::run_cli("train --init-from " + from + " --hard-quantization --beta " + std::to_string(beta) +
+                         " --limit 1000 --test-limit 20 --epochs 2 --batch-size 25 --lr 1e-3 --out " + dir + "/hard");
+  ASSERT_EQ(h.code, 0) << h.output;
+  EXPECT_TRUE(load_run(dir + "/hard").model->config.hard_quantization);
+  EXPECT_LT(objective(dir + "/hard"), objective(from) - 1.0);
+  test::expect_usage_error("train --hard-quantization --model hyperprior --limit 100 --epochs 1 --out " + dir + "/x",
+                           "--init-from");
+  test::expect_usage_error("train --init-from " + std::string(VLAE_SOURCE_DIR) + "/models/fashion-mnist-mlp "
+                           "--hard-quantization --limit 100 --epochs 1 --out " + dir + "/y", "transform coders");
+}

@@ -15,6 +15,7 @@ struct TrainCommandFlags {
   bool resume = false;
   std::string init_from;
   int64_t widen_channels = 0;
+  bool hard_quantization = false;
   int64_t peer_timeout_s = 300;
 };
 
@@ -25,6 +26,7 @@ void run_train(const TrainCommandFlags& f) {
   opt.resume = f.resume;
   opt.init_from = f.init_from;
   opt.widen_channels = f.widen_channels;
+  opt.hard_quantization = f.hard_quantization;
   opt.device = f.run.device;
   opt.peer_timeout_s = f.peer_timeout_s;
   // The checkpoint of the last complete epoch is untouched (writes are atomic).
@@ -59,6 +61,9 @@ void add_train_command(CLI::App& app) {
                   "with --init-from a transform coder: widen its analysis and synthesis transforms to this many "
                   "channels first, computing the same function (the new channels start with zero outgoing weights)")
       ->check(CLI::PositiveNumber);
+  cmd->add_flag("--hard-quantization", f->hard_quantization,
+                "with --init-from a transform coder: fine-tune in the hard phase of soft-then-hard training (analysis "
+                "transforms frozen, latents rounded as in the file, no noise: the rate and distortion trained are the file's)");
   add_peer_timeout_flag(*cmd, f->peer_timeout_s, "the others before it stops");
   cmd->callback([f] { run_train(*f); });
 }

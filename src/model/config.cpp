@@ -41,6 +41,7 @@ nlohmann::json to_json(const ModelConfig& c) {
   if (c.gdn) j["gdn"] = true;
   if (c.mixed_quantization) j["mixed_quantization"] = true;
   if (c.hyper_channels) j["hyper_channels"] = c.hyper_channels;
+  if (c.hard_quantization) j["hard_quantization"] = true;
   if (c.likelihood == Likelihood::LogisticMixture) j["logistic_mixtures"] = c.logistic_mixtures;
   return j;
 }
@@ -56,6 +57,8 @@ void validate(const ModelConfig& c) {
     throw InputError("binary (Bernoulli) models are for gray images");
   if (c.image_channels == 3 && c.autoregressive_decoder() && c.pixel_channels < 3)
     throw InputError("--pixel-channels: a colour PixelCNN needs at least 3 (its channels split into R, G and B groups)");
+  if (c.hard_quantization && c.arch != "factorized" && c.arch != "hyperprior")
+    throw InputError("--hard-quantization: for transform coders (--model factorized or hyperprior)");
   if (c.hyper_channels < 0) throw InputError("hyper_channels: expected 0 (as channels) or positive");
   if (c.hidden_layers < 1 || c.hidden_layers > 8) throw InputError("--hidden-layers: expected 1..8");
   if (c.receptive_field != "full" && c.receptive_field != "local")
@@ -106,6 +109,7 @@ ModelConfig model_config_from_json(const nlohmann::json& j) {
     c.gdn = j.value("gdn", c.gdn);
     c.mixed_quantization = j.value("mixed_quantization", c.mixed_quantization);
     c.hyper_channels = j.value("hyper_channels", c.hyper_channels);
+    c.hard_quantization = j.value("hard_quantization", c.hard_quantization);
     c.likelihood = parse_likelihood(j.at("likelihood").get<std::string>());
     c.logistic_mixtures = j.value("logistic_mixtures", c.logistic_mixtures);
     c.latent_dim = j.at("latent_dim").get<int64_t>();

@@ -51,6 +51,12 @@ struct ModelConfig {
   // latent ỹ = y + u, but the synthesis decodes the rounded ŷ the file will carry, with the
   // straight-through gradient, so training sees the distortion the code gives.
   bool mixed_quantization = false;
+  // Transform coders: the "hard" phase of Guo et al. 2021's soft-then-hard training, for
+  // fine-tuning a model trained with noise. The analysis transforms (g_a, h_a) are frozen and the
+  // latents rounded as a file carries them, so the synthesis, h_s, the densities and σ learn on the
+  // rate and distortion of the file itself rather than of the noisy latents (whose rate overstates
+  // a rounded latent's where the predicted scale is small).
+  bool hard_quantization = false;
   // Hyperprior: channels of h_a, h_s and the hyper-latent z (0: `channels`). It differs from
   // `channels` only in a model widened from a narrower one (model/widen.h), whose hyperprior keeps
   // its width.

@@ -105,13 +105,26 @@ std::pair<torch::Tensor, torch::Tensor> TransformCoderImpl::latent_gaussian(cons
 TransformTerms TransformCoderImpl::terms(const torch::Tensor& x, bool noise) {
   TransformTerms t;
   t.y = analyse(x);
+  // The hard phase: g_a and h_a frozen, every latent rounded as in the file, no noise. The rate's
+  // gradient reaches μ straight through the rounding of y - μ, pulling μ towards y as noise's
+  // does: with round(y - μ) held fixed it would see none, and μ would drift to where the
+  // residuals cost more.
+  const bool hard = config.hard_quantization && noise;
+  if (hard) {
+    t.y = t.y.detach();
+    noise = false;
+  }
   if (hyper_analysis) {
     t.z = hyper_analysis->forward(t.y);
+    if (hard) t.z = t.z.detach();
     t.z_noisy = noise ? t.z + uniform_noise(t.z) : torch::round(t.z);
     t.z_nats = density->bin_nats(t.z_noisy);
     auto [mean, scale] = latent_gaussian(t.z_noisy);
+    const auto residual = t.y - mean;
     // Rounded: the code sends round(y - μ), so ŷ = μ + round(y - μ).
-    t.y_noisy = noise ? t.y + uniform_noise(t.y) : mean + torch::round(t.y - mean);
+    t.y_noisy = hard    ? mean + (residual + (torch::round(residual) - residual).detach())
+                : noise ? t.y + uniform_noise(t.y)
+                        : mean + torch::round(residual);
     t.y_nats = gaussian_bin_nats(t.y_noisy, mean, scale);
     // Mixed quantization: the synthesis reads μ + round(y - μ), gradients pass straight through.
     if (noise && config.mixed_quantization) t.y_decoded = t.y + (mean + torch::round(t.y - mean) - t.y).detach();

@@ -126,6 +126,10 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
       cfg.model = widened_config(cfg.model, opt.widen_channels);
     }
   }
+  if (opt.hard_quantization) {
+    if (opt.init_from.empty()) throw InputError("--hard-quantization: needs --init-from (a model trained with noise)");
+    if (!existing) cfg.model.hard_quantization = true;
+  }
   if (cfg.train.lr_final > cfg.train.lr) throw InputError("--lr-final: expected at most --lr");
   if (cfg.train.batch_size <= 0 || cfg.train.epochs <= 0 || cfg.train.lr <= 0)
     throw InputError("--batch-size, --epochs and --lr must be positive");

@@ -21,6 +21,8 @@ struct TrainOptions {
   // With init_from: a transform coder widened to this many hidden channels first (model/widen.h;
   // 0: as it is).
   int64_t widen_channels = 0;
+  // With init_from: a transform coder fine-tuned in the hard phase (ModelConfig::hard_quantization).
+  bool hard_quantization = false;
 };
 
 // Trains `cfg` in `dir` (created if needed). Model height/width and likelihood come from the data.
