@@ -6,15 +6,23 @@
 # first when its run folders are missing (about 100 minutes on 2 cores).
 # Then the betas that experiments/transform_fashion_refine.sh trained (warm-started from those)
 # for its refined-latent curve: 0.6, 0.65, 2.2 and 2.6, from REFINE (runs/transform-fashion-refine);
-# and the top end's 0.66, 0.68 and 0.72, from TOP (experiments/transform_fashion_top.sh).
+# and the top end's 0.66, 0.68 and 0.72, from TOP (experiments/transform_fashion_top.sh); and b0.68
+# after the hard phase, from HARD (experiments/transform_fashion_hard.sh), as -b0.68-hard.
 # Refuses to overwrite models/NAME (remove it first to remake it; a model already there is skipped).
-# Usage: experiments/ship_transform_models.sh [SWEEP] [REFINE] [TOP]
+# Usage: experiments/ship_transform_models.sh [SWEEP] [REFINE] [TOP] [HARD]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 V="${VLAE_BIN:-$ROOT/build/vlae}"
 SWEEP="${1:-$ROOT/runs/transform-fashion}"
 REFINE="${2:-$ROOT/runs/transform-fashion-refine}"
 TOP="${3:-$ROOT/runs/transform-fashion-top}"
+HARD="${4:-$ROOT/runs/transform-fashion-hard}"
+ship() {  # run directory, model name: export, then code the test images with the shipped copy
+  "$V" export --run "$1" --out "$ROOT/models/$2"
+  "$V" compress --lossy --run "$ROOT/models/$2" --data fashion-mnist --limit 2000 \
+    -o "$ROOT/runs/$2.test.vlae" --json "$ROOT/runs/$2.compress.json"
+  "$V" decompress --run "$ROOT/models/$2" "$ROOT/runs/$2.test.vlae" -o "$ROOT/runs/$2.decoded.idx"
+}
 for run in "$SWEEP"/beta-{0.5,0.7,1,1.6} "$REFINE"/beta-{0.6,0.65,2.2,2.6} "$TOP"/beta-{0.66,0.68,0.72}; do  # beta-%g
   m="fashion-mnist-hyperprior-b${run##*/beta-}"
   [ -f "$ROOT/models/$m/config.json" ] && continue
@@ -25,8 +33,9 @@ for run in "$SWEEP"/beta-{0.5,0.7,1,1.6} "$REFINE"/beta-{0.6,0.65,2.2,2.6} "$TOP
       *) "$ROOT/experiments/transform_fashion_top.sh" "$TOP" "$REFINE" ;;
     esac
   fi
-  "$V" export --run "$run" --out "$ROOT/models/$m"
-  "$V" compress --lossy --run "$ROOT/models/$m" --data fashion-mnist --limit 2000 \
-    -o "$ROOT/runs/$m.test.vlae" --json "$ROOT/runs/$m.compress.json"
-  "$V" decompress --run "$ROOT/models/$m" "$ROOT/runs/$m.test.vlae" -o "$ROOT/runs/$m.decoded.idx"
+  ship "$run" "$m"
 done
+if [ ! -f "$ROOT/models/fashion-mnist-hyperprior-b0.68-hard/config.json" ]; then
+  [ -d "$HARD/beta-0.68" ] || "$ROOT/experiments/transform_fashion_hard.sh" "$HARD" "$TOP"
+  ship "$HARD/beta-0.68" fashion-mnist-hyperprior-b0.68-hard
+fi
