@@ -8,7 +8,9 @@
 # objective it was trained for (distortion + beta * rate, nats per image, at the rounded latents).
 # Last, each fine-tuned model codes them with refined latents (500 steps, best iterate; about 15
 # minutes on one thread), beside the shipped model's refined file from the top-end experiment (TOP,
-# experiments/transform_fashion_top.sh: 500 steps for b0.68, 1000 for b0.66).
+# experiments/transform_fashion_top.sh: 500 steps for b0.68, 1000 for b0.66), each beside AVIF's
+# atlas at its rate (TOP/classical_lossy.json, interpolated between quantizers), and the lines
+# between the refined points (hard b0.68 to shipped b0.66, and between the hard points) against AVIF's.
 # Reuses what is there. Usage: [VLAE=path/to/vlae] [THREADS=1] experiments/transform_fashion_hard.sh [OUT] [TOP]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -33,6 +35,15 @@ done
 python3 - "$OUT" "$TOP" <<'PY'
 import json, math, os, sys
 out, top = sys.argv[1:]
+avif = sorted((p["bits_per_pixel"], p["psnr_db"]) for p in json.load(open(top + "/classical_lossy.json"))["points"]
+              if p["codec"] == "avif" and p["form"] == "atlas")
+
+def at(curve, rate):  # PSNR on the straight line between a curve's two points around `rate`
+    lo = max(p for p in curve if p[0] <= rate)
+    hi = min(p for p in curve if p[0] >= rate)
+    return lo[1] if hi == lo else lo[1] + (hi[1] - lo[1]) * (rate - lo[0]) / (hi[0] - lo[0])
+
+refined = {}
 print("Fashion-MNIST, first 2,000 test images")
 for beta in ("0.68", "0.66"):
     print("beta %s, plain files" % beta)
@@ -48,6 +59,13 @@ for beta in ("0.68", "0.66"):
     for path, label in ((shipped % steps, "shipped, %d steps" % steps),
                         ("%s/beta-%s/refined-500.json" % (out, beta), "hard phase, 500 steps")):
         r = json.load(open(path))
-        print("  %-32s %.4f bpp  %.3f dB  SSIM %.4f  objective %.1f -> %.1f nats" % (
-            label, r["bits_per_pixel"], r["psnr_db"], r["ssim"], r["objective_before_nats"], r["objective_after_nats"]))
+        rate, db = r["bits_per_pixel"], r["psnr_db"]
+        refined[(beta, label[:4])] = (rate, db)
+        print("  %-32s %.4f bpp  %.3f dB  SSIM %.4f  objective %.1f -> %.1f nats  AVIF %.2f dB there, %+.2f" % (
+            label, rate, db, r["ssim"], r["objective_before_nats"], r["objective_after_nats"], at(avif, rate),
+            db - at(avif, rate)))
+for name, line in (("hard b0.68 to shipped b0.66", [refined[("0.68", "hard")], refined[("0.66", "ship")]]),
+                   ("hard b0.68 to hard b0.66", [refined[("0.68", "hard")], refined[("0.66", "hard")]])):
+    print("the line %s against AVIF's: %s" % (name, ", ".join(
+        "%.2f bpp %+.2f" % (r, at(line, r) - at(avif, r)) for r in (0.90, 0.91, 0.92, 0.93) if r <= line[1][0])))
 PY

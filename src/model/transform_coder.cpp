@@ -127,7 +127,7 @@ TransformTerms TransformCoderImpl::terms(const torch::Tensor& x, bool noise) {
                         : mean + torch::round(residual);
     t.y_nats = gaussian_bin_nats(t.y_noisy, mean, scale);
     // Mixed quantization: the synthesis reads μ + round(y - μ), gradients pass straight through.
-    if (noise && config.mixed_quantization) t.y_decoded = t.y + (mean + torch::round(t.y - mean) - t.y).detach();
+    if (noise && config.mixed_quantization) t.y_decoded = t.y + (mean + torch::round(residual) - t.y).detach();
   } else {
     t.y_noisy = noise ? t.y + uniform_noise(t.y) : torch::round(t.y);
     t.y_nats = density->bin_nats(t.y_noisy);

@@ -118,11 +118,11 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
     cfg.model = model_config_from_json(nlohmann::json::parse(from));
     cfg.train.init_from = opt.init_from;
   }
-  ModelConfig narrow;  // with --widen-channels: the model --init-from holds
+  int64_t narrow_channels = 0;  // with --widen-channels: the channels of the model --init-from holds
   if (opt.widen_channels) {
     if (opt.init_from.empty()) throw InputError("--widen-channels: needs --init-from (the model to widen)");
     if (!existing) {
-      narrow = cfg.model;
+      narrow_channels = cfg.model.channels;
       cfg.model = widened_config(cfg.model, opt.widen_channels);
     }
   }
@@ -169,9 +169,9 @@ int64_t train(const std::string& dir, RunConfig cfg, const TrainOptions& opt) {
       std::tie(epoch, step) = load_checkpoint(dir, model, &adam, cfg.train.epochs);
     }
   } else {
-    if (writer && opt.widen_channels) {
-      narrow.height = cfg.model.height, narrow.width = cfg.model.width, narrow.image_channels = cfg.model.image_channels;
-      narrow.likelihood = cfg.model.likelihood;
+    if (writer && narrow_channels) {
+      ModelConfig narrow = cfg.model;  // the wide model but for its channels (its hyperprior is the narrow one's)
+      narrow.channels = narrow_channels;
       VAE from(narrow);
       load_checkpoint(opt.init_from, from, nullptr);
       widen_transform_coder(*from->transform, *model->transform);
