@@ -32,16 +32,12 @@ for beta in 0.68 0.66; do
   done
   code_refined "$OUT/beta-$beta" 500
 done
-python3 - "$OUT" "$TOP" <<'PY'
+EXPERIMENTS="$ROOT/experiments" python3 - "$OUT" "$TOP" <<'PY'
 import json, math, os, sys
 out, top = sys.argv[1:]
-avif = sorted((p["bits_per_pixel"], p["psnr_db"]) for p in json.load(open(top + "/classical_lossy.json"))["points"]
-              if p["codec"] == "avif" and p["form"] == "atlas")
-
-def at(curve, rate):  # PSNR on the straight line between a curve's two points around `rate`
-    lo = max(p for p in curve if p[0] <= rate)
-    hi = min(p for p in curve if p[0] >= rate)
-    return lo[1] if hi == lo else lo[1] + (hi[1] - lo[1]) * (rate - lo[0]) / (hi[0] - lo[0])
+sys.path.insert(0, os.environ["EXPERIMENTS"])
+from rd_line import at, avif_atlas
+avif = avif_atlas(top + "/classical_lossy.json")
 
 refined = {}
 print("Fashion-MNIST, first 2,000 test images")

@@ -35,17 +35,13 @@ both code
 # The narrow models' files and AVIF's curve: the top-end experiment's (made here if missing).
 [ -f "$TOP/classical_lossy.json" ] && [ -f "$TOP/beta-0.68/refined-$STEPS.json" ] ||
   "$ROOT/experiments/transform_fashion_top.sh" "$TOP"
-python3 - "$OUT" "$TOP" "$WIDTH" "$STEPS" "${VLAE_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}" <<'PY'
-import gzip, json, math, sys
+EXPERIMENTS="$ROOT/experiments" python3 - "$OUT" "$TOP" "$WIDTH" "$STEPS" "${VLAE_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}" <<'PY'
+import gzip, json, math, os, sys
 out, top, width, steps, fashion = sys.argv[1:]
 pixels = gzip.open(fashion + "/t10k-images-idx3-ubyte.gz").read()[16:16 + 2000 * 784]
-avif = sorted((p["bits_per_pixel"], p["psnr_db"]) for p in json.load(open(top + "/classical_lossy.json"))["points"]
-              if p["codec"] == "avif" and p["form"] == "atlas")
-
-def at(curve, rate):  # PSNR on the straight line between a curve's two points around `rate`
-    lo = max(p for p in curve if p[0] <= rate)
-    hi = min(p for p in curve if p[0] >= rate)
-    return lo[1] if hi == lo else lo[1] + (hi[1] - lo[1]) * (rate - lo[0]) / (hi[0] - lo[0])
+sys.path.insert(0, os.environ["EXPERIMENTS"])
+from rd_line import at, avif_atlas
+avif = avif_atlas(top + "/classical_lossy.json")
 
 def decoded_psnr(path):  # the decoded file's PSNR over all its pixels, as the encoder scores it
     got = open(path, "rb").read()[16:]
