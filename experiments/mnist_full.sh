@@ -8,7 +8,9 @@
 #   digits8:   models/mnist-8bit-vlae-vh-mix (VLAE, logistic mixture), 8-bit digits, bits-back
 #   binarized: models/mnist-binarized-pixelcnn-vh (two-stack Gated PixelCNN), dynamically
 #              binarized for training, the test digits statically; lossless rec with 8 lanes
-# Usage: [VLAE=path/to/vlae] [LR=3e-4] experiments/mnist_full.sh digits8|binarized [RUN] [EPOCHS] [THREADS]
+# FROM starts the run from another run or model instead, e.g. a second cycle of the cosine from the
+# model this script shipped (FROM=models/mnist-full-8bit-vlae-vh-mix LR=2e-4).
+# Usage: [VLAE=path/to/vlae] [LR=3e-4] [FROM=run] experiments/mnist_full.sh digits8|binarized [RUN] [EPOCHS] [THREADS]
 # Rerunning resumes the run; a larger EPOCHS continues it (the cosine stretched to the new end).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,7 +22,7 @@ case "$which" in
   *) echo "mnist_full.sh: unknown set '$which' (digits8 or binarized)" >&2; exit 2 ;;
 esac
 RUN="${2:-runs/mnist-full-$which}"; EPOCHS="${3:-5}"; T="${4:-1}"
-"$V" train --out "$RUN" --data mnist-full "${bin[@]}" --init-from "$ROOT/models/$from" --batch-size 32 \
+"$V" train --out "$RUN" --data mnist-full "${bin[@]}" --init-from "${FROM:-$ROOT/models/$from}" --batch-size 32 \
   --epochs "$EPOCHS" --lr "${LR:-3e-4}" --lr-final 1e-5 --test-limit 500 --threads "$T" --resume
 /usr/bin/time -f "compress: %e s" "$V" compress --run "$RUN" --data mnist-full --split test "${codec[@]}" \
   -o "$RUN/test.vlae" --json "$RUN/lossless.json" --threads "$T"
