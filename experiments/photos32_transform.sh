@@ -8,7 +8,7 @@
 # OUT/baselines_lossy.json, about 10 minutes on one thread). vlae codes each patch on its own, so the
 # line also gives each classical codec's best PSNR with every patch its own file (its best quality
 # setting at no more bits per pixel than vlae's; "-" where even its smallest files are larger).
-# Rerunning reuses the trained models (--resume), the files and the baselines.
+# Rerunning reuses the trained models (--resume), the files made since each last trained, and the baselines.
 # Usage: [VLAE=path/to/vlae] experiments/photos32_transform.sh [OUT] [EPOCHS] [BETAS]
 set -euo pipefail
 V="${VLAE:-$(cd "$(dirname "$0")/.." && pwd)/build/vlae}"
@@ -21,7 +21,7 @@ for b in ${BETAS//,/ }; do
 done
 wait
 for b in ${BETAS//,/ }; do
-  [ -f "$OUT/beta-$b/recon.idx" ] && continue
+  [ "$OUT/beta-$b/recon.idx" -nt "$OUT/beta-$b/checkpoint.pt" ] && continue  # coded since it last trained
   "$V" compress --lossy --run "$OUT/beta-$b" --data photos32 --split test -o "$OUT/beta-$b/test.vlae" \
     --json "$OUT/beta-$b/lossy.json" --threads 2 > /dev/null
   "$V" decompress --run "$OUT/beta-$b" "$OUT/beta-$b/test.vlae" -o "$OUT/beta-$b/recon.idx" --threads 2 > /dev/null
