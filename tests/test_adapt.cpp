@@ -108,6 +108,21 @@ TEST(Adapt, ContainerVersion4) {
   CodedFile plain = f;
   plain.adapted = {};
   EXPECT_EQ(serialize(plain)[4], 1);
+  // Version 5 adds each lane's start (coding/bits_back.h), with deltas or without.
+  for (const CodedFile& base : {f, plain}) {
+    CodedFile started = base;
+    started.lane_starts = {1};
+    const std::string v5 = serialize(started);
+    EXPECT_EQ(v5[4], 5);
+    const CodedFile h = parse_coded_file(v5, "mem");
+    EXPECT_EQ(h.lane_starts, started.lane_starts);
+    EXPECT_EQ(h.adapted.tensors, base.adapted.tensors);
+    for (size_t cut = 10; cut < v5.size(); cut += 5)
+      test::expect_input_error([&] { parse_coded_file(v5.substr(0, cut), "cut.vlae"); }, "cut.vlae");
+  }
+  CodedFile two_starts = plain;
+  two_starts.lane_starts = {1, 0};  // one lane, two starts
+  EXPECT_THROW(serialize(two_starts), std::invalid_argument);
   // Small steps cost bits, not bytes: 4,000 steps in -3..3 (2.8 bits each at their entropy) in under 4.
   CodedFile small = plain;
   small.adapted.step_log2 = 14;

@@ -101,6 +101,36 @@ TEST(BitsBackFile, ErrorsAreInputErrors) {
   expect_input_error([&] { compress_lossless(run.model, test::fashion(5, true), cfg, nullptr, false); }, "binary");
 }
 
+// Lane starts (bits_back.h). An MLP decoder needs z to draw x, so every lane keeps its initial bits
+// and the file is the same bytes as when they were the only start. Forced, the start under
+// p(x | z_median) decodes exactly too, draws no initial bits, and the file (format version 5)
+// records it per lane; a wrong or invalid start is an error, never wrong pixels.
+TEST(BitsBackFile, LaneStartsRoundTripAndAnMlpKeepsItsInitialBits) {
+  LoadedRun run = load_run(test::tiny_run(false, 2));
+  const Images x = test::fashion(21);
+  BitsBackConfig cfg;
+  cfg.lanes = 4;
+  LosslessReport automatic, median;
+  const std::string chosen = compress_lossless(run.model, x, cfg, &automatic, false);
+  cfg.lane_start = kStartInitialBits;
+  EXPECT_EQ(chosen, compress_lossless(run.model, x, cfg, nullptr, false));
+  EXPECT_EQ(automatic.stats.median_starts, 0);
+  EXPECT_EQ(chosen[4], 1);  // format version 1: no lane starts stored
+  cfg.lane_start = kStartPriorMedian;
+  const std::string bytes = compress_lossless(run.model, x, cfg, &median, false);
+  EXPECT_EQ(decompress_lossless(run.model, bytes, "mem", false).pixels, x.pixels);
+  EXPECT_EQ(median.stats.median_starts, 4);
+  EXPECT_EQ(median.stats.initial_bits % 32, 0u);  // words a later pop found missing, no random state
+  CodedFile f = parse_coded_file(bytes, "m");
+  EXPECT_EQ(bytes[4], 5);
+  EXPECT_EQ(f.lane_starts, std::vector<uint8_t>(4, kStartPriorMedian));
+  EXPECT_EQ(parse_coded_file(serialize(f), "m").lane_starts, f.lane_starts);
+  f.lane_starts[2] = kStartInitialBits;  // a consistent file that says the wrong thing
+  expect_input_error([&] { decompress_lossless(run.model, serialize(f), "m", false); }, "m");
+  f.lane_starts[2] = 7;
+  expect_input_error([&] { decompress_lossless(run.model, serialize(f), "m", false); }, "lane start");
+}
+
 TEST(BitsBackFile, DeterministicAcrossProcessesAndThreadCounts) {
   const std::string run = test::tiny_run(false, 2);
   const std::string dir = test::temp_dir("determinism");

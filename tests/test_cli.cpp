@@ -28,6 +28,10 @@ TEST(Cli, BadUsageExitsTwoWithOneLine) {
   expect_usage_error("compress --lossy --run " + test::tiny_run(false) + " --limit 5 --search-passes 0 -o " + dir +
                          "/l.vlae", "--search-passes");
   expect_usage_error("sweep --out " + dir + "/sw --search-passes 99", "--search-passes");
+  expect_usage_error("compress --run " + test::tiny_run(false) + " --limit 5 --lane-start first -o " + dir + "/s.vlae",
+                     "--lane-start");
+  expect_usage_error("compress --run " + test::tiny_run(false) + " --limit 5 --codec rec --lane-start prior-median -o " +
+                         dir + "/s.vlae", "--lane-start");
   expect_usage_error("train --out " + dir + "/r --likelihood poisson", "--likelihood");
   expect_usage_error("train --out " + dir + "/r --likelihood gaussian --binarize static", "--likelihood gaussian");
   expect_usage_error("train --out " + dir + "/r --likelihood gaussian --model pixelcnn", "--likelihood gaussian");

@@ -264,8 +264,8 @@ TEST(Data, FolderNamesComeBackFromAFile) {
     EXPECT_EQ(back.names, std::vector<std::string>(names.begin(), names.end()));
     if (mode.empty()) EXPECT_EQ(back.pixels, x.first(5).pixels);
   }
-  // A file of unnamed images stays format version 1.
+  // A file of unnamed images whose lanes start from initial bits stays format version 1.
   const std::string plain = dir + "/plain.vlae";
-  ASSERT_EQ(test::run_cli("compress --run " + run + " --limit 3 -o " + plain).code, 0);
+  ASSERT_EQ(test::run_cli("compress --run " + run + " --limit 3 --lane-start initial-bits -o " + plain).code, 0);
   EXPECT_EQ(read_file(plain)[4], 1);
 }

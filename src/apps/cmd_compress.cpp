@@ -36,6 +36,7 @@ struct CompressFlags {
   bool lossy = false, no_search = false;
   double grid_scale = 0;  // 0: choose on calibration images
   std::string codec;  // lossless: bits-back (default) | rec; lossy: grid (default) | rec
+  std::string lane_start = "auto";  // bits-back: auto | initial-bits | prior-median (coding/bits_back.h)
   double rec_block_nats = 0;
   bool rec_block_nats_given = false;  // else the scheme's default (rec::default_block_nats)
   std::string rec_scheme = rec::scheme_name(rec::kDefaultScheme);
@@ -198,6 +199,8 @@ void run_compress(const CompressFlags& f) {
     throw InputError("--posterior-prec: expected more than --latent-bits and at most 24");
   if (f.obs_prec < 9 || f.obs_prec > 24) throw InputError("--obs-prec: expected 9..24");
   if (f.lanes < 0) throw InputError("--lanes: must be positive (0: automatic)");
+  if (f.lane_start != "auto" && f.lane_start != "initial-bits" && f.lane_start != "prior-median")
+    throw InputError("--lane-start: expected auto, initial-bits or prior-median, got '" + f.lane_start + "'");
   LoadedRun run = load_run(f.run);
   DataSpec spec = run_data_spec(run.config);
   if (!f.data.data.empty()) {
@@ -233,6 +236,10 @@ void run_compress(const CompressFlags& f) {
   check_images_fit_model(x, run.model->config, "compress");
   const Images coded = model_tiles(x, run.model->config);  // x, or its tiles when x is not the model's size
   cfg.lanes = f.lanes > 0 ? f.lanes : automatic_lanes(coded.count, run.model->autoregressive());
+  if (f.lane_start != "auto") {
+    if (f.codec == "rec") throw InputError("--lane-start: for bits-back files (rec draws no initial bits)");
+    cfg.lane_start = f.lane_start == "initial-bits" ? kStartInitialBits : kStartPriorMedian;
+  }
   if (f.codec == "rec") return run_compress_lossless_rec(f, run, x, cfg);
   ParamDeltas adapted;
   AdaptReport adapt_report;
@@ -260,6 +267,7 @@ void run_compress(const CompressFlags& f) {
                       {"z_prior_bits_per_image", rep.stats.z_prior_bits / rep.images},
                       {"bits_back_per_image", rep.stats.bits_back / rep.images},
                       {"initial_bits", rep.stats.initial_bits},
+                      {"median_start_lanes", rep.stats.median_starts},
                       {"compress_seconds", rep.seconds},
                       {"compress_images_per_s", rep.images / rep.seconds},
                       {"latent_bits", cfg.latent_bits},
@@ -285,7 +293,9 @@ void run_compress(const CompressFlags& f) {
               100.0 * (net_bpd / neg_elbo - 1.0));
   std::printf("%-34s %10.5f bits/dim\n", "naive: z under prior + x, no bits back", rep.stats.naive_bits() / dims);
   std::printf("%-34s %10.2f bits/image\n", "bits back (from q(z|x))", rep.stats.bits_back / rep.images);
-  std::printf("%-34s %10lu bits\n", "initial bits", static_cast<unsigned long>(rep.stats.initial_bits));
+  std::printf("%-34s %10lu bits   (%ld of %ld lanes start under p(x|z_median) instead)\n", "initial bits",
+              static_cast<unsigned long>(rep.stats.initial_bits), static_cast<long>(rep.stats.median_starts),
+              static_cast<long>(cfg.lanes));
   std::printf("%-34s %10.0f images/s\n", "compress speed", rep.images / rep.seconds);
   if (!adapted.empty())
     std::printf("%-34s %10ld weights, %ld steps in %.1f s (batch -ELBO %.4f -> %.4f bits/dim)\n", "adapted to these images",
@@ -361,6 +371,9 @@ void add_compress_commands(CLI::App& app) {
   cmd->add_option("--json", c->json, "write the report as JSON");
   cmd->add_option("--threads", c->threads, "CPU threads (default: all cores)");
   cmd->add_option("--lanes", c->lanes, "independent rANS messages coded side by side (0: one per 256 images, per 128 for a PixelCNN; at most 64)");
+  cmd->add_option("--lane-start", c->lane_start,
+                  "bits-back: how each lane's first image is coded: auto (default: the smaller, lane by lane) | "
+                  "initial-bits (bits-back from random initial bits) | prior-median (under p(x|z) at the prior's median z)");
   cmd->add_option("--latent-bits", c->latent_bits, "p: 2^p equal-mass prior buckets per latent dimension");
   cmd->add_option("--posterior-prec", c->posterior_prec, "q: precision of posterior bucket masses (bits)");
   cmd->add_option("--obs-prec", c->obs_prec, "precision of the pixel codecs (bits)");

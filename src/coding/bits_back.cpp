@@ -1,6 +1,8 @@
 #include "coding/bits_back.h"
 
 #include <algorithm>
+#include <cmath>
+#include <stdexcept>
 #include <memory>
 
 #include "coding/lane_steps.h"
@@ -22,52 +24,148 @@ auto vae_bits_back(const VAECodecs& v, BitsBackStats* stats) {
       stats);
 }
 
+// Lane l's message before its first image. Its words on demand come from a seeded stream: the
+// initial bits of a lane that starts with bits-back, and the words any later pop finds missing
+// (a lane whose images cost fewer bits than a pop of z takes back). An initial-bits lane also starts
+// from a random state in [L, 2^63), so its first pops sample properly.
+rans::Message seeded_message(uint64_t seed, int64_t l, bool random_state) {
+  rans::Message m;
+  auto s = std::make_shared<uint64_t>(seed * 0x100000001b3ull + static_cast<uint64_t>(l));
+  const uint64_t state = (splitmix64(*s) >> 1) | rans::kLower;
+  if (random_state) m.state = state;
+  m.source = [s] { return static_cast<uint32_t>(splitmix64(*s)); };
+  return m;
+}
+
+// The message's size in bits, fractions of the state included.
+double exact_bits(const rans::Message& m) { return 32.0 * static_cast<double>(m.words.size()) + std::log2(static_cast<double>(m.state)); }
+
+// The lanes of `starts` that start with `start`.
+std::vector<int64_t> lanes_starting(const std::vector<uint8_t>& starts, uint8_t start) {
+  std::vector<int64_t> out;
+  for (size_t l = 0; l < starts.size(); ++l)
+    if (starts[l] == start) out.push_back(static_cast<int64_t>(l));
+  return out;
+}
+
+// Runs f on lanes `which` of msgs as one substack (moved out, then back); returns what f returns.
+template <class F>
+auto on_lanes(std::vector<rans::Message>& msgs, const std::vector<int64_t>& which, F f) {
+  std::vector<rans::Message> group;
+  group.reserve(which.size());
+  for (int64_t l : which) group.push_back(std::move(msgs[l]));
+  auto r = f(codec::Lanes{group.data(), static_cast<int64_t>(group.size())});
+  for (size_t i = 0; i < which.size(); ++i) msgs[which[i]] = std::move(group[i]);
+  return r;
+}
+
+// Images `which` of x, in that order.
+Images pick(const Images& x, const std::vector<int64_t>& which) {
+  Images out = slice(x, 0, 0);
+  out.count = static_cast<int64_t>(which.size());
+  for (int64_t i : which) out.pixels.insert(out.pixels.end(), x.image(i), x.image(i) + x.dims());
+  return out;
+}
+
+// A lane's first image under its start: bits-back (drawing initial bits) or x under p(x | z_median).
+template <class Codec>
+double push_first(const VAECodecs& v, const Codec& codec, std::vector<rans::Message>& msgs,
+                  const std::vector<uint8_t>& starts, const Images& first, BitsBackStats* stats) {
+  double bits = 0;
+  for (uint8_t start : {kStartInitialBits, kStartPriorMedian}) {
+    const auto which = lanes_starting(starts, start);
+    if (which.empty()) continue;
+    const Images x = pick(first, which);
+    bits += on_lanes(msgs, which, [&](codec::Lanes m) {
+      if (start == kStartInitialBits) return codec.push(m, x);
+      const double x_bits = v.likelihood(v.prior_median(m.count)).push(m, x);
+      if (stats) stats->x_bits += x_bits;
+      return x_bits;
+    });
+  }
+  return bits;
+}
+
 }  // namespace
 
-std::vector<rans::Message> bits_back_encode(VAE& model, const Images& x, const BitsBackConfig& cfg,
-                                            BitsBackStats* stats, const StepCallback& on_step) {
+BitsBackLanes bits_back_encode(VAE& model, const Images& x, const BitsBackConfig& cfg, BitsBackStats* stats,
+                               const StepCallback& on_step) {
   const VAECodecs v(model, cfg);
   BitsBackStats st;
   const auto codec = vae_bits_back(v, &st);
   const int64_t lanes = std::max<int64_t>(1, std::min<int64_t>(cfg.lanes, x.count));
-  std::vector<rans::Message> msgs(lanes);
-  for (int64_t l = 0; l < lanes; ++l) {
-    // Initial bits: a random 63-bit state in [L, 2^63) and random words on demand, so the first
-    // posterior pops sample properly. They are counted and excluded from the net rate.
-    auto seed = std::make_shared<uint64_t>(cfg.seed * 0x100000001b3ull + static_cast<uint64_t>(l));
-    msgs[l].state = (splitmix64(*seed) >> 1) | rans::kLower;
-    msgs[l].source = [seed] { return static_cast<uint32_t>(splitmix64(*seed)); };
+  BitsBackLanes out;
+  auto& msgs = out.lanes;
+  out.starts.assign(static_cast<size_t>(lanes), cfg.lane_start.value_or(kStartInitialBits));
+  if (x.count > 0) {
+    // Step 0: each lane's first image. Unless told, try both starts on every lane and keep the smaller.
+    const Images first = slice(x, 0, lanes);
+    if (!cfg.lane_start) {
+      std::vector<uint8_t> trial[2] = {std::vector<uint8_t>(lanes, kStartInitialBits),
+                                       std::vector<uint8_t>(lanes, kStartPriorMedian)};
+      std::vector<rans::Message> tried[2];
+      for (int s = 0; s < 2; ++s) {
+        for (int64_t l = 0; l < lanes; ++l) tried[s].push_back(seeded_message(cfg.seed, l, s == kStartInitialBits));
+        push_first(v, vae_bits_back(v, nullptr), tried[s], trial[s], first, nullptr);
+      }
+      for (int64_t l = 0; l < lanes; ++l)
+        out.starts[l] = exact_bits(tried[kStartPriorMedian][l]) < exact_bits(tried[kStartInitialBits][l])
+                            ? kStartPriorMedian
+                            : kStartInitialBits;
+    }
+    for (int64_t l = 0; l < lanes; ++l) msgs.push_back(seeded_message(cfg.seed, l, out.starts[l] == kStartInitialBits));
+    push_first(v, codec, msgs, out.starts, first, &st);
+    if (on_step) on_step(lanes);
   }
-  const codec::Lanes all{msgs.data(), lanes};
+  const codec::Lanes all{msgs.data(), static_cast<int64_t>(msgs.size())};
   const int64_t steps = (x.count + lanes - 1) / lanes;
-  for (int64_t t = 0; t < steps; ++t) {
+  for (int64_t t = 1; t < steps; ++t) {
     const int64_t b = lanes_at(t, lanes, x.count);
     codec.push(all.substack(0, b), slice(x, t * lanes, b));
     if (on_step) on_step(t * lanes + b);
   }
-  for (auto& m : msgs) {
-    st.initial_bits += 64 + 32 * m.words_drawn;
+  for (size_t l = 0; l < msgs.size(); ++l) {
+    auto& m = msgs[l];
+    st.initial_bits += (out.starts[l] == kStartInitialBits ? 64 : 0) + 32 * m.words_drawn;
+    st.median_starts += out.starts[l] == kStartPriorMedian;
     m.source = nullptr;
   }
+  if (std::all_of(out.starts.begin(), out.starts.end(), [](uint8_t s) { return s == kStartInitialBits; }))
+    out.starts.clear();  // as files before lane starts: every lane draws initial bits
   if (stats) *stats = st;
-  return msgs;
+  return out;
 }
 
-Images bits_back_decode(VAE& model, std::vector<rans::Message> msgs, int64_t count, const BitsBackConfig& cfg,
+Images bits_back_decode(VAE& model, BitsBackLanes coded, int64_t count, const BitsBackConfig& cfg,
                         const StepCallback& on_step) {
   const VAECodecs v(model, cfg);
   const auto codec = vae_bits_back(v, nullptr);
   Images out = v.empty_images(count);
+  auto& msgs = coded.lanes;
   const int64_t lanes = static_cast<int64_t>(msgs.size());
+  if (coded.starts.empty()) coded.starts.assign(static_cast<size_t>(lanes), kStartInitialBits);
+  if (static_cast<int64_t>(coded.starts.size()) != lanes) throw std::invalid_argument("bits_back_decode: one start per lane");
   const codec::Lanes all{msgs.data(), lanes};
   const int64_t steps = (count + lanes - 1) / lanes;
   int64_t done = 0;
-  for (int64_t t = steps - 1; t >= 0; --t) {
+  for (int64_t t = steps - 1; t >= 1; --t) {
     const int64_t b = lanes_at(t, lanes, count);
     const Images x = codec.pop(all.substack(0, b)).symbol;
     std::copy(x.pixels.begin(), x.pixels.end(), out.image(t * lanes));
     done += b;
     if (on_step) on_step(done);
+  }
+  if (count > 0) {
+    // Step 0, the lanes' first images, each lane by its start (the inverse of push_first).
+    for (uint8_t start : {kStartPriorMedian, kStartInitialBits}) {
+      const auto which = lanes_starting(coded.starts, start);
+      if (which.empty()) continue;
+      const Images x = on_lanes(msgs, which, [&](codec::Lanes m) {
+        return start == kStartInitialBits ? codec.pop(m).symbol : v.likelihood(v.prior_median(m.count)).pop(m).symbol;
+      });
+      for (size_t i = 0; i < which.size(); ++i) std::copy(x.image(i), x.image(i) + x.dims(), out.image(which[i]));
+    }
+    if (on_step) on_step(count);
   }
   return out;
 }

@@ -8,6 +8,16 @@
 // (combinators.h); for a VAE they come from VAECodecs (vae_codecs.h), the only code that knows
 // the model. Images are split across `lanes` independent messages, image i on lane i % lanes, and
 // coded in steps of one image per lane.
+//
+// A lane's start. Its first image is pushed onto an empty message, so bits-back's first pop of z
+// has nothing to take back: it draws latent_dim x latent_bits initial bits (448 for 32 latents at 14
+// bits), which the file carries. A lane may instead start with its first image under
+// p(x | z_median), z_median the prior's median latent (VAECodecs::prior_median), which both sides
+// know: no z is popped or pushed, so nothing is drawn, and the image costs -log p(x | z_median)
+// instead of -log p(x|z) - log p(z) with z ~ q. A VLAE's local decoder models x well without z, so
+// that is far less than the initial bits; a model that needs z to draw x codes worse that way.
+// The encoder codes each lane's first image both ways and keeps the smaller message (or the one
+// BitsBackConfig::lane_start names); the file records each lane's start.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -27,6 +37,7 @@ struct BitsBackStats {
   double z_prior_bits = 0;  // pushes of z under p(z)
   double bits_back = 0;     // pops of z under q(z|x)
   uint64_t initial_bits = 0;  // random state and words drawn to seed the messages
+  int64_t median_starts = 0;  // lanes whose first image was coded under p(x | z_median)
   double naive_bits() const { return x_bits + z_prior_bits; }
   double net_bits() const { return naive_bits() - bits_back; }
 };
@@ -68,11 +79,19 @@ BitsBack<Prior, LikelihoodOf, PosteriorOf> bits_back(Prior prior, LikelihoodOf l
 
 using StepCallback = std::function<void(int64_t images_done)>;
 
-std::vector<rans::Message> bits_back_encode(VAE& model, const Images& x, const BitsBackConfig& cfg,
-                                            BitsBackStats* stats, const StepCallback& on_step = {});
+// How a lane's first image was coded (the file stores it per lane).
+enum LaneStart : uint8_t { kStartInitialBits = 0, kStartPriorMedian = 1 };
+
+struct BitsBackLanes {
+  std::vector<rans::Message> lanes;
+  std::vector<uint8_t> starts;  // LaneStart per lane; empty: every lane kStartInitialBits
+};
+
+BitsBackLanes bits_back_encode(VAE& model, const Images& x, const BitsBackConfig& cfg, BitsBackStats* stats,
+                               const StepCallback& on_step = {});
 
 // Decodes `count` images of the model's size; throws rans::DecodeError on a corrupt stream.
-Images bits_back_decode(VAE& model, std::vector<rans::Message> lanes, int64_t count, const BitsBackConfig& cfg,
+Images bits_back_decode(VAE& model, BitsBackLanes coded, int64_t count, const BitsBackConfig& cfg,
                         const StepCallback& on_step = {});
 
 }  // namespace vlae

@@ -147,7 +147,7 @@ ParamDeltas get_param_deltas(Reader& r) {
   d.step_log2 = r.get<uint8_t>("adapted parameters");
   if (d.step_log2 < 1 || d.step_log2 > 30) throw InputError(r.name + ": invalid adapted parameter step size");
   const uint16_t n = r.get<uint16_t>("adapted parameters");
-  if (n == 0) throw InputError(r.name + ": a version 4 file without adapted parameters");
+  if (n == 0) throw InputError(r.name + ": adapted parameters without a tensor");
   for (uint16_t i = 0; i < n; ++i) {
     const uint8_t len = r.get<uint8_t>("adapted parameters");
     if (len == 0 || r.left() < len) throw InputError(r.name + ": truncated or empty adapted parameter name");
@@ -195,8 +195,11 @@ std::string serialize(const CodedFile& f) {
   if (!f.names.empty() && f.names.size() != f.count) throw std::invalid_argument("container: one name per image");
   if (!f.adapted.empty() && f.kind != CodedKind::Lossless)
     throw std::invalid_argument("container: adapted parameters only in lossless bits-back files");
+  if (!f.lane_starts.empty() && (f.kind != CodedKind::Lossless || f.lane_starts.size() != f.lanes.size()))
+    throw std::invalid_argument("container: lane starts only in lossless bits-back files, one per lane");
   std::string s = "VLAE";
-  const uint16_t version = !f.adapted.empty() ? kFormatVersionAdapted
+  const uint16_t version = !f.lane_starts.empty() ? kFormatVersionLaneStarts
+                           : !f.adapted.empty() ? kFormatVersionAdapted
                            : f.channels != 1  ? kFormatVersionChannels
                            : f.names.empty()  ? kFormatVersion
                                               : kFormatVersionNames;
@@ -256,6 +259,11 @@ std::string serialize(const CodedFile& f) {
     }
   }
   if (version == kFormatVersionAdapted) put_param_deltas(s, f.adapted);
+  if (version == kFormatVersionLaneStarts) {
+    put<uint8_t>(s, f.adapted.empty() ? 0 : 1);
+    if (!f.adapted.empty()) put_param_deltas(s, f.adapted);
+    for (uint8_t start : f.lane_starts) put<uint8_t>(s, start);
+  }
   put<uint64_t>(s, fnv1a(s.data(), s.size()));
   return s;
 }
@@ -271,9 +279,9 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
   }();
   Reader r{bytes, name, 4, bytes.size() - 8};
   const uint16_t version = r.get<uint16_t>("version");
-  if (version < kFormatVersion || version > kFormatVersionAdapted)
+  if (version < kFormatVersion || version > kFormatVersionLaneStarts)
     throw InputError(name + ": format version " + std::to_string(version) + " is not supported (this vlae reads " +
-                     std::to_string(kFormatVersion) + " to " + std::to_string(kFormatVersionAdapted) + ")");
+                     std::to_string(kFormatVersion) + " to " + std::to_string(kFormatVersionLaneStarts) + ")");
   if (fnv1a(bytes.data(), bytes.size() - 8) != stored)
     throw InputError(name + ": checksum mismatch (file truncated or corrupted)");
   CodedFile f;
@@ -379,7 +387,7 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
   }
   if (version >= kFormatVersionChannels) {
     f.channels = r.get<uint8_t>("channels");
-    if (f.channels != 3 && !(f.channels == 1 && version == kFormatVersionAdapted))
+    if (f.channels != 3 && !(f.channels == 1 && version >= kFormatVersionAdapted))
       throw InputError(name + ": invalid channel count " + std::to_string(f.channels));
   }
   if (version != kFormatVersion) {
@@ -396,6 +404,17 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
   if (version == kFormatVersionAdapted) {
     if (f.kind != CodedKind::Lossless) throw InputError(name + ": adapted parameters in a file that is not lossless bits-back");
     f.adapted = get_param_deltas(r);
+  }
+  if (version == kFormatVersionLaneStarts) {
+    if (f.kind != CodedKind::Lossless) throw InputError(name + ": lane starts in a file that is not lossless bits-back");
+    const uint8_t has_adapted = r.get<uint8_t>("adapted parameters");
+    if (has_adapted > 1) throw InputError(name + ": invalid adapted parameter flag");
+    if (has_adapted) f.adapted = get_param_deltas(r);
+    f.lane_starts.resize(f.lanes.size());
+    for (auto& start : f.lane_starts) {
+      start = r.get<uint8_t>("lane starts");
+      if (start > 1) throw InputError(name + ": invalid lane start " + std::to_string(start));
+    }
   }
   if (r.left() != 0) throw InputError(name + ": trailing bytes after the payload");
   return f;

@@ -16,10 +16,14 @@
 //   | version 4 only (lossless kind 1): the adapted parameters (model/param_deltas.h): step_log2 u8,
 //     tensors u16, per tensor: name length u8, name, entries u32, then the steps in a Golomb-Rice
 //     code: its mode u8 (k, and zero flags in the high bit), then the bits (container.cpp)
+//   | version 5 (lossless kind 1 only): channels u8 (1 or 3), names u32 (0 allowed) and each name as
+//     above, adapted parameters u8 (0 none, 1 as in version 4, following), then each lane's start u8
+//     (coding/bits_back.h: 0 bits-back from initial bits, 1 the first image under p(x | z_median))
 //   | checksum of every preceding byte u64
-// Version 4 is written for files with adapted parameters, version 3 for colour images, version 2 for
-// gray images that have names (a folder's), and every other file is version 1, byte for byte as
-// before; all four are read.
+// Version 5 is written for bits-back files with a lane that starts under p(x | z_median), version 4
+// for files with adapted parameters, version 3 for colour images, version 2 for gray images that
+// have names (a folder's), and every other file is version 1, byte for byte as before; all five are
+// read.
 // count x height x width is the pictures' true size. When it is not the model's, the payload codes
 // each picture as tiles of the model's size (data/tiles.h), and the decoder crops them back.
 // Parsing checks everything it can before any decoding; errors are InputError naming the file.
@@ -51,6 +55,7 @@ constexpr uint16_t kFormatVersion = 1;        // no names
 constexpr uint16_t kFormatVersionNames = 2;   // with the images' relative paths
 constexpr uint16_t kFormatVersionChannels = 3;  // colour: a channel count, then names (maybe none)
 constexpr uint16_t kFormatVersionAdapted = 4;   // a channel count, names (maybe none), adapted parameters
+constexpr uint16_t kFormatVersionLaneStarts = 5;  // as 4 with the adapted parameters optional, then lane starts
 enum class CodedKind : uint8_t { Lossless = 1, Lossy = 2, LossyRec = 3, Transform = 4, LosslessRec = 5 };
 // Kinds whose header carries the rec layout (seed, blocks, index-code lambdas).
 inline bool has_rec_layout(CodedKind k) { return k == CodedKind::LossyRec || k == CodedKind::LosslessRec; }
@@ -68,6 +73,7 @@ struct CodedFile {
   std::vector<double> grid;  // lossy: quantization step of each latent dimension
   std::vector<std::string> names;  // empty, or one relative path per image
   ParamDeltas adapted;             // lossless: parameters fine-tuned on these images (train/adapt.h)
+  std::vector<uint8_t> lane_starts;  // lossless: empty (every lane from initial bits) or one per lane
   // rec: the shared randomness, each dimension's block and each block's index-code lambda.
   uint64_t rec_seed = 0;
   std::vector<uint8_t> rec_blocks;

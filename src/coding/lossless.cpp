@@ -33,7 +33,7 @@ std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig&
   const Images tiles = model_tiles(x, model->config);
   Progress bar("compress", tiles.count);
   BitsBackStats stats;
-  auto lanes = bits_back_encode(model, tiles, cfg, &stats, [&](int64_t done) {
+  auto coded = bits_back_encode(model, tiles, cfg, &stats, [&](int64_t done) {
     if (progress) bar.update(done);
   });
   if (progress) bar.finish();
@@ -43,7 +43,8 @@ std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig&
   f.posterior_prec = static_cast<uint8_t>(cfg.posterior_prec);
   f.obs_prec = static_cast<uint8_t>(cfg.obs_prec);
   f.data_checksum = fnv1a(x.pixels.data(), x.pixels.size());
-  f.lanes = std::move(lanes);
+  f.lanes = std::move(coded.lanes);
+  f.lane_starts = std::move(coded.starts);
   std::string bytes = serialize(f);
   if (report) {
     report->images = x.count;
@@ -76,7 +77,7 @@ Images decompress_lossless(VAE& model, const std::string& bytes, const std::stri
   Progress bar("decompress", coded);
   Images out;
   try {
-    out = bits_back_decode(model, std::move(f.lanes), coded, cfg, [&](int64_t done) {
+    out = bits_back_decode(model, {std::move(f.lanes), std::move(f.lane_starts)}, coded, cfg, [&](int64_t done) {
       if (progress) bar.update(done);
     });
   } catch (const rans::DecodeError& e) {

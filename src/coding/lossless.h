@@ -20,7 +20,8 @@ struct LosslessReport {
 
 // Lanes for `count` images when the user gives none; never from the thread count, so the same
 // images give the same file on every machine. Each lane costs its initial bits (about latent_dim x
-// latent_bits: 448 for 32 latents at 14 bits) and a 64-bit state flush, so lanes should be long:
+// latent_bits: 448 for 32 latents at 14 bits, unless it starts under p(x | z_median): bits_back.h)
+// and a 64-bit state flush, so lanes should be long:
 // 256 images each for a factorized decoder. A PixelCNN decodes its lanes in parallel, one network
 // pass per pixel on a batch of one image per lane, so it gets more lanes (128 images each) for
 // many cores, but not so many that the initial bits weigh on the file (the measured trade-off:

@@ -98,6 +98,13 @@ Coded<Latents> VAECodecs::Prior::pop(Lanes m) const {
   return out;
 }
 
+Latents VAECodecs::prior_median(int64_t lanes) const {
+  Latents z;
+  z.bucket.assign(static_cast<size_t>(s_->k), LaneSymbols(static_cast<size_t>(lanes), 1u << (s_->cfg.latent_bits - 1)));
+  s_->scan_latents(lanes, z.value, [&](int64_t j) -> const LaneSymbols& { return z.bucket[j]; });
+  return z;
+}
+
 VAECodecs::Posterior VAECodecs::posterior(const Images& x) const {
   Posterior p{*this, {}, {}};
   s_->engine.posterior(x.image(0), x.count, p.mean, p.std);

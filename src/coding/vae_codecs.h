@@ -15,6 +15,7 @@
 // double with vlae's own elementary functions (util/det_math.h), symbol by symbol.
 #pragma once
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "coding/combinators.h"
@@ -34,6 +35,9 @@ struct BitsBackConfig {
   unsigned obs_prec = 24;        // precision of the pixel codecs
   int64_t lanes = 8;
   uint64_t seed = 0;             // seeds the initial random words
+  // How each lane's first image is coded (bits_back.h, LaneStart); empty: whichever makes the lane's
+  // message smaller, lane by lane.
+  std::optional<uint8_t> lane_start;
 };
 
 // A step's latents: bucket[j][l] for dimension j of lane l, and the values the networks see,
@@ -71,6 +75,9 @@ class VAECodecs {
   Prior prior() const { return {*this}; }
   Likelihood likelihood(const Latents& z) const { return {*this, z}; }
   Posterior posterior(const Images& x) const;
+  // A latent both sides know without coding it: z_j at the middle bucket of p(z_j | z_<j), dimension
+  // by dimension (0 under an N(0, I) prior), the same on each of `lanes` lanes.
+  Latents prior_median(int64_t lanes) const;
 
   // The images this model codes: size and pixel kind.
   Images empty_images(int64_t count) const;

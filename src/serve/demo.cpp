@@ -250,6 +250,7 @@ nlohmann::json Demo::reconstruct(const DemoModel& m, const Images& x, const std:
   // The real bits-back codec on this one image: naive cost, bits got back, net.
   BitsBackConfig bb;
   bb.lanes = 1;
+  bb.lane_start = kStartInitialBits;  // the page shows what bits-back pays and gets back
   BitsBackStats st;
   bits_back_encode(model, x, bb, &st);
   const double raw_bits = d * (x.binary ? 1.0 : 8.0);
