@@ -28,16 +28,15 @@ for b in ${BETAS//,/ }; do
 done
 [ -f "$OUT/baselines_lossy.json" ] ||
   "$V" baselines --data photos32 --split test --lossy --threads 1 --json "$OUT/baselines_lossy.json" > /dev/null
-python3 - "$OUT" ${BETAS//,/ } <<'PY'
-import json, sys
+EXPERIMENTS="$(cd "$(dirname "$0")" && pwd)" python3 - "$OUT" ${BETAS//,/ } <<'PY'
+import json, math, os, sys
+sys.path.insert(0, os.environ["EXPERIMENTS"])
+from rd_line import at, atlas
 out, betas = sys.argv[1], sys.argv[2:]
 points = json.load(open(out + "/baselines_lossy.json"))["points"]
 def at_rate(codec, bpp):  # the atlas's PSNR at bpp, "-" outside its ladder
-    ladder = sorted((p["bits_per_pixel"], p["psnr_db"]) for p in points if p["codec"] == codec and p["form"] == "atlas")
-    for (r0, q0), (r1, q1) in zip(ladder, ladder[1:]):
-        if r0 <= bpp <= r1:
-            return "%.2f" % (q0 + (q1 - q0) * (bpp - r0) / (r1 - r0))
-    return "-"
+    v = at(atlas(points, codec), bpp)
+    return "-" if math.isnan(v) else "%.2f" % v
 def per_file(codec, bpp):  # the best PSNR of the codec's files one patch each at no more than bpp
     fits = [p["psnr_db"] for p in points if p["codec"] == codec and p["form"] != "atlas" and p["bits_per_pixel"] <= bpp]
     return "%.2f" % max(fits) if fits else "-"

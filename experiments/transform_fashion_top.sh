@@ -44,18 +44,14 @@ side_by_side "warm 0.68 $B065" "warm 0.72 $B065"
 side_by_side "code 0.68 500" "code 0.72 500"
 side_by_side "warm 0.66 $OUT/beta-0.68" "code 0.68 1000"
 side_by_side "code 0.66 1000" "code 0.72 1000"
-python3 - "$OUT" "$REFINE" "${VLAE_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}" <<'PY'
-import gzip, json, math, sys
+EXPERIMENTS="$ROOT/experiments" python3 - "$OUT" "$REFINE" "${VLAE_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}" <<'PY'
+import gzip, json, math, os, sys
+sys.path.insert(0, os.environ["EXPERIMENTS"])
+from rd_line import at as line, atlas, points
 out, refine, fashion = sys.argv[1:]
 classical = out + "/classical_lossy.json"
 orig = gzip.open(fashion + "/t10k-images-idx3-ubyte.gz").read()[16:16 + 2000 * 784]
-avif = sorted((p["bits_per_pixel"], p["psnr_db"], p["ssim"]) for p in json.load(open(classical))["points"]
-              if p["codec"] == "avif" and p["form"] == "atlas")
-def line(points, rate, k=1):  # linear between the neighbouring points of a curve sorted by rate
-    for a, b in zip(points, points[1:]):
-        if a[0] <= rate <= b[0]:
-            return a[k] + (b[k] - a[k]) * (rate - a[0]) / (b[0] - a[0])
-    return float("nan")
+avif = atlas(points(classical), "avif", "psnr_db", "ssim")
 print("Fashion-MNIST, first 2,000 test images; vlae hyperprior files, plain and with refined latents")
 print("%5s %5s | %7s %7s | %7s %7s %6s %9s | %7s %6s | %7s" % ("beta", "steps", "plain", "dB", "refined", "dB", "SSIM",
       "improved", "AVIF dB", "SSIM", "vs AVIF"))
