@@ -8,12 +8,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 V="${VLAE:-$ROOT/build/vlae}"
 RUN="${1:?run}"; DATA="${2:?data}"; OUT="${3:?output folder}"; LIMIT="${4:-0}"; T="${5:-2}"
+limit=(); [ "$LIMIT" -gt 0 ] && limit=(--limit "$LIMIT")  # 0: every test image
 mkdir -p "$OUT"
 for start in initial-bits auto; do
   if [ ! -s "$OUT/$start.json" ] || [ "$OUT/$start.json" -ot "$RUN/checkpoint.pt" ]; then
-    "$V" compress --run "$RUN" --data "$DATA" --split test --limit "$LIMIT" --lane-start "$start" --threads "$T" \
-      -o "$OUT/$start.vlae" --json "$OUT/$start.json" > /dev/null 2>&1
-    "$V" decompress --run "$RUN" "$OUT/$start.vlae" -o "$OUT/$start.decoded.idx" --threads "$T" > /dev/null 2>&1
+    "$V" compress --run "$RUN" --data "$DATA" --split test "${limit[@]}" --lane-start "$start" --threads "$T" \
+      -o "$OUT/$start.vlae" --json "$OUT/$start.json" > "$OUT/$start.log" 2>&1
+    "$V" decompress --run "$RUN" "$OUT/$start.vlae" -o "$OUT/$start.decoded.idx" --threads "$T" >> "$OUT/$start.log" 2>&1
   fi
 done
 python3 - "$OUT" <<'PY'

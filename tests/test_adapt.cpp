@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "coding/container.h"
+#include "util/hash.h"
 #include "coding/lossless.h"
 #include "eval/evaluate.h"
 #include "helpers.h"
@@ -120,6 +121,16 @@ TEST(Adapt, ContainerVersion4) {
     for (size_t cut = 10; cut < v5.size(); cut += 5)
       test::expect_input_error([&] { parse_coded_file(v5.substr(0, cut), "cut.vlae"); }, "cut.vlae");
   }
+  CodedFile weighted = plain;
+  weighted.importance_log2 = 4;  // 16 importance samples, every lane from initial bits
+  const std::string w = serialize(weighted);
+  EXPECT_EQ(w[4], 5);
+  EXPECT_EQ(parse_coded_file(w, "mem").importance_log2, 4);
+  std::string bad = w;
+  bad[bad.size() - 8 - 2] = 9;  // 2^9 samples
+  const uint64_t sum = fnv1a(bad.data(), bad.size() - 8);
+  for (int i = 0; i < 8; ++i) bad[bad.size() - 8 + i] = static_cast<char>((sum >> (8 * i)) & 0xff);
+  test::expect_input_error([&] { parse_coded_file(bad, "bad.vlae"); }, "importance sample");
   CodedFile two_starts = plain;
   two_starts.lane_starts = {1, 0};  // one lane, two starts
   EXPECT_THROW(serialize(two_starts), std::invalid_argument);

@@ -30,6 +30,8 @@ TEST(Cli, BadUsageExitsTwoWithOneLine) {
   expect_usage_error("sweep --out " + dir + "/sw --search-passes 99", "--search-passes");
   expect_usage_error("compress --run " + test::tiny_run(false) + " --limit 5 --lane-start first -o " + dir + "/s.vlae",
                      "--lane-start");
+  expect_usage_error("compress --run " + test::tiny_run(false) + " --limit 5 --importance-samples 3 -o " + dir + "/s.vlae",
+                     "--importance-samples");
   expect_usage_error("compress --run " + test::tiny_run(false) + " --limit 5 --codec rec --lane-start prior-median -o " +
                          dir + "/s.vlae", "--lane-start");
   expect_usage_error("train --out " + dir + "/r --likelihood poisson", "--likelihood");

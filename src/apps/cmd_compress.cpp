@@ -37,6 +37,7 @@ struct CompressFlags {
   double grid_scale = 0;  // 0: choose on calibration images
   std::string codec;  // lossless: bits-back (default) | rec; lossy: grid (default) | rec
   std::string lane_start = "auto";  // bits-back: auto | initial-bits | prior-median (coding/bits_back.h)
+  uint32_t importance_samples = 1;  // bits-back: K coupled posterior samples per image (BB-IS)
   double rec_block_nats = 0;
   bool rec_block_nats_given = false;  // else the scheme's default (rec::default_block_nats)
   std::string rec_scheme = rec::scheme_name(rec::kDefaultScheme);
@@ -236,6 +237,10 @@ void run_compress(const CompressFlags& f) {
   check_images_fit_model(x, run.model->config, "compress");
   const Images coded = model_tiles(x, run.model->config);  // x, or its tiles when x is not the model's size
   cfg.lanes = f.lanes > 0 ? f.lanes : automatic_lanes(coded.count, run.model->autoregressive());
+  if (f.importance_samples < 1 || f.importance_samples > 256 || (f.importance_samples & (f.importance_samples - 1)))
+    throw InputError("--importance-samples: expected a power of two from 1 to 256");
+  if (f.importance_samples > 1 && f.codec == "rec") throw InputError("--importance-samples: for bits-back files");
+  cfg.importance_samples = f.importance_samples;
   if (f.lane_start != "auto") {
     if (f.codec == "rec") throw InputError("--lane-start: for bits-back files (rec draws no initial bits)");
     cfg.lane_start = f.lane_start == "initial-bits" ? kStartInitialBits : kStartPriorMedian;
@@ -268,6 +273,7 @@ void run_compress(const CompressFlags& f) {
                       {"bits_back_per_image", rep.stats.bits_back / rep.images},
                       {"initial_bits", rep.stats.initial_bits},
                       {"median_start_lanes", rep.stats.median_starts},
+                      {"importance_samples", cfg.importance_samples},
                       {"compress_seconds", rep.seconds},
                       {"compress_images_per_s", rep.images / rep.seconds},
                       {"latent_bits", cfg.latent_bits},
@@ -374,6 +380,10 @@ void add_compress_commands(CLI::App& app) {
   cmd->add_option("--lane-start", c->lane_start,
                   "bits-back: how each lane's first image is coded: auto (default: the smaller, lane by lane) | "
                   "initial-bits (bits-back from random initial bits) | prior-median (under p(x|z) at the prior's median z)");
+  cmd->add_option("--importance-samples", c->importance_samples,
+                  "bits-back: K coupled posterior samples per image, a power of two up to 256 (BB-IS: the file "
+                  "costs the importance-weighted bound of the K instead of the -ELBO; K teacher-forced decoder passes "
+                  "per image; default 1)");
   cmd->add_option("--latent-bits", c->latent_bits, "p: 2^p equal-mass prior buckets per latent dimension");
   cmd->add_option("--posterior-prec", c->posterior_prec, "q: precision of posterior bucket masses (bits)");
   cmd->add_option("--obs-prec", c->obs_prec, "precision of the pixel codecs (bits)");

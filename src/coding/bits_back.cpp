@@ -88,42 +88,53 @@ double push_first(const VAECodecs& v, const Codec& codec, std::vector<rans::Mess
 
 }  // namespace
 
+// Runs f on the step codec the config names: BB-ANS, or BB-IS with K coupled samples.
+template <class F>
+auto with_codec(const VAECodecs& v, const BitsBackConfig& cfg, BitsBackStats* stats, F f) {
+  if (cfg.importance_samples > 1) return f(v.importance(cfg.importance_samples, stats));
+  return f(vae_bits_back(v, stats));
+}
+
 BitsBackLanes bits_back_encode(VAE& model, const Images& x, const BitsBackConfig& cfg, BitsBackStats* stats,
                                const StepCallback& on_step) {
   const VAECodecs v(model, cfg);
   BitsBackStats st;
-  const auto codec = vae_bits_back(v, &st);
   const int64_t lanes = std::max<int64_t>(1, std::min<int64_t>(cfg.lanes, x.count));
   BitsBackLanes out;
   auto& msgs = out.lanes;
   out.starts.assign(static_cast<size_t>(lanes), cfg.lane_start.value_or(kStartInitialBits));
-  if (x.count > 0) {
-    // Step 0: each lane's first image. Unless told, try both starts on every lane and keep the smaller.
-    const Images first = slice(x, 0, lanes);
-    if (!cfg.lane_start) {
-      std::vector<uint8_t> trial[2] = {std::vector<uint8_t>(lanes, kStartInitialBits),
-                                       std::vector<uint8_t>(lanes, kStartPriorMedian)};
-      std::vector<rans::Message> tried[2];
-      for (int s = 0; s < 2; ++s) {
-        for (int64_t l = 0; l < lanes; ++l) tried[s].push_back(seeded_message(cfg.seed, l, s == kStartInitialBits));
-        push_first(v, vae_bits_back(v, nullptr), tried[s], trial[s], first, nullptr);
+  with_codec(v, cfg, &st, [&](const auto& codec) {
+    if (x.count > 0) {
+      // Step 0: each lane's first image. Unless told, try both starts on every lane and keep the smaller.
+      const Images first = slice(x, 0, lanes);
+      if (!cfg.lane_start) {
+        auto quiet = codec;
+        quiet.stats = nullptr;
+        std::vector<uint8_t> trial[2] = {std::vector<uint8_t>(lanes, kStartInitialBits),
+                                         std::vector<uint8_t>(lanes, kStartPriorMedian)};
+        std::vector<rans::Message> tried[2];
+        for (int s = 0; s < 2; ++s) {
+          for (int64_t l = 0; l < lanes; ++l) tried[s].push_back(seeded_message(cfg.seed, l, s == kStartInitialBits));
+          push_first(v, quiet, tried[s], trial[s], first, nullptr);
+        }
+        for (int64_t l = 0; l < lanes; ++l)
+          out.starts[l] = exact_bits(tried[kStartPriorMedian][l]) < exact_bits(tried[kStartInitialBits][l])
+                              ? kStartPriorMedian
+                              : kStartInitialBits;
       }
-      for (int64_t l = 0; l < lanes; ++l)
-        out.starts[l] = exact_bits(tried[kStartPriorMedian][l]) < exact_bits(tried[kStartInitialBits][l])
-                            ? kStartPriorMedian
-                            : kStartInitialBits;
+      for (int64_t l = 0; l < lanes; ++l) msgs.push_back(seeded_message(cfg.seed, l, out.starts[l] == kStartInitialBits));
+      push_first(v, codec, msgs, out.starts, first, &st);
+      if (on_step) on_step(lanes);
     }
-    for (int64_t l = 0; l < lanes; ++l) msgs.push_back(seeded_message(cfg.seed, l, out.starts[l] == kStartInitialBits));
-    push_first(v, codec, msgs, out.starts, first, &st);
-    if (on_step) on_step(lanes);
-  }
-  const codec::Lanes all{msgs.data(), static_cast<int64_t>(msgs.size())};
-  const int64_t steps = (x.count + lanes - 1) / lanes;
-  for (int64_t t = 1; t < steps; ++t) {
-    const int64_t b = lanes_at(t, lanes, x.count);
-    codec.push(all.substack(0, b), slice(x, t * lanes, b));
-    if (on_step) on_step(t * lanes + b);
-  }
+    const codec::Lanes all{msgs.data(), static_cast<int64_t>(msgs.size())};
+    const int64_t steps = (x.count + lanes - 1) / lanes;
+    for (int64_t t = 1; t < steps; ++t) {
+      const int64_t b = lanes_at(t, lanes, x.count);
+      codec.push(all.substack(0, b), slice(x, t * lanes, b));
+      if (on_step) on_step(t * lanes + b);
+    }
+    return 0;
+  });
   for (size_t l = 0; l < msgs.size(); ++l) {
     auto& m = msgs[l];
     st.initial_bits += (out.starts[l] == kStartInitialBits ? 64 : 0) + 32 * m.words_drawn;
@@ -139,34 +150,36 @@ BitsBackLanes bits_back_encode(VAE& model, const Images& x, const BitsBackConfig
 Images bits_back_decode(VAE& model, BitsBackLanes coded, int64_t count, const BitsBackConfig& cfg,
                         const StepCallback& on_step) {
   const VAECodecs v(model, cfg);
-  const auto codec = vae_bits_back(v, nullptr);
   Images out = v.empty_images(count);
   auto& msgs = coded.lanes;
   const int64_t lanes = static_cast<int64_t>(msgs.size());
   if (coded.starts.empty()) coded.starts.assign(static_cast<size_t>(lanes), kStartInitialBits);
   if (static_cast<int64_t>(coded.starts.size()) != lanes) throw std::invalid_argument("bits_back_decode: one start per lane");
-  const codec::Lanes all{msgs.data(), lanes};
-  const int64_t steps = (count + lanes - 1) / lanes;
-  int64_t done = 0;
-  for (int64_t t = steps - 1; t >= 1; --t) {
-    const int64_t b = lanes_at(t, lanes, count);
-    const Images x = codec.pop(all.substack(0, b)).symbol;
-    std::copy(x.pixels.begin(), x.pixels.end(), out.image(t * lanes));
-    done += b;
-    if (on_step) on_step(done);
-  }
-  if (count > 0) {
-    // Step 0, the lanes' first images, each lane by its start (the inverse of push_first).
-    for (uint8_t start : {kStartPriorMedian, kStartInitialBits}) {
-      const auto which = lanes_starting(coded.starts, start);
-      if (which.empty()) continue;
-      const Images x = on_lanes(msgs, which, [&](codec::Lanes m) {
-        return start == kStartInitialBits ? codec.pop(m).symbol : v.likelihood(v.prior_median(m.count)).pop(m).symbol;
-      });
-      for (size_t i = 0; i < which.size(); ++i) std::copy(x.image(i), x.image(i) + x.dims(), out.image(which[i]));
+  with_codec(v, cfg, nullptr, [&](const auto& codec) {
+    const codec::Lanes all{msgs.data(), lanes};
+    const int64_t steps = (count + lanes - 1) / lanes;
+    int64_t done = 0;
+    for (int64_t t = steps - 1; t >= 1; --t) {
+      const int64_t b = lanes_at(t, lanes, count);
+      const Images x = codec.pop(all.substack(0, b)).symbol;
+      std::copy(x.pixels.begin(), x.pixels.end(), out.image(t * lanes));
+      done += b;
+      if (on_step) on_step(done);
     }
-    if (on_step) on_step(count);
-  }
+    if (count > 0) {
+      // Step 0, the lanes' first images, each lane by its start (the inverse of push_first).
+      for (uint8_t start : {kStartPriorMedian, kStartInitialBits}) {
+        const auto which = lanes_starting(coded.starts, start);
+        if (which.empty()) continue;
+        const Images x = on_lanes(msgs, which, [&](codec::Lanes m) {
+          return start == kStartInitialBits ? codec.pop(m).symbol : v.likelihood(v.prior_median(m.count)).pop(m).symbol;
+        });
+        for (size_t i = 0; i < which.size(); ++i) std::copy(x.image(i), x.image(i) + x.dims(), out.image(which[i]));
+      }
+      if (on_step) on_step(count);
+    }
+    return 0;
+  });
   return out;
 }
 

@@ -31,17 +31,6 @@
 
 namespace vlae {
 
-// Ideal costs accumulated while coding, in bits (sums over all images).
-struct BitsBackStats {
-  double x_bits = 0;        // pushes of x under p(x|z)
-  double z_prior_bits = 0;  // pushes of z under p(z)
-  double bits_back = 0;     // pops of z under q(z|x)
-  uint64_t initial_bits = 0;  // random state and words drawn to seed the messages
-  int64_t median_starts = 0;  // lanes whose first image was coded under p(x | z_median)
-  double naive_bits() const { return x_bits + z_prior_bits; }
-  double net_bits() const { return naive_bits() - bits_back; }
-};
-
 // BB-ANS from a prior codec, likelihood(z) -> a codec of x and posterior(x) -> a codec of z.
 template <class Prior, class LikelihoodOf, class PosteriorOf>
 struct BitsBack {

@@ -38,15 +38,21 @@ double push_cdf(rans::Message& m, const Cdf& cdf, uint32_t s, unsigned prec) {
   return cost_bits(hi - lo, prec);
 }
 
-// Pops a symbol of a quantized CDF over n symbols by binary search on the slot.
+// The symbol of a quantized CDF over n symbols whose interval holds `slot`, by binary search.
 template <class Cdf>
-Coded<uint32_t> pop_cdf(rans::Message& m, const Cdf& cdf, uint32_t n, unsigned prec) {
-  const uint32_t slot = rans::peek(m, prec);
+uint32_t symbol_at(const Cdf& cdf, uint32_t n, uint32_t slot) {
   uint32_t lo = 0, hi = n;  // invariant: cdf(lo) <= slot < cdf(hi)
   while (hi - lo > 1) {
     const uint32_t mid = lo + (hi - lo) / 2;
     (cdf(mid) <= slot ? lo : hi) = mid;
   }
+  return lo;
+}
+
+// Pops a symbol of a quantized CDF over n symbols by binary search on the slot.
+template <class Cdf>
+Coded<uint32_t> pop_cdf(rans::Message& m, const Cdf& cdf, uint32_t n, unsigned prec) {
+  const uint32_t lo = symbol_at(cdf, n, rans::peek(m, prec));
   const uint32_t start = cdf(lo), freq = cdf(lo + 1) - start;
   rans::pop(m, start, freq, prec);
   return {lo, cost_bits(freq, prec)};
@@ -108,6 +114,19 @@ struct Uniform {
     rans::pop(m, s, 1, bits);
     return {s, static_cast<double>(bits)};
   }
+};
+
+// Uniform over n symbols, n <= 2^24, as closely as 2^31 slots allow: symbol i gets 2^31 / n slots,
+// one more for the first 2^31 mod n, so each costs log2(n) bits to within log2(1 + n / 2^31).
+struct NearUniform {
+  static constexpr unsigned kPrec = 31;
+  uint32_t n;
+  uint32_t operator()(uint32_t i) const {
+    const uint32_t q = (1u << kPrec) / n, r = (1u << kPrec) % n;
+    return i >= n ? (1u << kPrec) : i * q + std::min(i, r);
+  }
+  double push(rans::Message& m, uint32_t s) const { return push_cdf(m, *this, s, kPrec); }
+  Coded<uint32_t> pop(rans::Message& m) const { return pop_cdf(m, *this, n, kPrec); }
 };
 
 // Categorical from integer frequencies (each >= 1, summing to 2^prec).

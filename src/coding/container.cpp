@@ -197,8 +197,10 @@ std::string serialize(const CodedFile& f) {
     throw std::invalid_argument("container: adapted parameters only in lossless bits-back files");
   if (!f.lane_starts.empty() && (f.kind != CodedKind::Lossless || f.lane_starts.size() != f.lanes.size()))
     throw std::invalid_argument("container: lane starts only in lossless bits-back files, one per lane");
+  if (f.importance_log2 > 0 && (f.kind != CodedKind::Lossless || f.importance_log2 > 8))
+    throw std::invalid_argument("container: 2 to 256 importance samples, only in lossless bits-back files");
   std::string s = "VLAE";
-  const uint16_t version = !f.lane_starts.empty() ? kFormatVersionLaneStarts
+  const uint16_t version = !f.lane_starts.empty() || f.importance_log2 > 0 ? kFormatVersionLaneStarts
                            : !f.adapted.empty() ? kFormatVersionAdapted
                            : f.channels != 1  ? kFormatVersionChannels
                            : f.names.empty()  ? kFormatVersion
@@ -262,7 +264,8 @@ std::string serialize(const CodedFile& f) {
   if (version == kFormatVersionLaneStarts) {
     put<uint8_t>(s, f.adapted.empty() ? 0 : 1);
     if (!f.adapted.empty()) put_param_deltas(s, f.adapted);
-    for (uint8_t start : f.lane_starts) put<uint8_t>(s, start);
+    put<uint8_t>(s, f.importance_log2);
+    for (size_t l = 0; l < f.lanes.size(); ++l) put<uint8_t>(s, f.lane_starts.empty() ? 0 : f.lane_starts[l]);
   }
   put<uint64_t>(s, fnv1a(s.data(), s.size()));
   return s;
@@ -410,6 +413,8 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
     const uint8_t has_adapted = r.get<uint8_t>("adapted parameters");
     if (has_adapted > 1) throw InputError(name + ": invalid adapted parameter flag");
     if (has_adapted) f.adapted = get_param_deltas(r);
+    f.importance_log2 = r.get<uint8_t>("importance samples");
+    if (f.importance_log2 > 8) throw InputError(name + ": invalid importance sample count");
     f.lane_starts.resize(f.lanes.size());
     for (auto& start : f.lane_starts) {
       start = r.get<uint8_t>("lane starts");

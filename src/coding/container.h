@@ -17,10 +17,12 @@
 //     tensors u16, per tensor: name length u8, name, entries u32, then the steps in a Golomb-Rice
 //     code: its mode u8 (k, and zero flags in the high bit), then the bits (container.cpp)
 //   | version 5 (lossless kind 1 only): channels u8 (1 or 3), names u32 (0 allowed) and each name as
-//     above, adapted parameters u8 (0 none, 1 as in version 4, following), then each lane's start u8
+//     above, adapted parameters u8 (0 none, 1 as in version 4, following), log2 of the importance
+//     samples u8 (0: plain bits-back; coding/vae_codecs.h), then each lane's start u8
 //     (coding/bits_back.h: 0 bits-back from initial bits, 1 the first image under p(x | z_median))
 //   | checksum of every preceding byte u64
-// Version 5 is written for bits-back files with a lane that starts under p(x | z_median), version 4
+// Version 5 is written for bits-back files with a lane that starts under p(x | z_median) or with
+// importance samples, version 4
 // for files with adapted parameters, version 3 for colour images, version 2 for gray images that
 // have names (a folder's), and every other file is version 1, byte for byte as before; all five are
 // read.
@@ -55,7 +57,7 @@ constexpr uint16_t kFormatVersion = 1;        // no names
 constexpr uint16_t kFormatVersionNames = 2;   // with the images' relative paths
 constexpr uint16_t kFormatVersionChannels = 3;  // colour: a channel count, then names (maybe none)
 constexpr uint16_t kFormatVersionAdapted = 4;   // a channel count, names (maybe none), adapted parameters
-constexpr uint16_t kFormatVersionLaneStarts = 5;  // as 4 with the adapted parameters optional, then lane starts
+constexpr uint16_t kFormatVersionLaneStarts = 5;  // as 4 with the adapted parameters optional, importance samples, lane starts
 enum class CodedKind : uint8_t { Lossless = 1, Lossy = 2, LossyRec = 3, Transform = 4, LosslessRec = 5 };
 // Kinds whose header carries the rec layout (seed, blocks, index-code lambdas).
 inline bool has_rec_layout(CodedKind k) { return k == CodedKind::LossyRec || k == CodedKind::LosslessRec; }
@@ -74,6 +76,7 @@ struct CodedFile {
   std::vector<std::string> names;  // empty, or one relative path per image
   ParamDeltas adapted;             // lossless: parameters fine-tuned on these images (train/adapt.h)
   std::vector<uint8_t> lane_starts;  // lossless: empty (every lane from initial bits) or one per lane
+  uint8_t importance_log2 = 0;       // lossless: log2 of the importance samples per image (0: one)
   // rec: the shared randomness, each dimension's block and each block's index-code lambda.
   uint64_t rec_seed = 0;
   std::vector<uint8_t> rec_blocks;

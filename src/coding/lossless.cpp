@@ -45,6 +45,7 @@ std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig&
   f.data_checksum = fnv1a(x.pixels.data(), x.pixels.size());
   f.lanes = std::move(coded.lanes);
   f.lane_starts = std::move(coded.starts);
+  while ((2u << f.importance_log2) <= cfg.importance_samples) ++f.importance_log2;
   std::string bytes = serialize(f);
   if (report) {
     report->images = x.count;
@@ -73,6 +74,7 @@ Images decompress_lossless(VAE& model, const std::string& bytes, const std::stri
   cfg.latent_bits = f.latent_bits;
   cfg.posterior_prec = f.posterior_prec;
   cfg.obs_prec = f.obs_prec;
+  cfg.importance_samples = 1u << f.importance_log2;
   const AdaptedParameters with_deltas(model, f.adapted, name);
   Progress bar("decompress", coded);
   Images out;

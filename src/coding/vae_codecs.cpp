@@ -3,8 +3,8 @@
 #include <ATen/Parallel.h>
 
 #include "coding/pixel_codecs.h"
+#include "coding/vae_codecs_state.h"
 #include "engine/pixelcnn_engine.h"
-#include "engine/vae_engine.h"
 #include "model/likelihood.h"
 
 namespace vlae {
@@ -17,50 +17,6 @@ using codec::LaneSymbols;
 using LatentElement = codec::PerLane<codec::GaussianBuckets>;
 
 }  // namespace
-
-// p(z_j | z_<j) = N(mean, std^2) for each lane, from z values [lanes * K] of which dims >= j are
-// never read (engine/vae_engine.h), so encoder and decoder see the same conditionals.
-class PriorConditionals {
- public:
-  explicit PriorConditionals(const engine::VAEEngine& e) : engine_(e) {}
-  void at(const std::vector<float>& z, int64_t lanes, int64_t j) {
-    mean.resize(static_cast<size_t>(lanes));
-    std.resize(static_cast<size_t>(lanes));
-    engine_.prior_conditional(z.data(), lanes, j, mean.data(), std.data());
-  }
-  // The value the decoder sees for bucket `b` of lane l: the bucket's median under the conditional.
-  float value(const codec::LatentBuckets& buckets, int64_t l, uint32_t b) const {
-    return static_cast<float>(mean[l] + std[l] * static_cast<double>(buckets.centres[b]));
-  }
-  std::vector<double> mean, std;  // of the last `at`, per lane
-
- private:
-  const engine::VAEEngine& engine_;
-};
-
-struct VAECodecs::State {
-  VAE& model;
-  BitsBackConfig cfg;
-  codec::LatentBuckets buckets;
-  engine::VAEEngine engine;
-  mutable PriorConditionals cond;
-  int64_t k, d;
-  State(VAE& m, const BitsBackConfig& c)
-      : model(m), cfg(c), buckets(c.latent_bits), engine(m), cond(engine), k(m->config.latent_dim),
-        d(m->config.dims()) {}
-
-  // Latent values dimension by dimension: at j, the conditional from z_<j, then bucket_of(j) -> the
-  // lanes' buckets of dimension j, whose values fill z[l * K + j].
-  template <class BucketOf>
-  void scan_latents(int64_t lanes, std::vector<float>& z, BucketOf bucket_of) const {
-    z.assign(static_cast<size_t>(lanes * k), 0.0f);
-    for (int64_t j = 0; j < k; ++j) {
-      cond.at(z, lanes, j);
-      const LaneSymbols& b = bucket_of(j);
-      for (int64_t l = 0; l < lanes; ++l) z[l * k + j] = cond.value(buckets, l, b[l]);
-    }
-  }
-};
 
 VAECodecs::VAECodecs(VAE& model, const BitsBackConfig& cfg) : s_(std::make_unique<State>(model, cfg)) {
   if (model->is_training()) model->eval();  // no write when already in eval mode: models may be shared by threads
@@ -161,7 +117,7 @@ codec::PixelCodec pixel_at(Likelihood likelihood, const double* params, int64_t 
 // computed incrementally from the pixels popped before it. The two give the same params bit for
 // bit (engine/pixelcnn_engine.h), which is what makes the pop the push's inverse.
 template <class State>
-double push_autoregressive(const State& s, const Latents& z, Lanes m, const Images& x) {
+std::vector<double> push_autoregressive(const State& s, const Latents& z, Lanes m, const Images& x) {
   const auto& pc = *s.engine.pixelcnn();
   const int64_t p = pc.params_per_pixel(), lanes = m.count;
   std::vector<double> bits(static_cast<size_t>(lanes), 0.0);
@@ -174,9 +130,7 @@ double push_autoregressive(const State& s, const Latents& z, Lanes m, const Imag
                        .push(m[l], x.image(l)[pc.subpixel(j)]);
     }
   });
-  double total = 0;
-  for (double b : bits) total += b;
-  return total;
+  return bits;
 }
 
 template <class State>
@@ -243,24 +197,38 @@ FactorizedImage factorized_image(const State& s, const std::vector<double>& para
 }
 }  // namespace
 
-// bits(l) for every lane, the lanes split over threads; summed in lane order, so the total does
-// not depend on the thread count.
+namespace {
+// bits(l) for every lane, the lanes split over threads.
 template <class F>
-double sum_over_lanes(int64_t lanes, const F& bits) {
+std::vector<double> over_lanes(int64_t lanes, const F& bits) {
   std::vector<double> per_lane(static_cast<size_t>(lanes), 0.0);
   at::parallel_for(0, lanes, 1, [&](int64_t l0, int64_t l1) {
     for (int64_t l = l0; l < l1; ++l) per_lane[l] = bits(l);
   });
-  double total = 0;
-  for (double b : per_lane) total += b;
-  return total;
+  return per_lane;
+}
+// Summed in lane order, so the total does not depend on the thread count.
+double total(const std::vector<double>& per_lane) {
+  double t = 0;
+  for (double b : per_lane) t += b;
+  return t;
 }
 
-double VAECodecs::Likelihood::push(Lanes m, const Images& x) const {
-  if (v.s_->model->autoregressive()) return push_autoregressive(*v.s_, z, m, x);
+// Each lane's cost of pushing its image of x under p(x|z) onto m.
+template <class State>
+std::vector<double> push_likelihood(const State& s, const Latents& z, Lanes m, const Images& x) {
+  if (s.model->autoregressive()) return push_autoregressive(s, z, m, x);
   // Independent lanes, each a sequence over its pixels.
-  const std::vector<double> params = factorized_params(*v.s_, z, m.count);
-  return sum_over_lanes(m.count, [&](int64_t l) { return factorized_image(*v.s_, params, l).push(m[l], x.image(l)); });
+  const std::vector<double> params = factorized_params(s, z, m.count);
+  return over_lanes(m.count, [&](int64_t l) { return factorized_image(s, params, l).push(m[l], x.image(l)); });
+}
+}  // namespace
+
+double VAECodecs::Likelihood::push(Lanes m, const Images& x) const { return total(push_likelihood(*v.s_, z, m, x)); }
+
+std::vector<double> VAECodecs::likelihood_bits(const Latents& z, const Images& x) const {
+  std::vector<rans::Message> scratch(static_cast<size_t>(x.count));  // pushes never draw: no source needed
+  return push_likelihood(*s_, z, Lanes{scratch.data(), x.count}, x);
 }
 
 Coded<Images> VAECodecs::Likelihood::pop(Lanes m) const {
@@ -270,7 +238,7 @@ Coded<Images> VAECodecs::Likelihood::pop(Lanes m) const {
     return out;
   }
   const std::vector<double> params = factorized_params(*v.s_, z, m.count);
-  out.bits += sum_over_lanes(m.count, [&](int64_t l) { return factorized_image(*v.s_, params, l).pop(m[l], out.symbol.image(l)); });
+  out.bits += total(over_lanes(m.count, [&](int64_t l) { return factorized_image(*v.s_, params, l).pop(m[l], out.symbol.image(l)); }));
   return out;
 }
 

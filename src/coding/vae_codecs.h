@@ -38,6 +38,18 @@ struct BitsBackConfig {
   // How each lane's first image is coded (bits_back.h, LaneStart); empty: whichever makes the lane's
   // message smaller, lane by lane.
   std::optional<uint8_t> lane_start;
+  uint32_t importance_samples = 1;  // K coupled posterior samples per image (1: plain bits-back)
+};
+
+// Ideal costs accumulated while coding, in bits (sums over all images).
+struct BitsBackStats {
+  double x_bits = 0;        // pushes of x under p(x|z)
+  double z_prior_bits = 0;  // pushes of z under p(z)
+  double bits_back = 0;     // pops of z under q(z|x), less what importance sampling pushes back
+  uint64_t initial_bits = 0;  // random state and words drawn to seed the messages
+  int64_t median_starts = 0;  // lanes whose first image was coded under p(x | z_median)
+  double naive_bits() const { return x_bits + z_prior_bits; }
+  double net_bits() const { return naive_bits() - bits_back; }
 };
 
 // A step's latents: bucket[j][l] for dimension j of lane l, and the values the networks see,
@@ -72,7 +84,21 @@ class VAECodecs {
     codec::Coded<Latents> pop(codec::Lanes m) const;
   };
 
+  // Bits-back with K coupled importance samples of q(z|x) (importance_codecs.cpp; BB-IS, Ruan et
+  // al. 2021): its net cost is -log2 of the importance-weighted estimate of p(x), which tightens the
+  // ELBO towards -log p(x) as K grows. `stats` (optional) sums its costs apart.
+  struct Importance {
+    const VAECodecs& v;
+    uint32_t samples;  // K, a power of two, at least 2
+    BitsBackStats* stats;
+    double push(codec::Lanes m, const Images& x) const;
+    codec::Coded<Images> pop(codec::Lanes m) const;
+  };
+
   Prior prior() const { return {*this}; }
+  Importance importance(uint32_t samples, BitsBackStats* stats = nullptr) const { return {*this, samples, stats}; }
+  // Each image's cost in bits under p(x | z), z[i] for image i, as the likelihood codec codes it.
+  std::vector<double> likelihood_bits(const Latents& z, const Images& x) const;
   Likelihood likelihood(const Latents& z) const { return {*this, z}; }
   Posterior posterior(const Images& x) const;
   // A latent both sides know without coding it: z_j at the middle bucket of p(z_j | z_<j), dimension

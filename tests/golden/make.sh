@@ -43,6 +43,7 @@ code() {  # RUN DATA LIMIT FILE FLAGS...
   code pcnnvh_gated fashion-mnist 2 pcnnvh_gated.vlae
   code vlae_af mnist 2 vlae_af.vlae
   code vlae_af mnist 3 vlae_af.median.vlae --lane-start prior-median
+  code vlae_af mnist 3 vlae_af.iw4.vlae --importance-samples 4
   code pcnnvh_rgb_linear photos32 2 pcnnvh_rgb_linear.vlae
   code pcnnvh_rgb_linear photos32 2 pcnnvh_rgb_linear.adapt.vlae --adapt-steps 4 --adapt-batch-size 2 --adapt-lr 1e-2
 } > "$G/MANIFEST.files"
