@@ -15,7 +15,7 @@ V="${VLAE:-$ROOT/build/vlae}"
 RUN="${1:?run}"; DATA="${2:?data}"; OUT="${3:?output folder}"; LIMIT="${4:-0}"; T="${5:-2}"
 limit=(); [ "$LIMIT" -gt 0 ] && limit=(--limit "$LIMIT")  # 0: every test image
 variants=(initial-bits auto); [ -n "${IMPORTANCE:-}" ] && variants+=("auto-iw$IMPORTANCE")
-[ -n "${ONLY:-}" ] && variants=($ONLY)  # code only these now (the table needs initial-bits too)
+[ -n "${ONLY:-}" ] && variants=($ONLY)  # code only these now (the table shows every variant coded)
 mkdir -p "$OUT"
 for variant in "${variants[@]}"; do
   [ -s "$OUT/$variant.json" ] && [ "$OUT/$variant.json" -nt "$RUN/checkpoint.pt" ] && continue
@@ -30,10 +30,12 @@ for variant in "${variants[@]}"; do
     -o "$OUT/$variant.decoded.idx" --threads "$T" >> "$OUT/$variant.log" 2>&1
   mv "$OUT/$variant.json.part" "$OUT/$variant.json"  # only a file that decoded back counts
 done
-python3 - "$OUT" "${variants[@]}" <<'PY'
-import json, sys
-out, variants = sys.argv[1], sys.argv[2:]
-rows = {v: json.load(open('%s/%s.json' % (out, v))) for v in variants}
+python3 - "$OUT" <<'PY'
+import glob, json, os, sys
+out = sys.argv[1]
+names = [os.path.basename(f)[:-5] for f in glob.glob(out + '/*.json')]  # every variant coded so far
+order = lambda v: (v != 'initial-bits', v != 'auto', int(v[7:]) if v.startswith('auto-iw') else 0)
+rows = {v: json.load(open('%s/%s.json' % (out, v))) for v in sorted(names, key=order)}
 first = rows['initial-bits']
 print('%d images, %d lanes; the model\'s -ELBO %.4f bits/dim' % (first['images'], first['lanes'], first['neg_elbo_bits_per_dim']))
 for v, r in rows.items():
