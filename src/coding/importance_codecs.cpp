@@ -31,6 +31,7 @@ using codec::Lanes;
 using codec::LaneSymbols;
 
 constexpr unsigned kChoicePrec = 16;  // the chosen sample's frequencies: 2^16 over K <= 256 samples
+constexpr double kLn2 = 0.6931471805599453;  // the double nearest ln 2, the same on every machine
 
 unsigned log2_exact(uint32_t k) {
   unsigned b = 0;
@@ -110,7 +111,7 @@ codec::PerLane<codec::Categorical> choice(const VAECodecs& v, const Chains& c, c
     for (double a : log2w) top = std::max(top, a);
     uint32_t best = 0;
     for (uint32_t k = 0; k < samples; ++k) {
-      w[k] = det::exp((log2w[k] - top) * M_LN2);
+      w[k] = det::exp((log2w[k] - top) * kLn2);
       sum += w[k];
       if (w[k] > w[best]) best = k;
     }
