@@ -202,6 +202,8 @@ void run_compress(const CompressFlags& f) {
   if (f.lanes < 0) throw InputError("--lanes: must be positive (0: automatic)");
   if (f.lane_start != "auto" && f.lane_start != "initial-bits" && f.lane_start != "prior-median")
     throw InputError("--lane-start: expected auto, initial-bits or prior-median, got '" + f.lane_start + "'");
+  if (f.importance_samples < 1 || f.importance_samples > 256 || (f.importance_samples & (f.importance_samples - 1)))
+    throw InputError("--importance-samples: expected a power of two from 1 to 256");
   LoadedRun run = load_run(f.run);
   DataSpec spec = run_data_spec(run.config);
   if (!f.data.data.empty()) {
@@ -237,8 +239,6 @@ void run_compress(const CompressFlags& f) {
   check_images_fit_model(x, run.model->config, "compress");
   const Images coded = model_tiles(x, run.model->config);  // x, or its tiles when x is not the model's size
   cfg.lanes = f.lanes > 0 ? f.lanes : automatic_lanes(coded.count, run.model->autoregressive());
-  if (f.importance_samples < 1 || f.importance_samples > 256 || (f.importance_samples & (f.importance_samples - 1)))
-    throw InputError("--importance-samples: expected a power of two from 1 to 256");
   if (f.importance_samples > 1 && f.codec == "rec") throw InputError("--importance-samples: for bits-back files");
   cfg.importance_samples = f.importance_samples;
   if (f.lane_start != "auto") {

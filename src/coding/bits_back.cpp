@@ -59,14 +59,6 @@ auto on_lanes(std::vector<rans::Message>& msgs, const std::vector<int64_t>& whic
   return r;
 }
 
-// Images `which` of x, in that order.
-Images pick(const Images& x, const std::vector<int64_t>& which) {
-  Images out = slice(x, 0, 0);
-  out.count = static_cast<int64_t>(which.size());
-  for (int64_t i : which) out.pixels.insert(out.pixels.end(), x.image(i), x.image(i) + x.dims());
-  return out;
-}
-
 // A lane's first image under its start: bits-back (drawing initial bits) or x under p(x | z_median).
 template <class Codec>
 double push_first(const VAECodecs& v, const Codec& codec, std::vector<rans::Message>& msgs,
@@ -86,14 +78,14 @@ double push_first(const VAECodecs& v, const Codec& codec, std::vector<rans::Mess
   return bits;
 }
 
-}  // namespace
-
 // Runs f on the step codec the config names: BB-ANS, or BB-IS with K coupled samples.
 template <class F>
 auto with_codec(const VAECodecs& v, const BitsBackConfig& cfg, BitsBackStats* stats, F f) {
   if (cfg.importance_samples > 1) return f(v.importance(cfg.importance_samples, stats));
   return f(vae_bits_back(v, stats));
 }
+
+}  // namespace
 
 BitsBackLanes bits_back_encode(VAE& model, const Images& x, const BitsBackConfig& cfg, BitsBackStats* stats,
                                const StepCallback& on_step) {

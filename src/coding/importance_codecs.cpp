@@ -18,6 +18,7 @@
 #include <cmath>
 
 #include "coding/combinators.h"
+#include "coding/lane_steps.h"
 #include "coding/vae_codecs.h"
 #include "coding/vae_codecs_state.h"
 #include "util/det_math.h"
@@ -81,8 +82,7 @@ Chains posterior_chains(const State& s, const std::vector<double>& mean, const s
   return c;
 }
 
-// The K coupled samples of each image from its slots [d][lane], and their log2 weights up to the
-// prior's cost, which equal-mass buckets make the same for every sample.
+// The K coupled samples of each image from its slots [d][lane]: chain l K + k is lane l's sample k.
 template <class State>
 Chains coupled_samples(const State& s, const VAECodecs::Posterior& q, const std::vector<LaneSymbols>& slots, int64_t lanes,
                        uint32_t samples) {
@@ -96,15 +96,13 @@ Chains coupled_samples(const State& s, const VAECodecs::Posterior& q, const std:
 // Which sample each lane sends: probability w_k / sum w at kChoicePrec bits, each at least 1.
 codec::PerLane<codec::Categorical> choice(const VAECodecs& v, const Chains& c, const Images& x, uint32_t samples) {
   const int64_t lanes = x.count;
-  Images repeated = x;
-  repeated.count = lanes * samples;
-  repeated.pixels.clear();
-  for (int64_t l = 0; l < lanes; ++l)
-    for (uint32_t k = 0; k < samples; ++k) repeated.pixels.insert(repeated.pixels.end(), x.image(l), x.image(l) + x.dims());
-  const std::vector<double> x_bits = v.likelihood_bits(c.z, repeated);
+  std::vector<int64_t> image_of(static_cast<size_t>(lanes * samples));  // chain -> its image
+  for (size_t ch = 0; ch < image_of.size(); ++ch) image_of[ch] = static_cast<int64_t>(ch / samples);
+  const std::vector<double> x_bits = v.likelihood_bits(c.z, pick(x, image_of));
   codec::PerLane<codec::Categorical> out;
   const uint32_t total = 1u << kChoicePrec;
   for (int64_t l = 0; l < lanes; ++l) {
+    // log2 w_k up to the prior's cost, which equal-mass buckets make the same for every sample.
     std::vector<double> log2w(samples), w(samples);
     for (uint32_t k = 0; k < samples; ++k) log2w[k] = c.q_bits[l * samples + k] - x_bits[l * samples + k];
     double top = log2w[0], sum = 0;

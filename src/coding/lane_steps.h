@@ -4,6 +4,7 @@
 #pragma once
 #include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "data/images.h"
 
@@ -22,6 +23,14 @@ inline Images slice(const Images& x, int64_t from, int64_t n) {
   s.count = n;
   s.pixels.assign(x.image(from), x.image(from) + n * x.dims());
   return s;
+}
+
+// Images which[0], which[1], ... of x, in that order (an image may come more than once).
+inline Images pick(const Images& x, const std::vector<int64_t>& which) {
+  Images out = slice(x, 0, 0);
+  out.count = static_cast<int64_t>(which.size());
+  for (int64_t i : which) out.pixels.insert(out.pixels.end(), x.image(i), x.image(i) + x.dims());
+  return out;
 }
 
 }  // namespace vlae
