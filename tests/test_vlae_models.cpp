@@ -12,6 +12,7 @@
 #include "coding/container.h"
 #include "coding/lossless.h"
 #include "coding/lossless_rec.h"
+#include "coding/vae_codecs.h"
 #include "data/dataset.h"
 #include "helpers.h"
 #include "model/flow_prior.h"
@@ -285,6 +286,59 @@ void expect_round_trip(ModelConfig c, const Images& x) {
     auto coded = bits_back_encode(model, x, cfg, &st);
     EXPECT_EQ(bits_back_decode(model, coded, x.count, cfg).pixels, x.pixels) << c.arch << " K = 4, start " << int(start);
   }
+}
+
+// Likelihood pushes recorded on tapes (coding/tape.h) replay into the messages that pushing them
+// directly makes, at the same cost; the importance codec, which replays the chosen sample's tapes,
+// makes the same message when a step is too large to record (tape_bytes 0: it runs the decoder again).
+void expect_tapes_replay_pushes(ModelConfig c, const Images& x) {
+  torch::manual_seed(7);
+  VAE model(c);
+  randomize(*model->encoder, 0.05);
+  model->eval();
+  const VAECodecs v(model, BitsBackConfig{});
+  auto seeded = [&x] {
+    std::vector<rans::Message> m(static_cast<size_t>(x.count));
+    for (size_t l = 0; l < m.size(); ++l) {
+      m[l].words = {7u, static_cast<uint32_t>(l)};
+      m[l].state = rans::kLower + 12345 * (l + 1);
+      m[l].source = [w = uint32_t{99}]() mutable { return w = w * 1664525u + 1013904223u; };
+    }
+    return m;
+  };
+  const Latents z = v.prior_median(x.count);
+  auto direct = seeded(), replayed = seeded();
+  const double bits = v.likelihood(z).push({direct.data(), x.count}, x);
+  const auto tapes = v.likelihood_tapes(z, x, true), costs = v.likelihood_tapes(z, x, false);
+  double sum = 0;
+  for (int64_t l = 0; l < x.count; ++l) {
+    tapes[l].replay(replayed[l]);
+    sum += tapes[l].bits;
+    EXPECT_EQ(tapes[l].start.size(), static_cast<size_t>(x.dims()));
+    EXPECT_TRUE(costs[l].start.empty());
+    EXPECT_EQ(costs[l].bits, tapes[l].bits);
+    EXPECT_EQ(replayed[l].state, direct[l].state) << c.arch << " lane " << l;
+    EXPECT_EQ(replayed[l].words, direct[l].words) << c.arch << " lane " << l;
+  }
+  EXPECT_EQ(sum, bits);
+  auto recorded = seeded(), recomputed = seeded();
+  const double net = VAECodecs::Importance{v, 4, nullptr}.push({recorded.data(), x.count}, x);
+  EXPECT_EQ((VAECodecs::Importance{v, 4, nullptr, 0}.push({recomputed.data(), x.count}, x)), net);
+  for (int64_t l = 0; l < x.count; ++l) {
+    EXPECT_EQ(recorded[l].state, recomputed[l].state) << c.arch << " lane " << l;
+    EXPECT_EQ(recorded[l].words, recomputed[l].words) << c.arch << " lane " << l;
+  }
+}
+
+TEST(BitsBackAutoregressive, LikelihoodTapesReplayThePushes) {
+  expect_tapes_replay_pushes(pixel_config("local", false, Likelihood::Bernoulli), test::fashion(3, true));
+  auto mix = pixel_config("full", true, Likelihood::LogisticMixture, "vh");
+  mix.logistic_mixtures = 3;
+  expect_tapes_replay_pushes(mix, test::fashion(2, false));
+  ModelConfig mlp;  // a factorized decoder
+  mlp.latent_dim = 4;
+  mlp.hidden = 16;
+  expect_tapes_replay_pushes(mlp, test::fashion(3, false));
 }
 
 TEST(BitsBackAutoregressive, PixelCNNAndFlowPriorRoundTrip) {

@@ -15,6 +15,8 @@
 //         = -log2((1/K) sum_k w_k), the importance-weighted bound (IWAE) of the same K samples, up to
 // the rounding of the choice's frequencies and of o's near-uniform code. The encoder's first pops
 // need about P bits per latent dimension on the message (768 for 32 latents at P = 24).
+// The encoder weighs the K samples by their pushes of x, recorded (coding/tape.h), and replays the
+// chosen one's: each sample's decoder runs once.
 #include <cmath>
 
 #include "coding/combinators.h"
@@ -93,18 +95,26 @@ Chains coupled_samples(const State& s, const VAECodecs::Posterior& q, const std:
   });
 }
 
-// Which sample each lane sends: probability w_k / sum w at kChoicePrec bits, each at least 1.
-codec::PerLane<codec::Categorical> choice(const VAECodecs& v, const Chains& c, const Images& x, uint32_t samples) {
-  const int64_t lanes = x.count;
-  std::vector<int64_t> image_of(static_cast<size_t>(lanes * samples));  // chain -> its image
+// Each chain's pushes of its image (chain c codes image c / samples) under p(x | z_c), recorded; kept
+// to replay only if they fit in keep_bytes (0: costs alone).
+std::vector<codec::Tape> chain_tapes(const VAECodecs& v, const Chains& c, const Images& x, uint32_t samples,
+                                     int64_t keep_bytes) {
+  const int64_t chains = x.count * samples;
+  std::vector<int64_t> image_of(static_cast<size_t>(chains));  // chain -> its image
   for (size_t ch = 0; ch < image_of.size(); ++ch) image_of[ch] = static_cast<int64_t>(ch / samples);
-  const std::vector<double> x_bits = v.likelihood_bits(c.z, pick(x, image_of));
+  const bool keep = chains * x.dims() * 2 * static_cast<int64_t>(sizeof(uint32_t)) <= keep_bytes;
+  return v.likelihood_tapes(c.z, pick(x, image_of), keep);
+}
+
+// Which sample each lane sends: probability w_k / sum w at kChoicePrec bits, each at least 1.
+codec::PerLane<codec::Categorical> choice(const Chains& c, const std::vector<codec::Tape>& x_tapes, int64_t lanes,
+                                          uint32_t samples) {
   codec::PerLane<codec::Categorical> out;
   const uint32_t total = 1u << kChoicePrec;
   for (int64_t l = 0; l < lanes; ++l) {
     // log2 w_k up to the prior's cost, which equal-mass buckets make the same for every sample.
     std::vector<double> log2w(samples), w(samples);
-    for (uint32_t k = 0; k < samples; ++k) log2w[k] = c.q_bits[l * samples + k] - x_bits[l * samples + k];
+    for (uint32_t k = 0; k < samples; ++k) log2w[k] = c.q_bits[l * samples + k] - x_tapes[l * samples + k].bits;
     double top = log2w[0], sum = 0;
     for (double a : log2w) top = std::max(top, a);
     uint32_t best = 0;
@@ -147,7 +157,8 @@ double VAECodecs::Importance::push(Lanes m, const Images& x) const {
   const auto q = v.posterior(x);
   const auto slots = uniform_slots(prec, s.k).pop(m);
   const Chains c = coupled_samples(s, q, slots.symbol, lanes, samples);
-  const auto j = choice(v, c, x, samples).pop(m);
+  const auto x_tapes = chain_tapes(v, c, x, samples, tape_bytes);
+  const auto j = choice(c, x_tapes, lanes, samples).pop(m);
   // The chosen sample of each lane: its chain, latents and slot offsets within its buckets.
   std::vector<int64_t> chain_of(static_cast<size_t>(lanes));
   Latents zj;
@@ -162,7 +173,16 @@ double VAECodecs::Importance::push(Lanes m, const Images& x) const {
     }
   }
   const double o_bits = offsets(c, chain_of).push(m, o);
-  const double x_bits = v.likelihood(zj).push(m, x);
+  // x under p(x | z_j): the chosen chains' recorded pushes, the same as v.likelihood(zj).push(m, x).
+  double x_bits = 0;
+  if (x_tapes[0].keep) {
+    for (int64_t l = 0; l < lanes; ++l) {
+      x_tapes[chain_of[l]].replay(m[l]);
+      x_bits += x_tapes[chain_of[l]].bits;
+    }
+  } else {
+    x_bits = v.likelihood(zj).push(m, x);
+  }
   const double z_bits = v.prior().push(m, zj);
   const double j_bits = codec::Repeat<codec::Uniform>{{log2_exact(samples)}}.push(m, j.symbol);
   const double back = slots.bits + j.bits - o_bits - j_bits;
@@ -197,7 +217,7 @@ Coded<Images> VAECodecs::Importance::pop(Lanes m) const {
     for (int64_t l = 0; l < lanes; ++l)
       slots[d][l] = (cj.start[d][l] + o.symbol[d][l] - shift(j.symbol[l], d, samples, prec)) & mask;
   const Chains c = coupled_samples(s, q, slots, lanes, samples);
-  const double j_bits = choice(v, c, x.symbol, samples).push(m, j.symbol);
+  const double j_bits = choice(c, chain_tapes(v, c, x.symbol, samples, 0), lanes, samples).push(m, j.symbol);
   const double slot_bits = uniform_slots(prec, s.k).push(m, slots);
   x.bits += zj.bits + o.bits + j.bits - slot_bits - j_bits;
   return x;

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "coding/codecs.h"
+#include "coding/tape.h"
 #include "model/config.h"
 
 namespace vlae::codec {
@@ -18,18 +19,26 @@ struct PixelCodec {
   const double* mixture = nullptr;  // LogisticMixture: its params
   int64_t mixture_params = 0;       // 3M
 
+  // f(codec) with this pixel's scalar codec.
+  template <class F>
+  auto with_codec(F f) const {
+    if (likelihood == Likelihood::Bernoulli) return f(Bernoulli::from_logit(p0, prec));
+    if (likelihood == Likelihood::Gaussian) return f(DiscretizedGaussian(p0, p1, prec));
+    if (likelihood == Likelihood::LogisticMixture) return f(DiscretizedLogisticMixture(mixture, mixture_params, prec));
+    return f(DiscretizedLogistic(p0, p1, prec));
+  }
   double push(rans::Message& m, uint32_t level) const {
-    if (likelihood == Likelihood::Bernoulli) return Bernoulli::from_logit(p0, prec).push(m, level);
-    if (likelihood == Likelihood::Gaussian) return DiscretizedGaussian(p0, p1, prec).push(m, level);
-    if (likelihood == Likelihood::LogisticMixture)
-      return DiscretizedLogisticMixture(mixture, mixture_params, prec).push(m, level);
-    return DiscretizedLogistic(p0, p1, prec).push(m, level);
+    return with_codec([&](const auto& c) { return c.push(m, level); });
   }
   Coded<uint32_t> pop(rans::Message& m) const {
-    if (likelihood == Likelihood::Bernoulli) return Bernoulli::from_logit(p0, prec).pop(m);
-    if (likelihood == Likelihood::Gaussian) return DiscretizedGaussian(p0, p1, prec).pop(m);
-    if (likelihood == Likelihood::LogisticMixture) return DiscretizedLogisticMixture(mixture, mixture_params, prec).pop(m);
-    return DiscretizedLogistic(p0, p1, prec).pop(m);
+    return with_codec([&](const auto& c) { return c.pop(m); });
+  }
+  // The push of `level` recorded on t instead of made: the same interval.
+  double record(Tape& t, uint32_t level) const {
+    return with_codec([&](const auto& c) {
+      const uint32_t lo = c(level);
+      return t.record(lo, c(level + 1) - lo);
+    });
   }
 };
 

@@ -116,18 +116,18 @@ codec::PixelCodec pixel_at(Likelihood likelihood, const double* params, int64_t 
 // (every pixel's params from the known image in one pass), popped 0..D-1 with each pixel's params
 // computed incrementally from the pixels popped before it. The two give the same params bit for
 // bit (engine/pixelcnn_engine.h), which is what makes the pop the push's inverse.
-template <class State>
-std::vector<double> push_autoregressive(const State& s, const Latents& z, Lanes m, const Images& x) {
+template <class State, class Push>
+std::vector<double> push_autoregressive(const State& s, const Latents& z, const Images& x, int64_t lanes, const Push& push) {
   const auto& pc = *s.engine.pixelcnn();
-  const int64_t p = pc.params_per_pixel(), lanes = m.count;
+  const int64_t p = pc.params_per_pixel();
   std::vector<double> bits(static_cast<size_t>(lanes), 0.0);
   at::parallel_for(0, lanes, 1, [&](int64_t l0, int64_t l1) {
     std::vector<double> params(static_cast<size_t>(s.d * p));
     for (int64_t l = l0; l < l1; ++l) {
       pc.teacher_forced(z.value.data() + l * s.k, x.image(l), params.data());
       for (int64_t j = s.d - 1; j >= 0; --j)
-        bits[l] += pixel_at(s.model->config.likelihood, params.data() + j * p, p, s.cfg.obs_prec)
-                       .push(m[l], x.image(l)[pc.subpixel(j)]);
+        bits[l] += push(l, pixel_at(s.model->config.likelihood, params.data() + j * p, p, s.cfg.obs_prec),
+                        x.image(l)[pc.subpixel(j)]);
     }
   });
   return bits;
@@ -167,9 +167,11 @@ struct FactorizedImage {
   int64_t d, p;
   unsigned prec;
   codec::PixelCodec at(int64_t j) const { return {likelihood, params[j], p == 2 ? params[d + j] : 0.0, prec}; }
-  double push(rans::Message& m, const uint8_t* image) const {
+  // push(codec, level) for each pixel in push order; the sum of their bits.
+  template <class Push>
+  double push(const uint8_t* image, const Push& push) const {
     double bits = 0;
-    for (int64_t j = 0; j < d; ++j) bits += at(j).push(m, image[j]);
+    for (int64_t j = 0; j < d; ++j) bits += push(at(j), image[j]);
     return bits;
   }
   double pop(rans::Message& m, uint8_t* image) const {
@@ -214,21 +216,36 @@ double total(const std::vector<double>& per_lane) {
   return t;
 }
 
-// Each lane's cost of pushing its image of x under p(x|z) onto m.
-template <class State>
-std::vector<double> push_likelihood(const State& s, const Latents& z, Lanes m, const Images& x) {
-  if (s.model->autoregressive()) return push_autoregressive(s, z, m, x);
+// Each lane's pushes of its image of x under p(x|z), in push order: push(l, codec, level) makes (or
+// records) one pixel's push for lane l and returns its cost; the result is each lane's sum.
+template <class State, class Push>
+std::vector<double> likelihood_pushes(const State& s, const Latents& z, const Images& x, int64_t lanes, const Push& push) {
+  if (s.model->autoregressive()) return push_autoregressive(s, z, x, lanes, push);
   // Independent lanes, each a sequence over its pixels.
-  const std::vector<double> params = factorized_params(s, z, m.count);
-  return over_lanes(m.count, [&](int64_t l) { return factorized_image(s, params, l).push(m[l], x.image(l)); });
+  const std::vector<double> params = factorized_params(s, z, lanes);
+  return over_lanes(lanes, [&](int64_t l) {
+    return factorized_image(s, params, l).push(x.image(l), [&](const codec::PixelCodec& c, uint32_t level) { return push(l, c, level); });
+  });
 }
 }  // namespace
 
-double VAECodecs::Likelihood::push(Lanes m, const Images& x) const { return total(push_likelihood(*v.s_, z, m, x)); }
+double VAECodecs::Likelihood::push(Lanes m, const Images& x) const {
+  return total(likelihood_pushes(*v.s_, z, x, m.count,
+                                 [&m](int64_t l, const codec::PixelCodec& c, uint32_t level) { return c.push(m[l], level); }));
+}
 
-std::vector<double> VAECodecs::likelihood_bits(const Latents& z, const Images& x) const {
-  std::vector<rans::Message> scratch(static_cast<size_t>(x.count));  // pushes never draw: no source needed
-  return push_likelihood(*s_, z, Lanes{scratch.data(), x.count}, x);
+std::vector<codec::Tape> VAECodecs::likelihood_tapes(const Latents& z, const Images& x, bool keep) const {
+  std::vector<codec::Tape> tapes(static_cast<size_t>(x.count));
+  for (auto& t : tapes) {
+    t.prec = s_->cfg.obs_prec;
+    t.keep = keep;
+    if (keep) {
+      t.start.reserve(static_cast<size_t>(s_->d));
+      t.freq.reserve(static_cast<size_t>(s_->d));
+    }
+  }
+  likelihood_pushes(*s_, z, x, x.count, [&tapes](int64_t l, const codec::PixelCodec& c, uint32_t level) { return c.record(tapes[l], level); });
+  return tapes;
 }
 
 Coded<Images> VAECodecs::Likelihood::pop(Lanes m) const {

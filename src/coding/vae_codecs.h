@@ -20,6 +20,7 @@
 
 #include "coding/combinators.h"
 #include "coding/gaussian.h"
+#include "coding/tape.h"
 #include "data/images.h"
 #include "model/vae.h"
 
@@ -91,14 +92,19 @@ class VAECodecs {
     const VAECodecs& v;
     uint32_t samples;  // K, a power of two, at least 2
     BitsBackStats* stats;
+    // The most a step's recorded pushes of x may hold (importance_codecs.cpp); a step past it runs
+    // the chosen samples' decoder again instead. The file is the same either way.
+    int64_t tape_bytes = int64_t{256} << 20;
     double push(codec::Lanes m, const Images& x) const;
     codec::Coded<Images> pop(codec::Lanes m) const;
   };
 
   Prior prior() const { return {*this}; }
   Importance importance(uint32_t samples, BitsBackStats* stats = nullptr) const { return {*this, samples, stats}; }
-  // Each image's cost in bits under p(x | z), z[i] for image i, as the likelihood codec codes it.
-  std::vector<double> likelihood_bits(const Latents& z, const Images& x) const;
+  // Image i's pushes under p(x | z[i]) recorded (coding/tape.h): tape i's bits are its cost as the
+  // likelihood codec codes it, and replaying it onto a message makes likelihood(z).push's pushes.
+  // keep = false sums the costs alone.
+  std::vector<codec::Tape> likelihood_tapes(const Latents& z, const Images& x, bool keep) const;
   Likelihood likelihood(const Latents& z) const { return {*this, z}; }
   Posterior posterior(const Images& x) const;
   // A latent both sides know without coding it: z_j at the middle bucket of p(z_j | z_<j), dimension
