@@ -110,10 +110,15 @@ TEST(BitsBackFile, LaneStartsRoundTripAndAnMlpKeepsItsInitialBits) {
   const Images x = test::fashion(21);
   BitsBackConfig cfg;
   cfg.lanes = 4;
-  LosslessReport automatic, median;
+  LosslessReport automatic, forced, median;
   const std::string chosen = compress_lossless(run.model, x, cfg, &automatic, false);
   cfg.lane_start = kStartInitialBits;
-  EXPECT_EQ(chosen, compress_lossless(run.model, x, cfg, nullptr, false));
+  EXPECT_EQ(chosen, compress_lossless(run.model, x, cfg, &forced, false));
+  // Every lane kept one start, so the encoder kept that trial's messages: its costs are the push's.
+  EXPECT_EQ(automatic.stats.x_bits, forced.stats.x_bits);
+  EXPECT_EQ(automatic.stats.z_prior_bits, forced.stats.z_prior_bits);
+  EXPECT_EQ(automatic.stats.bits_back, forced.stats.bits_back);
+  EXPECT_EQ(automatic.stats.initial_bits, forced.stats.initial_bits);
   EXPECT_EQ(automatic.stats.median_starts, 0);
   EXPECT_EQ(chosen[4], 1);  // format version 1: no lane starts stored
   cfg.lane_start = kStartPriorMedian;

@@ -263,6 +263,7 @@ void expect_round_trip(ModelConfig c, const Images& x) {
   randomize(*model->encoder, 0.05);
   model->eval();
   // Each way to start the lanes: chosen per lane, all with initial bits, all under p(x | z_median).
+  BitsBackStats chosen, forced[2];
   for (const std::optional<uint8_t> start : {std::optional<uint8_t>{}, std::optional<uint8_t>{kStartInitialBits},
                                              std::optional<uint8_t>{kStartPriorMedian}}) {
     BitsBackConfig cfg;
@@ -270,11 +271,21 @@ void expect_round_trip(ModelConfig c, const Images& x) {
     cfg.lane_start = start;
     BitsBackStats st;
     auto coded = bits_back_encode(model, x, cfg, &st);
+    (start ? forced[*start] : chosen) = st;
     const Images back = bits_back_decode(model, coded, x.count, cfg);
     EXPECT_EQ(back.pixels, x.pixels) << c.arch << " " << c.prior << " start " << int(start.value_or(9));
     if (start == kStartInitialBits || x.count > cfg.lanes) EXPECT_GT(st.bits_back, 0);  // some image got bits back
     if (start == kStartPriorMedian) EXPECT_EQ(st.median_starts, 2);
     if (start == kStartInitialBits) EXPECT_TRUE(coded.starts.empty());
+  }
+  // Chosen per lane, the costs are those of the lanes' starts coded directly (when every lane took
+  // one start, the encoder kept that trial's messages and costs instead of pushing again).
+  const BitsBackStats& same = forced[chosen.median_starts == 2 ? kStartPriorMedian : kStartInitialBits];
+  if (chosen.median_starts % 2 == 0) {
+    EXPECT_EQ(chosen.x_bits, same.x_bits) << c.arch;
+    EXPECT_EQ(chosen.z_prior_bits, same.z_prior_bits) << c.arch;
+    EXPECT_EQ(chosen.bits_back, same.bits_back) << c.arch;
+    EXPECT_EQ(chosen.initial_bits, same.initial_bits) << c.arch;
   }
   // Importance-weighted bits-back (K coupled samples) decodes exactly too, from either start.
   for (const uint8_t start : {kStartInitialBits, kStartPriorMedian}) {

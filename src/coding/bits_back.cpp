@@ -100,22 +100,31 @@ BitsBackLanes bits_back_encode(VAE& model, const Images& x, const BitsBackConfig
       // Step 0: each lane's first image. Unless told, try both starts on every lane and keep the smaller.
       const Images first = slice(x, 0, lanes);
       if (!cfg.lane_start) {
-        auto quiet = codec;
-        quiet.stats = nullptr;
         std::vector<uint8_t> trial[2] = {std::vector<uint8_t>(lanes, kStartInitialBits),
                                          std::vector<uint8_t>(lanes, kStartPriorMedian)};
         std::vector<rans::Message> tried[2];
+        BitsBackStats tried_stats[2];
         for (int s = 0; s < 2; ++s) {
+          auto counted = codec;
+          counted.stats = &tried_stats[s];
           for (int64_t l = 0; l < lanes; ++l) tried[s].push_back(seeded_message(cfg.seed, l, s == kStartInitialBits));
-          push_first(v, quiet, tried[s], trial[s], first, nullptr);
+          push_first(v, counted, tried[s], trial[s], first, &tried_stats[s]);
         }
         for (int64_t l = 0; l < lanes; ++l)
           out.starts[l] = exact_bits(tried[kStartPriorMedian][l]) < exact_bits(tried[kStartInitialBits][l])
                               ? kStartPriorMedian
                               : kStartInitialBits;
+        // When every lane keeps one start, that trial is the real push: its messages and costs are kept.
+        for (int s = 0; s < 2; ++s)
+          if (out.starts == trial[s]) {
+            msgs = std::move(tried[s]);
+            st = tried_stats[s];
+          }
       }
-      for (int64_t l = 0; l < lanes; ++l) msgs.push_back(seeded_message(cfg.seed, l, out.starts[l] == kStartInitialBits));
-      push_first(v, codec, msgs, out.starts, first, &st);
+      if (msgs.empty()) {  // lanes of both starts (or a start given): pushed again, each lane by its start
+        for (int64_t l = 0; l < lanes; ++l) msgs.push_back(seeded_message(cfg.seed, l, out.starts[l] == kStartInitialBits));
+        push_first(v, codec, msgs, out.starts, first, &st);
+      }
       if (on_step) on_step(lanes);
     }
     const codec::Lanes all{msgs.data(), static_cast<int64_t>(msgs.size())};
