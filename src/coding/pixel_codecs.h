@@ -34,7 +34,8 @@ struct PixelCodec {
     return with_codec([&](const auto& c) { return c.pop(m); });
   }
   // The push of `level` recorded on t instead of made: the interval push_cdf pushes (every pixel codec
-  // pushes through it; the golden files and BitsBackAutoregressive.LikelihoodTapes... check it).
+  // pushes through it; the golden files and BitsBackAutoregressive.LikelihoodTapesReplayThePushes
+  // check it).
   double record(Tape& t, uint32_t level) const {
     return with_codec([&](const auto& c) {
       const uint32_t lo = c(level);
