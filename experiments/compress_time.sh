@@ -11,13 +11,13 @@ T="$(mktemp -d)"; trap 'rm -rf "$T"' EXIT
 for ((i = 0; i < N; ++i)); do
   for w in a b; do
     v="$A"; [ "$w" = b ] && v="$B"
-    s=$(date +%s.%N)
+    s=$EPOCHREALTIME
     "$v" compress "$@" -o "$T/$w.vlae" >/dev/null 2>"$T/$w.err" || { cat "$T/$w.err" >&2; exit 1; }
-    e=$(date +%s.%N)
-    echo "$e - $s" | bc >>"$T/$w.s"
+    awk -v s="$s" -v e="$EPOCHREALTIME" 'BEGIN {print e - s}' >>"$T/$w.s"
   done
 done
 med() { sort -n "$1" | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 ma=$(med "$T/a.s"); mb=$(med "$T/b.s")
 same=no; cmp -s "$T/a.vlae" "$T/b.vlae" && same=yes
-printf 'A %.2f s  B %.2f s  (median of %d)  B/A %.3f  same file: %s\n' "$ma" "$mb" "$N" "$(echo "$mb / $ma" | bc -l)" "$same"
+awk -v a="$ma" -v b="$mb" -v n="$N" -v same="$same" \
+  'BEGIN {printf "A %.2f s  B %.2f s  (median of %d)  B/A %.3f  same file: %s\n", a, b, n, b / a, same}'
