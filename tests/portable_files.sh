@@ -3,7 +3,7 @@
 # (mlp, conv; Bernoulli, logistic, Gaussian; PixelCNN full and local, single and vh, gated; AF and
 # AR(1) priors; the GDN hyperprior transform coder) are trained, each codes a few test images once (bits back, and
 # for two families z by relative-entropy coding too; for the two-stack PixelCNN a file with adapted
-# parameters too), and every file is decoded in other
+# parameters and one with the adaptive expert too), and every file is decoded in other
 # processes under each OpenBLAS core type this CPU runs, with 1 and 2 threads, and with vlae's own
 # kernel on AVX2 and on the baseline instruction set (VLAE_KERNEL=baseline). Every decoding
 # (lossless, and the lossy reconstructions) must be byte-identical to the first, and a lossless
@@ -37,13 +37,15 @@ for n in mlp mlpbin mlpgauss conv pcnn pcnnvh vlae ar1 hyper; do
   d=$(data_of $n); lim=24; case $n in pcnn*|vlae|ar1) lim=4;; esac
   # lrec: lossless with z relative-entropy coded (models with the N(0, I) prior).
   kinds="lossless"; case $n in mlp) kinds="lossless lossy rec lrec";; mlpgauss|mlpbin|conv) kinds="lossless lossy rec";;
-    pcnnvh) kinds="lossless lrec adapt";; hyper) kinds="lossy";; esac
+    pcnnvh) kinds="lossless lrec adapt expert";; hyper) kinds="lossy";; esac
   for kind in $kinds; do
     flags=""; [ $kind = lossy ] && flags="--lossy"; [ $kind = rec ] && flags="--lossy --codec rec"
     [ $kind = lrec ] && flags="--codec rec --calibration 200"
     # adapt: a lossless file carrying fine-tuned weights (format version 4); its encoder trains on
     # LibTorch, so only the decoding must be the same everywhere.
     [ $kind = adapt ] && flags="--adapt-steps 3 --adapt-batch-size 2"
+    # expert: the network's distributions mixed with the adaptive expert's (format version 6).
+    [ $kind = expert ] && flags="--expert adaptive"
     f="$W/$n.$kind.vlae"
     "$V" compress --run "$run" --data $d --split test --limit $lim --lanes 3 $flags -o "$f" --threads 2 \
       >/dev/null 2>"$W/err" || { echo "FAIL compress $n $kind: $(tail -1 "$W/err")"; fail=1; continue; }
@@ -62,10 +64,10 @@ for n in mlp mlpbin mlpgauss conv pcnn pcnnvh vlae ar1 hyper; do
     VLAE_KERNEL=baseline "$V" decompress --run "$run" "$f" -o "$out" --threads 2 >/dev/null 2>"$W/err" \
       || { echo "FAIL decode $n $kind with the baseline kernel: $(tail -1 "$W/err")"; fail=1; }
     [ -n "$ref" ] && ! cmp -s "$ref" "$out" && { echo "FAIL $n $kind: decoding with the baseline kernel differs"; fail=1; }
-    [ $kind = lossless ] || continue
-    OPENBLAS_CORETYPE=Prescott "$V" compress --run "$run" --data $d --split test --limit $lim --lanes 3 -o "$W/again.vlae" \
+    [ $kind = lossless ] || [ $kind = expert ] || continue
+    OPENBLAS_CORETYPE=Prescott "$V" compress --run "$run" --data $d --split test --limit $lim --lanes 3 $flags -o "$W/again.vlae" \
       --threads 1 >/dev/null 2>&1
-    cmp -s "$f" "$W/again.vlae" || { echo "FAIL $n: the file compressed under Prescott, 1 thread differs"; fail=1; }
+    cmp -s "$f" "$W/again.vlae" || { echo "FAIL $n $kind: the file compressed under Prescott, 1 thread differs"; fail=1; }
   done
   [ $fail -eq 0 ] && echo "portable: $n ($kinds) decodes the same under $cores, with 1 and 2 threads, AVX2 and baseline"
   [ $before -eq 0 ] || fail=1

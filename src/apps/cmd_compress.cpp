@@ -38,6 +38,7 @@ struct CompressFlags {
   std::string codec;  // lossless: bits-back (default) | rec; lossy: grid (default) | rec
   std::string lane_start = "auto";  // bits-back: auto | initial-bits | prior-median (coding/bits_back.h)
   uint32_t importance_samples = 1;  // bits-back: K coupled posterior samples per image (BB-IS)
+  std::string expert = "none";      // bits-back: none | adaptive (coding/adaptive_expert.h)
   double rec_block_nats = 0;
   bool rec_block_nats_given = false;  // else the scheme's default (rec::default_block_nats)
   std::string rec_scheme = rec::scheme_name(rec::kDefaultScheme);
@@ -204,6 +205,10 @@ void run_compress(const CompressFlags& f) {
     throw InputError("--lane-start: expected auto, initial-bits or prior-median, got '" + f.lane_start + "'");
   if (f.importance_samples < 1 || f.importance_samples > 256 || (f.importance_samples & (f.importance_samples - 1)))
     throw InputError("--importance-samples: expected a power of two from 1 to 256");
+  if (f.expert != "none" && f.expert != "adaptive")
+    throw InputError("--expert: expected none or adaptive, got '" + f.expert + "'");
+  if (f.expert != "none" && (f.lossy || f.codec == "rec"))
+    throw InputError("--expert: for lossless bits-back files (drop --lossy and --codec rec)");
   LoadedRun run = load_run(f.run);
   DataSpec spec = run_data_spec(run.config);
   if (!f.data.data.empty()) {
@@ -236,7 +241,9 @@ void run_compress(const CompressFlags& f) {
   cfg.latent_bits = f.latent_bits;
   cfg.posterior_prec = f.posterior_prec;
   cfg.obs_prec = f.obs_prec;
+  if (f.expert == "adaptive") cfg.expert = codec::ExpertMixing::Adaptive1;
   check_images_fit_model(x, run.model->config, "compress");
+  check_expert_fits_model(cfg.expert, run.model, "--expert");
   const Images coded = model_tiles(x, run.model->config);  // x, or its tiles when x is not the model's size
   cfg.lanes = f.lanes > 0 ? f.lanes : automatic_lanes(coded.count, run.model->autoregressive());
   if (f.importance_samples > 1 && f.codec == "rec") throw InputError("--importance-samples: for bits-back files");
@@ -274,6 +281,7 @@ void run_compress(const CompressFlags& f) {
                       {"initial_bits", rep.stats.initial_bits},
                       {"median_start_lanes", rep.stats.median_starts},
                       {"importance_samples", cfg.importance_samples},
+                      {"expert", f.expert},
                       {"compress_seconds", rep.seconds},
                       {"compress_images_per_s", rep.images / rep.seconds},
                       {"latent_bits", cfg.latent_bits},
@@ -384,6 +392,9 @@ void add_compress_commands(CLI::App& app) {
                   "bits-back: K coupled posterior samples per image, a power of two up to 256 (BB-IS: the file "
                   "costs the importance-weighted bound of the K instead of the -ELBO; K teacher-forced decoder passes "
                   "per image; default 1)");
+  cmd->add_option("--expert", c->expert,
+                  "bits-back, PixelCNN-family decoders of 8-bit levels: none (default) | adaptive (each sub-pixel's "
+                  "distribution mixed with a classical adaptive predictor's, per image; the file records it)");
   cmd->add_option("--latent-bits", c->latent_bits, "p: 2^p equal-mass prior buckets per latent dimension");
   cmd->add_option("--posterior-prec", c->posterior_prec, "q: precision of posterior bucket masses (bits)");
   cmd->add_option("--obs-prec", c->obs_prec, "precision of the pixel codecs (bits)");

@@ -33,12 +33,12 @@ Bernoulli Bernoulli::from_logit(double logit, unsigned prec) {
 DiscretizedLogistic::DiscretizedLogistic(double m, double log_scale, unsigned p)
     : mean(m), inv_scale(det::exp(-clamped_log_scale(log_scale))), prec(p) {}
 
-uint32_t DiscretizedLogistic::operator()(uint32_t k) const {
-  if (k == 0 || k >= kLevels) return quantize_cdf(0.0, k, kLevels, prec);
-  const double edge = level_lower_edge(k);
-  const double f = 1.0 / (1.0 + det::exp(-(edge - mean) * inv_scale));
-  return quantize_cdf(f, k, kLevels, prec);
+double DiscretizedLogistic::cdf(uint32_t k) const {
+  if (k == 0 || k >= kLevels) return k == 0 ? 0.0 : 1.0;
+  return 1.0 / (1.0 + det::exp(-(level_lower_edge(k) - mean) * inv_scale));
 }
+
+uint32_t DiscretizedLogistic::operator()(uint32_t k) const { return quantize_cdf(cdf(k), k, kLevels, prec); }
 
 uint32_t DiscretizedLogistic::guess(uint32_t slot) const {
   const double u = (static_cast<double>(slot) + 0.5) / static_cast<double>(1u << prec);
@@ -60,21 +60,26 @@ DiscretizedLogisticMixture::DiscretizedLogisticMixture(const double* params, int
   }
 }
 
-uint32_t DiscretizedLogisticMixture::operator()(uint32_t k) const {
-  if (k == 0 || k >= kLevels) return quantize_cdf(0.0, k, kLevels, prec);
+double DiscretizedLogisticMixture::cdf(uint32_t k) const {
+  if (k == 0 || k >= kLevels) return k == 0 ? 0.0 : 1.0;
   const double edge = level_lower_edge(k);
   double f = 0;
   for (int i = 0; i < m; ++i) f += weight[i] / (1.0 + det::exp(-(edge - mean[i]) * inv_scale[i]));
-  return quantize_cdf(f, k, kLevels, prec);
+  return f;
+}
+
+uint32_t DiscretizedLogisticMixture::operator()(uint32_t k) const {
+  return quantize_cdf(cdf(k), k, kLevels, prec);
 }
 
 DiscretizedGaussian::DiscretizedGaussian(double m, double log_scale, unsigned p)
     : mean(m), inv_scale_sqrt2(det::exp(-clamped_log_scale(log_scale)) * M_SQRT1_2), prec(p) {}
 
-uint32_t DiscretizedGaussian::operator()(uint32_t k) const {
-  if (k == 0 || k >= kLevels) return quantize_cdf(0.0, k, kLevels, prec);
-  const double edge = level_lower_edge(k);
-  return quantize_cdf(0.5 * det::erfc(-(edge - mean) * inv_scale_sqrt2), k, kLevels, prec);
+double DiscretizedGaussian::cdf(uint32_t k) const {
+  if (k == 0 || k >= kLevels) return k == 0 ? 0.0 : 1.0;
+  return 0.5 * det::erfc(-(level_lower_edge(k) - mean) * inv_scale_sqrt2);
 }
+
+uint32_t DiscretizedGaussian::operator()(uint32_t k) const { return quantize_cdf(cdf(k), k, kLevels, prec); }
 
 }  // namespace vlae::codec

@@ -155,7 +155,8 @@ struct DiscretizedLogistic {
   double mean, inv_scale;
   unsigned prec;
   DiscretizedLogistic(double mean, double log_scale, unsigned prec);
-  uint32_t operator()(uint32_t k) const;
+  double cdf(uint32_t k) const;  // F at level k's lower edge: 0 at k = 0, 1 at k >= 256
+  uint32_t operator()(uint32_t k) const;  // quantize_cdf(cdf(k))
   double push(rans::Message& m, uint32_t s) const { return push_cdf(m, *this, s, prec); }
   // The slot's level under the continuous logistic is the guess (the walk makes it exact).
   Coded<uint32_t> pop(rans::Message& m) const { return pop_cdf_near(m, *this, 256, prec, guess(rans::peek(m, prec))); }
@@ -171,7 +172,8 @@ struct DiscretizedLogisticMixture {
   double weight[kMaxLogisticMixtures], mean[kMaxLogisticMixtures], inv_scale[kMaxLogisticMixtures];
   unsigned prec;
   DiscretizedLogisticMixture(const double* params, int64_t count, unsigned prec);  // count = 3M
-  uint32_t operator()(uint32_t k) const;
+  double cdf(uint32_t k) const;  // F at level k's lower edge: 0 at k = 0, 1 at k >= 256
+  uint32_t operator()(uint32_t k) const;  // quantize_cdf(cdf(k))
   double push(rans::Message& msg, uint32_t s) const { return push_cdf(msg, *this, s, prec); }
   Coded<uint32_t> pop(rans::Message& msg) const { return pop_cdf(msg, *this, 256, prec); }
 };
@@ -181,7 +183,8 @@ struct DiscretizedGaussian {
   double mean, inv_scale_sqrt2;  // 1 / (sigma sqrt 2)
   unsigned prec;
   DiscretizedGaussian(double mean, double log_scale, unsigned prec);
-  uint32_t operator()(uint32_t k) const;
+  double cdf(uint32_t k) const;  // F at level k's lower edge: 0 at k = 0, 1 at k >= 256
+  uint32_t operator()(uint32_t k) const;  // quantize_cdf(cdf(k))
   double push(rans::Message& m, uint32_t s) const { return push_cdf(m, *this, s, prec); }
   Coded<uint32_t> pop(rans::Message& m) const { return pop_cdf(m, *this, 256, prec); }
 };

@@ -199,8 +199,11 @@ std::string serialize(const CodedFile& f) {
     throw std::invalid_argument("container: lane starts only in lossless bits-back files, one per lane");
   if (f.importance_log2 > 0 && (f.kind != CodedKind::Lossless || f.importance_log2 > 8))
     throw std::invalid_argument("container: 2 to 256 importance samples, only in lossless bits-back files");
+  if (f.expert_mixing > 1 || (f.expert_mixing != 0 && f.kind != CodedKind::Lossless))
+    throw std::invalid_argument("container: expert mixing only in lossless bits-back files");
   std::string s = "VLAE";
-  const uint16_t version = !f.lane_starts.empty() || f.importance_log2 > 0 ? kFormatVersionLaneStarts
+  const uint16_t version = f.expert_mixing != 0                                ? kFormatVersionExpert
+                           : !f.lane_starts.empty() || f.importance_log2 > 0 ? kFormatVersionLaneStarts
                            : !f.adapted.empty() ? kFormatVersionAdapted
                            : f.channels != 1  ? kFormatVersionChannels
                            : f.names.empty()  ? kFormatVersion
@@ -261,12 +264,13 @@ std::string serialize(const CodedFile& f) {
     }
   }
   if (version == kFormatVersionAdapted) put_param_deltas(s, f.adapted);
-  if (version == kFormatVersionLaneStarts) {
+  if (version >= kFormatVersionLaneStarts) {
     put<uint8_t>(s, f.adapted.empty() ? 0 : 1);
     if (!f.adapted.empty()) put_param_deltas(s, f.adapted);
     put<uint8_t>(s, f.importance_log2);
     for (size_t l = 0; l < f.lanes.size(); ++l) put<uint8_t>(s, f.lane_starts.empty() ? 0 : f.lane_starts[l]);
   }
+  if (version == kFormatVersionExpert) put<uint8_t>(s, f.expert_mixing);
   put<uint64_t>(s, fnv1a(s.data(), s.size()));
   return s;
 }
@@ -282,9 +286,9 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
   }();
   Reader r{bytes, name, 4, bytes.size() - 8};
   const uint16_t version = r.get<uint16_t>("version");
-  if (version < kFormatVersion || version > kFormatVersionLaneStarts)
+  if (version < kFormatVersion || version > kFormatVersionExpert)
     throw InputError(name + ": format version " + std::to_string(version) + " is not supported (this vlae reads " +
-                     std::to_string(kFormatVersion) + " to " + std::to_string(kFormatVersionLaneStarts) + ")");
+                     std::to_string(kFormatVersion) + " to " + std::to_string(kFormatVersionExpert) + ")");
   if (fnv1a(bytes.data(), bytes.size() - 8) != stored)
     throw InputError(name + ": checksum mismatch (file truncated or corrupted)");
   CodedFile f;
@@ -408,7 +412,7 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
     if (f.kind != CodedKind::Lossless) throw InputError(name + ": adapted parameters in a file that is not lossless bits-back");
     f.adapted = get_param_deltas(r);
   }
-  if (version == kFormatVersionLaneStarts) {
+  if (version >= kFormatVersionLaneStarts) {
     if (f.kind != CodedKind::Lossless) throw InputError(name + ": lane starts in a file that is not lossless bits-back");
     const uint8_t has_adapted = r.get<uint8_t>("adapted parameters");
     if (has_adapted > 1) throw InputError(name + ": invalid adapted parameter flag");
@@ -420,6 +424,10 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
       start = r.get<uint8_t>("lane starts");
       if (start > 1) throw InputError(name + ": invalid lane start " + std::to_string(start));
     }
+  }
+  if (version == kFormatVersionExpert) {
+    f.expert_mixing = r.get<uint8_t>("expert mixing");
+    if (f.expert_mixing != 1) throw InputError(name + ": unknown expert mixing " + std::to_string(f.expert_mixing));
   }
   if (r.left() != 0) throw InputError(name + ": trailing bytes after the payload");
   return f;

@@ -20,11 +20,13 @@
 //     above, adapted parameters u8 (0 none, 1 as in version 4, following), log2 of the importance
 //     samples u8 (0: plain bits-back; coding/vae_codecs.h), then each lane's start u8
 //     (coding/bits_back.h: 0 bits-back from initial bits, 1 the first image under p(x | z_median))
+//   | version 6 (lossless kind 1 only): as version 5, then the expert mixing u8 (1: the network's
+//     pixel distributions mixed with coding/adaptive_expert.h's)
 //   | checksum of every preceding byte u64
-// Version 5 is written for bits-back files with a lane that starts under p(x | z_median) or with
+// Version 6 is written for files coded with an expert beside the network, version 5 for bits-back files with a lane that starts under p(x | z_median) or with
 // importance samples, version 4
 // for files with adapted parameters, version 3 for colour images, version 2 for gray images that
-// have names (a folder's), and every other file is version 1, byte for byte as before; all five are
+// have names (a folder's), and every other file is version 1, byte for byte as before; all six are
 // read.
 // count x height x width is the pictures' true size. When it is not the model's, the payload codes
 // each picture as tiles of the model's size (data/tiles.h), and the decoder crops them back.
@@ -58,6 +60,7 @@ constexpr uint16_t kFormatVersionNames = 2;   // with the images' relative paths
 constexpr uint16_t kFormatVersionChannels = 3;  // colour: a channel count, then names (maybe none)
 constexpr uint16_t kFormatVersionAdapted = 4;   // a channel count, names (maybe none), adapted parameters
 constexpr uint16_t kFormatVersionLaneStarts = 5;  // as 4 with the adapted parameters optional, importance samples, lane starts
+constexpr uint16_t kFormatVersionExpert = 6;      // as 5, then the expert mixing
 enum class CodedKind : uint8_t { Lossless = 1, Lossy = 2, LossyRec = 3, Transform = 4, LosslessRec = 5 };
 // Kinds whose header carries the rec layout (seed, blocks, index-code lambdas).
 inline bool has_rec_layout(CodedKind k) { return k == CodedKind::LossyRec || k == CodedKind::LosslessRec; }
@@ -77,6 +80,7 @@ struct CodedFile {
   ParamDeltas adapted;             // lossless: parameters fine-tuned on these images (train/adapt.h)
   std::vector<uint8_t> lane_starts;  // lossless: empty (every lane from initial bits) or one per lane
   uint8_t importance_log2 = 0;       // lossless: log2 of the importance samples per image (0: one)
+  uint8_t expert_mixing = 0;         // lossless: codec::ExpertMixing (0: the network alone)
   // rec: the shared randomness, each dimension's block and each block's index-code lambda.
   uint64_t rec_seed = 0;
   std::vector<uint8_t> rec_blocks;

@@ -19,6 +19,13 @@ void check_images_fit_model(const Images& x, const ModelConfig& c, const std::st
   check_pictures_fit_model(x, c, what);
 }
 
+void check_expert_fits_model(codec::ExpertMixing expert, VAE& model, const std::string& what) {
+  if (expert == codec::ExpertMixing::None) return;
+  if (!model->autoregressive() || model->config.likelihood == Likelihood::Bernoulli)
+    throw InputError(what + ": an expert beside the network needs a PixelCNN-family decoder of 8-bit levels; this run's is " +
+                     (model->autoregressive() ? std::string("binary") : std::string("factorized")));
+}
+
 int64_t automatic_lanes(int64_t count, bool autoregressive) {
   return std::clamp<int64_t>(count / (autoregressive ? kImagesPerLanePixelCNN : kImagesPerLaneFactorized), 1,
                              kMaxAutomaticLanes);
@@ -27,6 +34,7 @@ int64_t automatic_lanes(int64_t count, bool autoregressive) {
 std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig& cfg, LosslessReport* report,
                               bool progress, const ParamDeltas& adapted) {
   check_images_fit_model(x, model->config, "compress");
+  check_expert_fits_model(cfg.expert, model, "compress");
   const auto t0 = std::chrono::steady_clock::now();
   const uint64_t fingerprint = model->fingerprint();  // the run's model: the file names it, then its deltas
   const AdaptedParameters with_deltas(model, adapted, "compress");
@@ -39,6 +47,7 @@ std::string compress_lossless(VAE& model, const Images& x, const BitsBackConfig&
   if (progress) bar.finish();
   CodedFile f = coded_file_header(CodedKind::Lossless, fingerprint, x);
   f.adapted = adapted;
+  f.expert_mixing = static_cast<uint8_t>(cfg.expert);
   f.latent_bits = static_cast<uint8_t>(cfg.latent_bits);
   f.posterior_prec = static_cast<uint8_t>(cfg.posterior_prec);
   f.obs_prec = static_cast<uint8_t>(cfg.obs_prec);
@@ -75,6 +84,8 @@ Images decompress_lossless(VAE& model, const std::string& bytes, const std::stri
   cfg.posterior_prec = f.posterior_prec;
   cfg.obs_prec = f.obs_prec;
   cfg.importance_samples = 1u << f.importance_log2;
+  cfg.expert = static_cast<codec::ExpertMixing>(f.expert_mixing);
+  check_expert_fits_model(cfg.expert, model, name);
   const AdaptedParameters with_deltas(model, f.adapted, name);
   Progress bar("decompress", coded);
   Images out;

@@ -45,5 +45,8 @@ Images decompress_lossless(VAE& model, const std::string& bytes, const std::stri
 
 // Throws InputError unless the model has a diagonal posterior and x the model's channels and pixel kind.
 void check_images_fit_model(const Images& x, const ModelConfig& c, const std::string& what);
+// Throws InputError when an expert is asked for (coding/adaptive_expert.h) and the model's decoder
+// is not a PixelCNN-family one of 8-bit levels.
+void check_expert_fits_model(codec::ExpertMixing expert, VAE& model, const std::string& what);
 
 }  // namespace vlae

@@ -5,12 +5,33 @@
 // holding the same params compute the same integer frequencies.
 #pragma once
 #include <cstdint>
+#include <type_traits>
 
+#include "coding/adaptive_expert.h"
 #include "coding/codecs.h"
 #include "coding/tape.h"
 #include "model/config.h"
 
 namespace vlae::codec {
+
+// The network's distribution over the 256 levels mixed with the expert's logistic (context mixing,
+// coding/adaptive_expert.h): F = (1 - share) F_network + share F_expert, one quantize_cdf. Both
+// CDFs are monotone in double and the weights are not negative, so F is too, and every level keeps
+// a frequency of at least 1.
+template <class Network>
+struct WithExpert {
+  Network network;
+  DiscretizedLogistic expert;
+  double share;
+  unsigned prec;
+  double cdf(uint32_t k) const {
+    if (k == 0 || k >= kLevels) return k == 0 ? 0.0 : 1.0;
+    return (1.0 - share) * network.cdf(k) + share * expert.cdf(k);
+  }
+  uint32_t operator()(uint32_t k) const { return quantize_cdf(cdf(k), k, kLevels, prec); }
+  double push(rans::Message& m, uint32_t s) const { return push_cdf(m, *this, s, prec); }
+  Coded<uint32_t> pop(rans::Message& m) const { return pop_cdf(m, *this, kLevels, prec); }
+};
 
 struct PixelCodec {
   Likelihood likelihood;
@@ -18,11 +39,21 @@ struct PixelCodec {
   unsigned prec;
   const double* mixture = nullptr;  // LogisticMixture: its params
   int64_t mixture_params = 0;       // 3M
+  const ExpertPrediction* expert = nullptr;  // 8-bit levels: mixed with this expert's logistic
 
   // f(codec) with this pixel's scalar codec.
   template <class F>
   auto with_codec(F f) const {
     if (likelihood == Likelihood::Bernoulli) return f(Bernoulli::from_logit(p0, prec));
+    return with_network([&](const auto& c) {
+      if (!expert) return f(c);
+      using C = std::decay_t<decltype(c)>;
+      return f(WithExpert<C>{c, DiscretizedLogistic(expert->mean, expert->log_scale, prec), expert->share, prec});
+    });
+  }
+  // The network's own codec for 8-bit levels (every likelihood but Bernoulli).
+  template <class F>
+  auto with_network(F f) const {
     if (likelihood == Likelihood::Gaussian) return f(DiscretizedGaussian(p0, p1, prec));
     if (likelihood == Likelihood::LogisticMixture) return f(DiscretizedLogisticMixture(mixture, mixture_params, prec));
     return f(DiscretizedLogistic(p0, p1, prec));

@@ -116,18 +116,43 @@ codec::PixelCodec pixel_at(Likelihood likelihood, const double* params, int64_t 
 // (every pixel's params from the known image in one pass), popped 0..D-1 with each pixel's params
 // computed incrementally from the pixels popped before it. The two give the same params bit for
 // bit (engine/pixelcnn_engine.h), which is what makes the pop the push's inverse.
+// The expert's prediction for step j of an image, before j is coded, then its update with j's
+// level: the masses of the level under the network alone and under the expert alone.
+template <class Codec>
+void expert_update(codec::AdaptiveExpert& e, int64_t j, const codec::ExpertPrediction& p, const Codec& c, uint32_t level) {
+  c.with_network([&](const auto& network) {
+    const codec::DiscretizedLogistic expert(p.mean, p.log_scale, c.prec);
+    e.update(j, static_cast<uint8_t>(level), network.cdf(level + 1) - network.cdf(level),
+             expert.cdf(level + 1) - expert.cdf(level));
+    return 0;
+  });
+}
+
 template <class State, class Push>
 std::vector<double> push_autoregressive(const State& s, const Latents& z, const Images& x, int64_t lanes, const Push& push) {
   const auto& pc = *s.engine.pixelcnn();
   const int64_t p = pc.params_per_pixel();
+  const bool mixed = s.cfg.expert != codec::ExpertMixing::None;
+  const auto& mc = s.model->config;
   std::vector<double> bits(static_cast<size_t>(lanes), 0.0);
   at::parallel_for(0, lanes, 1, [&](int64_t l0, int64_t l1) {
     std::vector<double> params(static_cast<size_t>(s.d * p));
+    std::vector<codec::ExpertPrediction> expert(mixed ? static_cast<size_t>(s.d) : 0);
     for (int64_t l = l0; l < l1; ++l) {
       pc.teacher_forced(z.value.data() + l * s.k, x.image(l), params.data());
-      for (int64_t j = s.d - 1; j >= 0; --j)
-        bits[l] += push(l, pixel_at(s.model->config.likelihood, params.data() + j * p, p, s.cfg.obs_prec),
-                        x.image(l)[pc.subpixel(j)]);
+      auto at = [&](int64_t j) {
+        auto c = pixel_at(mc.likelihood, params.data() + j * p, p, s.cfg.obs_prec);
+        if (mixed) c.expert = &expert[j];
+        return c;
+      };
+      if (mixed) {  // the expert runs forward over the known image, then the pushes go backwards
+        codec::AdaptiveExpert e(mc.image_channels, mc.height, mc.width);
+        for (int64_t j = 0; j < s.d; ++j) {
+          expert[j] = e.predict(j);
+          expert_update(e, j, expert[j], at(j), x.image(l)[pc.subpixel(j)]);
+        }
+      }
+      for (int64_t j = s.d - 1; j >= 0; --j) bits[l] += push(l, at(j), x.image(l)[pc.subpixel(j)]);
     }
   });
   return bits;
@@ -137,16 +162,26 @@ template <class State>
 double pop_autoregressive(const State& s, const Latents& z, Lanes m, Images& out) {
   const auto& pc = *s.engine.pixelcnn();
   const int64_t p = pc.params_per_pixel(), lanes = m.count;
+  const bool mixed = s.cfg.expert != codec::ExpertMixing::None;
+  const auto& mc = s.model->config;
   std::vector<double> bits(static_cast<size_t>(lanes), 0.0);
   // Lanes are independent messages: each is decoded on its own thread.
   at::parallel_for(0, lanes, 1, [&](int64_t l0, int64_t l1) {
     std::vector<double> params(static_cast<size_t>(p));
     for (int64_t l = l0; l < l1; ++l) {
       auto im = pc.start(z.value.data() + l * s.k);
+      codec::AdaptiveExpert e(mixed ? mc.image_channels : 1, mixed ? mc.height : 0, mixed ? mc.width : 0);
       uint8_t* image = out.image(l);
       for (int64_t j = 0; j < s.d; ++j) {
         pc.params_at(im, j, params.data());
-        const auto c = pixel_at(s.model->config.likelihood, params.data(), p, s.cfg.obs_prec).pop(m[l]);
+        auto pixel = pixel_at(mc.likelihood, params.data(), p, s.cfg.obs_prec);
+        codec::ExpertPrediction prediction{};
+        if (mixed) {
+          prediction = e.predict(j);
+          pixel.expert = &prediction;
+        }
+        const auto c = pixel.pop(m[l]);
+        if (mixed) expert_update(e, j, prediction, pixel, c.symbol);
         image[pc.subpixel(j)] = static_cast<uint8_t>(c.symbol);
         bits[l] += c.bits;
         pc.set(im, j, static_cast<uint8_t>(c.symbol));

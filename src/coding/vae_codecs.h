@@ -18,6 +18,7 @@
 #include <optional>
 #include <vector>
 
+#include "coding/adaptive_expert.h"
 #include "coding/combinators.h"
 #include "coding/gaussian.h"
 #include "coding/tape.h"
@@ -40,6 +41,8 @@ struct BitsBackConfig {
   // message smaller, lane by lane.
   std::optional<uint8_t> lane_start;
   uint32_t importance_samples = 1;  // K coupled posterior samples per image (1: plain bits-back)
+  // A PixelCNN-family decoder's 8-bit levels mixed with an adaptive expert (coding/adaptive_expert.h).
+  codec::ExpertMixing expert = codec::ExpertMixing::None;
 };
 
 // Ideal costs accumulated while coding, in bits (sums over all images).

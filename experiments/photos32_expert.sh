@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The adaptive expert beside the colour PixelCNN (`vlae compress --expert adaptive`;
+# coding/adaptive_expert.h) on photos32's test photographs. Real files, each decoded back (the
+# checksum in the file must hold), initial bits included:
+#   1. all 602 test patches in one file, and the first 126 (chelsea) and 342 (chelsea and coffee),
+#      so that each photograph's patches get their own figure (differences of the totals);
+#   2. each test photograph whole (chelsea, coffee, rocket: 32x32 tiles, edges included);
+# each with the network alone, with the expert, and (ADAPT steps > 0) with the expert and the model
+# adapted to the file (--adapt-steps), beside PNG, WebP, AVIF and JPEG XL on the same images (each
+# codec's better of one file per image and the atlas).
+# Usage: [ADAPT=300] experiments/photos32_expert.sh RUN [THREADS] [OUT]
+#   RUN: a colour PixelCNN run, e.g. runs/photos32/pixelcnn-mix-linear5 (experiments/photos32_pixelcnn.sh)
+set -euo pipefail
+V="$(cd "$(dirname "$0")/.." && pwd)/build/vlae"
+RUN="$1"; T="${2:-2}"; OUT="${3:-$RUN/expert}"; ADAPT="${ADAPT:-300}"
+SK="${VLAE_SKIMAGE_DATA:-/usr/lib/python3/dist-packages/skimage/data}"
+mkdir -p "$OUT"
+code() {  # NAME DATA_FLAGS...
+  local name=$1; shift
+  local variants=(plain expert)
+  [ "$ADAPT" -gt 0 ] && variants+=(expert-adapt)
+  for v in "${variants[@]}"; do
+    local flags=()
+    case $v in
+      expert) flags=(--expert adaptive) ;;
+      expert-adapt) flags=(--expert adaptive --adapt-steps "$ADAPT") ;;
+    esac
+    [ -f "$OUT/$name.$v.json" ] && continue
+    "$V" compress --run "$RUN" "$@" "${flags[@]}" -o "$OUT/$name.$v.vlae" --json "$OUT/$name.$v.tmp" --threads "$T" >/dev/null 2>&1
+    "$V" decompress --run "$RUN" "$OUT/$name.$v.vlae" -o "$OUT/$name.$v.decoded" --json "$OUT/$name.$v.decode.json" \
+      --threads "$T" >/dev/null 2>&1
+    rm -rf "$OUT/$name.$v.decoded"
+    mv "$OUT/$name.$v.tmp" "$OUT/$name.$v.json"
+  done
+}
+for n in 126 342 602; do
+  [ -f "$OUT/baselines_patches$n.json" ] ||
+    "$V" baselines --data photos32 --split test --limit $n --threads "$T" --json "$OUT/baselines_patches$n.json" >/dev/null 2>&1
+  code "patches$n" --data photos32 --split test --limit $n
+done
+for p in chelsea.png coffee.png rocket.jpg; do
+  n="${p%.*}"
+  [ -f "$OUT/baselines_$n.json" ] ||
+    "$V" baselines --data "$SK/$p" --threads "$T" --json "$OUT/baselines_$n.json" >/dev/null 2>&1
+  code "$n" --data "$SK/$p"
+done
+python3 - "$OUT" "$ADAPT" <<'PY'
+import json, os, sys
+out, adapt = sys.argv[1], int(sys.argv[2])
+variants = ["plain", "expert"] + (["expert-adapt"] if adapt > 0 else [])
+keys = ["jpegxl", "webp_lossless", "avif", "png"]
+def bits(name, v):  # total bits of a real file, and its sub-pixels
+    j = json.load(open("%s/%s.%s.json" % (out, name, v)))
+    return 8.0 * j["bytes"], 8.0 * j["bytes"] / j["bits_per_dim_with_initial"]
+def ref(name, k):  # a codec's bits/dim: the better of one file per image and the atlas
+    b = json.load(open("%s/baselines_%s.json" % (out, name)))["codecs"]
+    return min(b[k]["bits_per_dim"], b.get(k + "_atlas", b[k])["bits_per_dim"])
+print("bits/dim of real files, initial bits included (decoded back exactly)")
+print("%-22s" % "images" + "".join(" %12s" % v for v in variants) + "".join(" %14s" % k for k in keys))
+rows = [("all 602 patches", "patches602", None), ("chelsea patches", "patches126", None),
+        ("coffee patches", "patches342", "patches126"), ("rocket patches", "patches602", "patches342")]
+for label, name, minus in rows:
+    vals = []
+    for v in variants:
+        b, d = bits(name, v)
+        if minus:
+            b0, d0 = bits(minus, v)
+            b, d = b - b0, d - d0
+        vals.append(b / d)
+    if minus:  # the codecs' per-photograph figure, approximately, as the difference of the totals
+        n1, n0 = int(name[7:]), int(minus[7:])
+        refs = [(ref(name, k) * n1 - ref(minus, k) * n0) / (n1 - n0) for k in keys]
+    else:
+        refs = [ref(name, k) for k in keys]
+    print("%-22s" % label + "".join(" %12.4f" % x for x in vals) + "".join(" %14.4f" % x for x in refs))
+tot = {v: [0.0, 0.0] for v in variants}
+tref = {k: 0.0 for k in keys}
+for n in ["chelsea", "coffee", "rocket"]:
+    vals = []
+    for v in variants:
+        b, d = bits(n, v)
+        tot[v][0] += b
+        tot[v][1] += d
+        vals.append(b / d)
+    for k in keys: tref[k] += ref(n, k) * d
+    print("%-22s" % (n + " whole") + "".join(" %12.4f" % x for x in vals) + "".join(" %14.4f" % ref(n, k) for k in keys))
+d = tot["plain"][1]
+print("%-22s" % "3 photographs whole" + "".join(" %12.4f" % (tot[v][0] / tot[v][1]) for v in variants) +
+      "".join(" %14.4f" % (tref[k] / d) for k in keys))
+for v in variants:
+    j = json.load(open("%s/patches602.%s.json" % (out, v)))
+    dj = json.load(open("%s/patches602.%s.decode.json" % (out, v)))
+    print("%-14s compress %.1f patches/s, decompress %.1f patches/s" % (v, j["compress_images_per_s"],
+          dj["decompress_images_per_s"]))
+PY

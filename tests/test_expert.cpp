@@ -1,0 +1,232 @@
+// The adaptive expert beside the network (coding/adaptive_expert.h): its predictions, the mixed
+// codec, and bits-back files coded with it (colour and gray, tiled, BB-IS, lane starts).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "coding/adaptive_expert.h"
+#include "coding/container.h"
+#include "coding/lossless.h"
+#include "coding/pixel_codecs.h"
+#include "helpers.h"
+#include "model/discretization.h"
+#include "model/vae.h"
+#include "util/error.h"
+
+using namespace vlae;
+using codec::AdaptiveExpert;
+
+namespace {
+
+double level_of_mean(const codec::ExpertPrediction& p) { return (p.mean + 1.0) * kLevelsPerUnit; }
+double scale_in_levels(const codec::ExpertPrediction& p) { return std::exp(p.log_scale) * kLevelsPerUnit; }
+
+// Feeds a C x H x W image (planar) through the expert in coding order; the network's mass of each
+// level is `network_mass`, the expert's its own logistic's.
+std::vector<codec::ExpertPrediction> run_expert(const std::vector<uint8_t>& planar, int64_t c, int64_t h, int64_t w,
+                                                double network_mass) {
+  AdaptiveExpert e(c, h, w);
+  std::vector<codec::ExpertPrediction> out;
+  for (int64_t s = 0; s < c * h * w; ++s) {
+    const auto p = e.predict(s);
+    out.push_back(p);
+    const uint8_t v = planar[static_cast<size_t>((s % c) * h * w + s / c)];
+    const codec::DiscretizedLogistic d(p.mean, p.log_scale, 24);
+    e.update(s, v, network_mass, d.cdf(v + 1) - d.cdf(v));
+  }
+  return out;
+}
+
+Images noisy_pictures(int64_t n, int64_t c, int64_t h, int64_t w) {
+  Images x;
+  x.count = n;
+  x.channels = c;
+  x.height = h;
+  x.width = w;
+  x.pixels.resize(static_cast<size_t>(n * c * h * w));
+  uint64_t s = 3;
+  for (int64_t i = 0; i < n * c; ++i)
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t q = 0; q < w; ++q) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        x.pixels[static_cast<size_t>((i * h + y) * w + q)] = static_cast<uint8_t>(60 + 4 * y + 3 * q + 20 * (i % c) + (s >> 61));
+      }
+  return x;
+}
+
+ModelConfig pixelcnn_config(int64_t channels, Likelihood likelihood) {
+  ModelConfig c;
+  c.arch = "pixelcnn";
+  c.image_channels = channels;
+  c.height = c.width = 8;
+  c.pixel_stack = "vh";
+  c.gated = true;
+  c.latent_dim = 4;
+  c.hidden = 32;
+  c.pixel_channels = channels == 3 ? 12 : 8;
+  c.likelihood = likelihood;
+  if (likelihood == Likelihood::LogisticMixture) c.logistic_mixtures = 3;
+  return c;
+}
+
+}  // namespace
+
+// A flat image: after the first position every sub-predictor is exact, so the expert predicts the
+// level itself with its narrowest scale.
+TEST(AdaptiveExpert, PredictsAFlatImageSharply) {
+  const std::vector<uint8_t> flat(3 * 6 * 5, 100);
+  const auto p = run_expert(flat, 3, 6, 5, 1e-3);
+  for (size_t s = 2 * 3 * 5; s < p.size(); ++s) {  // from the third row on (the first guess's error is gone)
+    EXPECT_DOUBLE_EQ(level_of_mean(p[s]), 100.0) << s;
+    EXPECT_LT(scale_in_levels(p[s]), 1.0) << s;
+  }
+  // The first position of the first colour knows nothing: the middle level, a wide scale.
+  EXPECT_NEAR(level_of_mean(p[0]), 127.5, 1e-9);
+  EXPECT_GT(scale_in_levels(p[0]), 5.0);
+  // The second colour at the first position predicts the first colour's level there.
+  EXPECT_DOUBLE_EQ(level_of_mean(p[1]), 100.0);
+}
+
+// A plane x = 2r + 3c: the gradient W + N - NW is exact on it, the other sub-predictors are not, so
+// the weights move onto it and the prediction comes within a level.
+TEST(AdaptiveExpert, WeighsTheSubPredictorThatFits) {
+  const int64_t h = 12, w = 12;
+  std::vector<uint8_t> ramp(static_cast<size_t>(h * w));
+  for (int64_t r = 0; r < h; ++r)
+    for (int64_t c = 0; c < w; ++c) ramp[static_cast<size_t>(r * w + c)] = static_cast<uint8_t>(20 + 2 * r + 3 * c);
+  const auto p = run_expert(ramp, 1, h, w, 1e-3);
+  for (int64_t r = 4; r < h; ++r)
+    for (int64_t c = 4; c < w; ++c)
+      EXPECT_NEAR(level_of_mean(p[static_cast<size_t>(r * w + c)]), 20 + 2 * r + 3 * c, 1.0) << r << "," << c;
+}
+
+// The share follows whichever codes the image better, within its bounds.
+TEST(AdaptiveExpert, ShareFollowsWhoCodesBetter) {
+  const Images noise = noisy_pictures(1, 1, 8, 8);
+  std::vector<uint8_t> rough(noise.pixels);
+  for (size_t i = 0; i < rough.size(); ++i) rough[i] = static_cast<uint8_t>(rough[i] + 37 * (i * i % 7));
+  const auto network_better = run_expert(rough, 1, 8, 8, 0.9);
+  const auto expert_better = run_expert(rough, 1, 8, 8, 1e-6);
+  EXPECT_LT(network_better.back().share, 0.05);
+  EXPECT_GT(expert_better.back().share, 0.9);
+  for (const auto* run : {&network_better, &expert_better})
+    for (const auto& q : *run) {
+      EXPECT_GT(q.share, 0.0);
+      EXPECT_LT(q.share, 1.0);
+    }
+}
+
+// The mixed codec is a valid CDF (every level at least 1, the total 2^prec) and pop inverts push.
+TEST(AdaptiveExpert, MixedCodecIsACodec) {
+  const double mixture[9] = {0.3, -1.0, 0.2, -0.4, 0.1, 0.6, -3.0, -2.0, -4.5};
+  const codec::ExpertPrediction expert{0.25, -3.5, 0.4};
+  for (const Likelihood l : {Likelihood::Logistic, Likelihood::LogisticMixture, Likelihood::Gaussian}) {
+    codec::PixelCodec c{l, 0.1, -2.5, 16, mixture, 9};
+    c.expert = &expert;
+    c.with_codec([&](const auto& mixed) {
+      uint32_t prev = mixed(0);
+      EXPECT_EQ(prev, 0u);
+      for (uint32_t k = 1; k <= 256; ++k) {
+        EXPECT_GE(mixed(k), prev + 1) << k;
+        prev = mixed(k);
+      }
+      EXPECT_EQ(prev, 1u << 16);
+      return 0;
+    });
+    rans::Message m;
+    std::vector<uint32_t> levels;
+    for (uint32_t k = 0; k < 256; k += 7) levels.push_back(k);
+    double pushed = 0;
+    for (uint32_t k : levels) pushed += c.push(m, k);
+    double popped = 0;
+    for (auto it = levels.rbegin(); it != levels.rend(); ++it) {
+      const auto got = c.pop(m);
+      EXPECT_EQ(got.symbol, *it);
+      popped += got.bits;
+    }
+    EXPECT_DOUBLE_EQ(pushed, popped);
+  }
+}
+
+// Bits-back files with the expert decode exactly: colour and gray, a logistic mixture and one
+// logistic, tiled pictures, BB-IS, and both lane starts; the file says so (version 6) and differs
+// from the network's alone.
+TEST(AdaptiveExpert, FilesDecodeExactly) {
+  struct Case {
+    int64_t channels;
+    Likelihood likelihood;
+  };
+  for (const Case& k : {Case{3, Likelihood::LogisticMixture}, Case{1, Likelihood::Logistic}}) {
+    torch::manual_seed(8);
+    VAE model(pixelcnn_config(k.channels, k.likelihood));
+    const Images x = noisy_pictures(4, k.channels, 8, 8);
+    BitsBackConfig cfg;
+    cfg.lanes = 2;
+    const std::string plain = compress_lossless(model, x, cfg, nullptr, false);
+    cfg.expert = codec::ExpertMixing::Adaptive1;
+    LosslessReport rep;
+    const std::string mixed = compress_lossless(model, x, cfg, &rep, false);
+    EXPECT_NE(mixed, plain);
+    EXPECT_EQ(parse_coded_file(mixed, "mem").expert_mixing, 1);
+    EXPECT_EQ(static_cast<uint8_t>(mixed[4]), kFormatVersionExpert);
+    EXPECT_EQ(decompress_lossless(model, mixed, "mem", false).pixels, x.pixels);
+    // An untrained network on smooth pictures: the expert codes them in fewer bits.
+    EXPECT_LT(rep.stats.x_bits, 0.8 * [&] {
+      LosslessReport r;
+      BitsBackConfig c = cfg;
+      c.expert = codec::ExpertMixing::None;
+      compress_lossless(model, x, c, &r, false);
+      return r.stats.x_bits;
+    }());
+
+    const Images big = noisy_pictures(1, k.channels, 11, 19);  // tiles
+    EXPECT_EQ(decompress_lossless(model, compress_lossless(model, big, cfg, nullptr, false), "mem", false).pixels,
+              big.pixels);
+    BitsBackConfig iw = cfg;
+    iw.importance_samples = 2;
+    EXPECT_EQ(decompress_lossless(model, compress_lossless(model, x, iw, nullptr, false), "mem", false).pixels, x.pixels);
+    for (uint8_t start : {kStartInitialBits, kStartPriorMedian}) {
+      BitsBackConfig s = cfg;
+      s.lane_start = start;
+      EXPECT_EQ(decompress_lossless(model, compress_lossless(model, x, s, nullptr, false), "mem", false).pixels,
+                x.pixels);
+    }
+  }
+}
+
+// The expert needs a PixelCNN-family decoder of 8-bit levels; a file header with an unknown
+// mixing is refused.
+TEST(AdaptiveExpert, RefusesWhatItCannotCode) {
+  ModelConfig mlp;
+  mlp.arch = "mlp";
+  mlp.latent_dim = 4;
+  mlp.hidden = 16;
+  VAE factorized(mlp);
+  test::expect_input_error([&] { check_expert_fits_model(codec::ExpertMixing::Adaptive1, factorized, "compress"); },
+                           "PixelCNN-family decoder of 8-bit levels");
+  VAE binary(pixelcnn_config(1, Likelihood::Bernoulli));
+  test::expect_input_error([&] { check_expert_fits_model(codec::ExpertMixing::Adaptive1, binary, "compress"); },
+                           "binary");
+  check_expert_fits_model(codec::ExpertMixing::None, binary, "compress");  // nothing asked, nothing refused
+
+  CodedFile f = coded_file_header(CodedKind::Lossless, 1, noisy_pictures(1, 1, 8, 8));
+  f.lanes.push_back(rans::Message{});
+  f.latent_bits = 14;
+  f.posterior_prec = f.obs_prec = 24;
+  f.expert_mixing = 1;
+  const std::string bytes = serialize(f);
+  EXPECT_EQ(parse_coded_file(bytes, "mem").expert_mixing, 1);
+  f.expert_mixing = 2;
+  EXPECT_THROW(serialize(f), std::invalid_argument);
+}
+
+TEST(AdaptiveExpert, CliRefusesBadFlags) {
+  const std::string run = test::tiny_run(false);
+  const std::string dir = test::temp_dir("expert-cli");
+  test::expect_usage_error("compress --run " + run + " --limit 2 --expert adaptive -o " + dir + "/a.vlae",
+                           "PixelCNN-family decoder");
+  test::expect_usage_error("compress --run " + run + " --limit 2 --expert paq -o " + dir + "/a.vlae",
+                           "--expert: expected none or adaptive");
+  test::expect_usage_error("compress --run " + run + " --limit 2 --lossy --expert adaptive -o " + dir + "/a.vlae",
+                           "for lossless bits-back files");
+}
