@@ -12,7 +12,7 @@ RUN="$1"; N="${2:-8000}"; shift $(( $# >= 2 ? 2 : 1 ))
 if [ $# -eq 0 ]; then
   set -- "" eps=0.5 eps=1 scale_a=0.5 scale_a=0.7 scale_b=0.2 scale_b=0.5 colour_err=0 colour_err=0.5 ratio_prior=0 \
     ratio_prior=50
-  [ "$RUN" = - ] || set -- "" share_bias=-2 share_bias=0 share_local=0.2 share_local=0.8 share_image=0 share_image=1.2 \
-    share_decayed=0.1 share_decayed=0.3 min_share=0.004 max_share=0.996
+  [ "$RUN" = - ] || set -- "" share_bias=-1 share_bias=-2 share_image=0 share_local=0.8 share_decayed=0 \
+    share_decayed=0.05 share_decayed=0.2 min_share=0.004
 fi
 exec "$B" "$RUN" photos32 train "$N" "$@"

@@ -2,8 +2,7 @@
 # The adaptive expert beside the colour PixelCNN (`vlae compress --expert adaptive`;
 # coding/adaptive_expert.h) on photos32's test photographs. Real files, each decoded back (the
 # checksum in the file must hold), initial bits included:
-#   1. all 602 test patches in one file, and the first 126 (chelsea) and 342 (chelsea and coffee),
-#      so that each photograph's patches get their own figure (differences of the totals);
+#   1. all 602 test patches in one file;
 #   2. each test photograph whole (chelsea, coffee, rocket: 32x32 tiles, edges included);
 # each with the network alone, with the expert, and (ADAPT steps > 0) with the expert and the model
 # adapted to the file (--adapt-steps), beside PNG, WebP, AVIF and JPEG XL on the same images (each
@@ -33,11 +32,9 @@ code() {  # NAME DATA_FLAGS...
     mv "$OUT/$name.$v.tmp" "$OUT/$name.$v.json"
   done
 }
-for n in 126 342 602; do
-  [ -f "$OUT/baselines_patches$n.json" ] ||
-    "$V" baselines --data photos32 --split test --limit $n --threads "$T" --json "$OUT/baselines_patches$n.json" >/dev/null 2>&1
-  code "patches$n" --data photos32 --split test --limit $n
-done
+[ -f "$OUT/baselines_patches.json" ] ||
+  "$V" baselines --data photos32 --split test --threads "$T" --json "$OUT/baselines_patches.json" >/dev/null 2>&1
+code patches --data photos32 --split test
 for p in chelsea.png coffee.png rocket.jpg; do
   n="${p%.*}"
   [ -f "$OUT/baselines_$n.json" ] ||
@@ -57,22 +54,11 @@ def ref(name, k):  # a codec's bits/dim: the better of one file per image and th
     return min(b[k]["bits_per_dim"], b.get(k + "_atlas", b[k])["bits_per_dim"])
 print("bits/dim of real files, initial bits included (decoded back exactly)")
 print("%-22s" % "images" + "".join(" %12s" % v for v in variants) + "".join(" %14s" % k for k in keys))
-rows = [("all 602 patches", "patches602", None), ("chelsea patches", "patches126", None),
-        ("coffee patches", "patches342", "patches126"), ("rocket patches", "patches602", "patches342")]
-for label, name, minus in rows:
-    vals = []
-    for v in variants:
-        b, d = bits(name, v)
-        if minus:
-            b0, d0 = bits(minus, v)
-            b, d = b - b0, d - d0
-        vals.append(b / d)
-    if minus:  # the codecs' per-photograph figure, approximately, as the difference of the totals
-        n1, n0 = int(name[7:]), int(minus[7:])
-        refs = [(ref(name, k) * n1 - ref(minus, k) * n0) / (n1 - n0) for k in keys]
-    else:
-        refs = [ref(name, k) for k in keys]
-    print("%-22s" % label + "".join(" %12.4f" % x for x in vals) + "".join(" %14.4f" % x for x in refs))
+vals = []
+for v in variants:
+    b, d = bits("patches", v)
+    vals.append(b / d)
+print("%-22s" % "all 602 test patches" + "".join(" %12.4f" % x for x in vals) + "".join(" %14.4f" % ref("patches", k) for k in keys))
 tot = {v: [0.0, 0.0] for v in variants}
 tref = {k: 0.0 for k in keys}
 for n in ["chelsea", "coffee", "rocket"]:
@@ -88,8 +74,8 @@ d = tot["plain"][1]
 print("%-22s" % "3 photographs whole" + "".join(" %12.4f" % (tot[v][0] / tot[v][1]) for v in variants) +
       "".join(" %14.4f" % (tref[k] / d) for k in keys))
 for v in variants:
-    j = json.load(open("%s/patches602.%s.json" % (out, v)))
-    dj = json.load(open("%s/patches602.%s.decode.json" % (out, v)))
+    j = json.load(open("%s/patches.%s.json" % (out, v)))
+    dj = json.load(open("%s/patches.%s.decode.json" % (out, v)))
     print("%-14s compress %.1f patches/s, decompress %.1f patches/s" % (v, j["compress_images_per_s"],
           dj["decompress_images_per_s"]))
 PY

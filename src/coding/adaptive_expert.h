@@ -46,10 +46,10 @@ struct ExpertConstants {
   double first_scale = 12;    // the scale at an image's first sub-pixel (nothing known yet)
   double ratio_prior = 200;   // the ratio: sqrt((prior + sum of errors) / (prior + sum of recent errors))
                               // over the colour's sub-pixels so far (0: no ratio)
-  double share_bias = -1.0;   // log-odds of the expert's share before any evidence
+  double share_bias = 0.0;    // log-odds of the expert's share before any evidence
   double share_local = 0.4;   // per bit it saved at the neighbours (their weighted mean)
   double share_image = 0.6;   // per bit it saved on average over the colour so far
-  double share_decayed = 0;   // per bit of the decayed sum of bits saved over the colour so far
+  double share_decayed = 0.1; // per bit of the decayed sum of bits saved over the colour so far
   double decay = 0.98;        // that sum's factor per sub-pixel
   double saved_clip = 6.0;    // bits saved per sub-pixel, clipped to [-clip, clip]
   double min_share = 1.0 / 64, max_share = 63.0 / 64;
