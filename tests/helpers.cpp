@@ -36,6 +36,28 @@ Images fashion(int64_t n, bool binary, const std::string& split) {
   return load_images(s);
 }
 
+Images pictures(int64_t n, int64_t c, int64_t h, int64_t w, uint64_t seed) {
+  Images x;
+  x.count = n;
+  x.channels = c;
+  x.height = h;
+  x.width = w;
+  x.pixels.resize(static_cast<size_t>(n * c * h * w));
+  uint64_t s = seed;
+  for (auto& v : x.pixels) {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    v = static_cast<uint8_t>(s >> 56);
+  }
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t k = 0; k < c; ++k)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t q = 0; q < w; ++q) {
+          uint8_t& v = x.image(i)[(k * h + y) * w + q];
+          v = static_cast<uint8_t>((v / 8 + 40 * k + 3 * y + 5 * q + 17 * i) % 256);
+        }
+  return x;
+}
+
 Images split_of(const std::string& data, const std::string& split) {
   DataSpec s;
   s.data = data;

@@ -13,6 +13,8 @@ std::string temp_dir(const std::string& name);  // fresh, empty
 Images fashion(int64_t n, bool binary = false, const std::string& split = "test");
 // A named data set's split (`--data NAME --split SPLIT`), whole.
 Images split_of(const std::string& data, const std::string& split);
+// n pictures of c x h x w with smooth structure plus noise (so codecs have something to find).
+Images pictures(int64_t n, int64_t c, int64_t h, int64_t w, uint64_t seed = 1);
 // Trains (once per process and settings) a tiny MLP run on Fashion-MNIST; returns its directory.
 std::string tiny_run(bool binary, int64_t epochs = 1, Likelihood eight_bit = Likelihood::Logistic);
 

@@ -36,28 +36,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// n pictures of c x h x w with smooth structure plus noise (so codecs have something to find).
-Images pictures(int64_t n, int64_t c, int64_t h, int64_t w, uint64_t seed = 1) {
-  Images x;
-  x.count = n;
-  x.channels = c;
-  x.height = h;
-  x.width = w;
-  x.pixels.resize(static_cast<size_t>(n * c * h * w));
-  uint64_t s = seed;
-  for (auto& v : x.pixels) {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    v = static_cast<uint8_t>(s >> 56);
-  }
-  for (int64_t i = 0; i < n; ++i)
-    for (int64_t k = 0; k < c; ++k)
-      for (int64_t y = 0; y < h; ++y)
-        for (int64_t q = 0; q < w; ++q) {
-          uint8_t& v = x.image(i)[(k * h + y) * w + q];
-          v = static_cast<uint8_t>((v / 8 + 40 * k + 3 * y + 5 * q + 17 * i) % 256);
-        }
-  return x;
-}
+using test::pictures;
 
 // A tiny colour run trained on photos32 (once per process and architecture).
 std::string colour_run(const std::string& arch) {

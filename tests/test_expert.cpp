@@ -37,23 +37,6 @@ std::vector<codec::ExpertPrediction> run_expert(const std::vector<uint8_t>& plan
   return out;
 }
 
-Images noisy_pictures(int64_t n, int64_t c, int64_t h, int64_t w) {
-  Images x;
-  x.count = n;
-  x.channels = c;
-  x.height = h;
-  x.width = w;
-  x.pixels.resize(static_cast<size_t>(n * c * h * w));
-  uint64_t s = 3;
-  for (int64_t i = 0; i < n * c; ++i)
-    for (int64_t y = 0; y < h; ++y)
-      for (int64_t q = 0; q < w; ++q) {
-        s = s * 6364136223846793005ull + 1442695040888963407ull;
-        x.pixels[static_cast<size_t>((i * h + y) * w + q)] = static_cast<uint8_t>(60 + 4 * y + 3 * q + 20 * (i % c) + (s >> 61));
-      }
-  return x;
-}
-
 ModelConfig pixelcnn_config(int64_t channels, Likelihood likelihood) {
   ModelConfig c;
   c.arch = "pixelcnn";
@@ -102,7 +85,7 @@ TEST(AdaptiveExpert, WeighsTheSubPredictorThatFits) {
 
 // The share follows whichever codes the image better, within its bounds.
 TEST(AdaptiveExpert, ShareFollowsWhoCodesBetter) {
-  const Images noise = noisy_pictures(1, 1, 8, 8);
+  const Images noise = test::pictures(1, 1, 8, 8);
   std::vector<uint8_t> rough(noise.pixels);
   for (size_t i = 0; i < rough.size(); ++i) rough[i] = static_cast<uint8_t>(rough[i] + 37 * (i * i % 7));
   const auto network_better = run_expert(rough, 1, 8, 8, 0.9);
@@ -159,7 +142,7 @@ TEST(AdaptiveExpert, FilesDecodeExactly) {
   for (const Case& k : {Case{3, Likelihood::LogisticMixture}, Case{1, Likelihood::Logistic}}) {
     torch::manual_seed(8);
     VAE model(pixelcnn_config(k.channels, k.likelihood));
-    const Images x = noisy_pictures(4, k.channels, 8, 8);
+    const Images x = test::pictures(4, k.channels, 8, 8);
     BitsBackConfig cfg;
     cfg.lanes = 2;
     const std::string plain = compress_lossless(model, x, cfg, nullptr, false);
@@ -179,7 +162,7 @@ TEST(AdaptiveExpert, FilesDecodeExactly) {
       return r.stats.x_bits;
     }());
 
-    const Images big = noisy_pictures(1, k.channels, 11, 19);  // tiles
+    const Images big = test::pictures(1, k.channels, 11, 19);  // tiles
     EXPECT_EQ(decompress_lossless(model, compress_lossless(model, big, cfg, nullptr, false), "mem", false).pixels,
               big.pixels);
     BitsBackConfig iw = cfg;
@@ -209,7 +192,7 @@ TEST(AdaptiveExpert, RefusesWhatItCannotCode) {
                            "binary");
   check_expert_fits_model(codec::ExpertMixing::None, binary, "compress");  // nothing asked, nothing refused
 
-  CodedFile f = coded_file_header(CodedKind::Lossless, 1, noisy_pictures(1, 1, 8, 8));
+  CodedFile f = coded_file_header(CodedKind::Lossless, 1, test::pictures(1, 1, 8, 8));
   f.lanes.push_back(rans::Message{});
   f.latent_bits = 14;
   f.posterior_prec = f.obs_prec = 24;
