@@ -126,7 +126,7 @@ void AdaptiveExpert::update(int64_t step, uint8_t level_value, double network_ma
   value_[at] = x;
   for (int i = 0; i < subs_; ++i) sub_err_[at * kMaxPredictors + static_cast<size_t>(i)] = std::abs(x - sub_[i]);
   err_[at] = std::abs(x - prediction_);
-  if (!(step == 0)) {
+  if (step != 0) {  // the first sub-pixel's error measures only the blind guess
     err_sum_[static_cast<size_t>(ch)] += err_[at];
     recent_sum_[static_cast<size_t>(ch)] += recent_;
   }
