@@ -16,7 +16,6 @@ AdaptiveExpert::AdaptiveExpert(int64_t channels, int64_t height, int64_t width, 
   err_.assign(n, 0.0);
   saved_.assign(n, 0.0);
   saved_sum_.assign(static_cast<size_t>(c_), 0.0);
-  seen_.assign(static_cast<size_t>(c_), 0);
   err_sum_.assign(static_cast<size_t>(c_), 0.0);
   decayed_.assign(static_cast<size_t>(c_), 0.0);
   recent_sum_.assign(static_cast<size_t>(c_), 0.0);
@@ -112,8 +111,8 @@ ExpertPrediction AdaptiveExpert::predict(int64_t step) {
 
   double log_odds = k.share_bias;
   if (!first) log_odds += k.share_local * recent([&](int64_t q) { return saved_[static_cast<size_t>(q)]; });
-  const int64_t n = seen_[static_cast<size_t>(ch)];
-  if (n > 0) log_odds += k.share_image * saved_sum_[static_cast<size_t>(ch)] / static_cast<double>(n);
+  // The colour's sub-pixels so far: one per earlier position (steps come in order).
+  if (pos > 0) log_odds += k.share_image * saved_sum_[static_cast<size_t>(ch)] / static_cast<double>(pos);
   log_odds += k.share_decayed * decayed_[static_cast<size_t>(ch)];
   const double share = std::clamp(det::sigmoid(log_odds), k.min_share, k.max_share);
   return {prediction_ / kLevelsPerUnit - 1.0, det::log(scale / kLevelsPerUnit), share};
@@ -135,7 +134,6 @@ void AdaptiveExpert::update(int64_t step, uint8_t level_value, double network_ma
   saved_[at] = std::clamp(saved, -k.saved_clip, k.saved_clip);
   saved_sum_[static_cast<size_t>(ch)] += saved_[at];
   decayed_[static_cast<size_t>(ch)] = k.decay * decayed_[static_cast<size_t>(ch)] + saved_[at];
-  ++seen_[static_cast<size_t>(ch)];
 }
 
 }  // namespace vlae::codec

@@ -80,7 +80,6 @@ class AdaptiveExpert {
   std::vector<double> err_;       // [C][H*W] |level - prediction|
   std::vector<double> saved_;     // [C][H*W] bits the expert saved against the network, clipped
   std::vector<double> saved_sum_; // [C] over the image so far
-  std::vector<int64_t> seen_;     // [C]
   std::vector<double> err_sum_, recent_sum_, decayed_;  // [C] |level - prediction| and its estimate, summed
   double recent_ = 0;
   // Kept from predict(step) for update(step).
