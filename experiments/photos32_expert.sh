@@ -4,25 +4,30 @@
 # checksum in the file must hold), initial bits included:
 #   1. all 602 test patches in one file;
 #   2. each test photograph whole (chelsea, coffee, rocket: 32x32 tiles, edges included);
-# each with the network alone, with the expert, and (ADAPT steps > 0) with the expert and the model
-# adapted to the file (--adapt-steps), beside PNG, WebP, AVIF and JPEG XL on the same images (each
-# codec's better of one file per image and the atlas).
-# Usage: [ADAPT=300] experiments/photos32_expert.sh RUN [THREADS] [OUT]
+# each with the network alone, with the first expert rule (adaptive1: restarted with every image),
+# with the expert that learns along each lane (adaptive), and (ADAPT steps > 0) with it and the
+# model adapted to the file (--adapt-steps), beside PNG, WebP, AVIF and JPEG XL on the same images
+# (each codec's better of one file per image and the atlas); and the patches with the expert on one
+# lane (--lanes 1).
+# Usage: [ADAPT=0] experiments/photos32_expert.sh RUN [THREADS] [OUT]
 #   RUN: a colour PixelCNN run, e.g. runs/photos32/pixelcnn-mix-linear5 (experiments/photos32_pixelcnn.sh)
 set -euo pipefail
 V="$(cd "$(dirname "$0")/.." && pwd)/build/vlae"
-RUN="$1"; T="${2:-2}"; OUT="${3:-$RUN/expert}"; ADAPT="${ADAPT:-300}"
+RUN="$1"; T="${2:-2}"; OUT="${3:-$RUN/expert}"; ADAPT="${ADAPT:-0}"
 SK="${VLAE_SKIMAGE_DATA:-/usr/lib/python3/dist-packages/skimage/data}"
 mkdir -p "$OUT"
 code() {  # NAME DATA_FLAGS...
   local name=$1; shift
-  local variants=(plain expert)
+  local variants=(plain expert1 expert)
   [ "$ADAPT" -gt 0 ] && variants+=(expert-adapt)
+  [ "$name" = patches ] && variants+=(expert-lanes1)  # the memory along one lane: the smallest file
   for v in "${variants[@]}"; do
     local flags=()
     case $v in
+      expert1) flags=(--expert adaptive1) ;;
       expert) flags=(--expert adaptive) ;;
       expert-adapt) flags=(--expert adaptive --adapt-steps "$ADAPT") ;;
+      expert-lanes1) flags=(--expert adaptive --lanes 1) ;;
     esac
     [ -f "$OUT/$name.$v.json" ] && continue
     "$V" compress --run "$RUN" "$@" "${flags[@]}" -o "$OUT/$name.$v.vlae" --json "$OUT/$name.$v.tmp" --threads "$T" >/dev/null 2>&1
@@ -44,7 +49,7 @@ done
 python3 - "$OUT" "$ADAPT" <<'PY'
 import json, os, sys
 out, adapt = sys.argv[1], int(sys.argv[2])
-variants = ["plain", "expert"] + (["expert-adapt"] if adapt > 0 else [])
+variants = ["plain", "expert1", "expert"] + (["expert-adapt"] if adapt > 0 else [])
 keys = ["jpegxl", "webp_lossless", "avif", "png"]
 def bits(name, v):  # total bits of a real file, and its sub-pixels
     j = json.load(open("%s/%s.%s.json" % (out, name, v)))
@@ -73,7 +78,9 @@ for n in ["chelsea", "coffee", "rocket"]:
 d = tot["plain"][1]
 print("%-22s" % "3 photographs whole" + "".join(" %12.4f" % (tot[v][0] / tot[v][1]) for v in variants) +
       "".join(" %14.4f" % (tref[k] / d) for k in keys))
-for v in variants:
+b, d = bits("patches", "expert-lanes1")
+print("%-22s %.4f (--expert adaptive --lanes 1: one lane, one decoding thread)" % ("all 602 test patches", b / d))
+for v in variants + ["expert-lanes1"]:
     j = json.load(open("%s/patches.%s.json" % (out, v)))
     dj = json.load(open("%s/patches.%s.decode.json" % (out, v)))
     print("%-14s compress %.1f patches/s, decompress %.1f patches/s" % (v, j["compress_images_per_s"],

@@ -44,9 +44,10 @@ for n in mlp mlpbin mlpgauss conv pcnn pcnnvh vlae ar1 hyper; do
     # adapt: a lossless file carrying fine-tuned weights (format version 4); its encoder trains on
     # LibTorch, so only the decoding must be the same everywhere.
     [ $kind = adapt ] && flags="--adapt-steps 3 --adapt-batch-size 2"
-    # expert: the network's distributions mixed with the adaptive expert's (format version 6).
+    # expert: the network's distributions mixed with the adaptive expert's (format version 6), its
+    # memory carried along each lane (7 images on 3 lanes).
     [ $kind = expert ] && flags="--expert adaptive"
-    f="$W/$n.$kind.vlae"
+    f="$W/$n.$kind.vlae"; [ $kind = expert ] && lim=7
     "$V" compress --run "$run" --data $d --split test --limit $lim --lanes 3 $flags -o "$f" --threads 2 \
       >/dev/null 2>"$W/err" || { echo "FAIL compress $n $kind: $(tail -1 "$W/err")"; fail=1; continue; }
     ref=""

@@ -8,6 +8,8 @@
 #include "coding/container.h"
 #include "coding/lossless.h"
 #include "coding/pixel_codecs.h"
+#include "coding/lane_steps.h"
+#include "coding/vae_codecs.h"
 #include "helpers.h"
 #include "model/discretization.h"
 #include "model/vae.h"
@@ -22,18 +24,21 @@ double level_of_mean(const codec::ExpertPrediction& p) { return (p.mean + 1.0) *
 double scale_in_levels(const codec::ExpertPrediction& p) { return std::exp(p.log_scale) * kLevelsPerUnit; }
 
 // Feeds a C x H x W image (planar) through the expert in coding order; the network's mass of each
-// level is `network_mass`, the expert's its own logistic's.
+// level is `network_mass`, the expert's its own distribution's. memory: what the expert starts from
+// (updated to what it leaves).
 std::vector<codec::ExpertPrediction> run_expert(const std::vector<uint8_t>& planar, int64_t c, int64_t h, int64_t w,
-                                                double network_mass) {
-  AdaptiveExpert e(c, h, w);
+                                                double network_mass,
+                                                codec::ExpertMixing rule = codec::ExpertMixing::Adaptive1,
+                                                codec::ExpertMemory* memory = nullptr) {
+  AdaptiveExpert e(c, h, w, codec::expert_constants(rule), memory);
   std::vector<codec::ExpertPrediction> out;
   for (int64_t s = 0; s < c * h * w; ++s) {
     const auto p = e.predict(s);
     out.push_back(p);
     const uint8_t v = planar[static_cast<size_t>((s % c) * h * w + s / c)];
-    const codec::DiscretizedLogistic d(p.mean, p.log_scale, 24);
-    e.update(s, v, network_mass, d.cdf(v + 1) - d.cdf(v));
+    e.update(s, v, network_mass, codec::ExpertLogistics(p, 24).mass(v));
   }
+  if (memory) *memory = e.memory();
   return out;
 }
 
@@ -99,13 +104,43 @@ TEST(AdaptiveExpert, ShareFollowsWhoCodesBetter) {
     }
 }
 
+// Adaptive2's memory: a function of the levels alone (the network's masses change nothing in it),
+// learnt from one image and used by the next: on a flat picture its scale narrows from image to
+// image, while Adaptive1 restarts and predicts the second as it did the first.
+TEST(AdaptiveExpert, MemoryCarriesAlongALane) {
+  const Images x = test::pictures(1, 3, 8, 8);
+  codec::ExpertMemory a, b;
+  run_expert(x.pixels, 3, 8, 8, 0.9, codec::ExpertMixing::Adaptive2, &a);
+  run_expert(x.pixels, 3, 8, 8, 1e-6, codec::ExpertMixing::Adaptive2, &b);
+  EXPECT_EQ(a.err_sum, b.err_sum);
+  EXPECT_EQ(a.recent_sum, b.recent_sum);
+  EXPECT_EQ(a.scale_adj, b.scale_adj);
+  EXPECT_EQ(a.mean_adj, b.mean_adj);
+  EXPECT_EQ(a.scale_adj.size(), 3u * AdaptiveExpert::kScaleBuckets);
+
+  const std::vector<uint8_t> flat(3 * 8 * 8, 90);
+  codec::ExpertMemory m;
+  const auto first = run_expert(flat, 3, 8, 8, 1e-3, codec::ExpertMixing::Adaptive2, &m);
+  const auto second = run_expert(flat, 3, 8, 8, 1e-3, codec::ExpertMixing::Adaptive2, &m);
+  EXPECT_LT(scale_in_levels(second.back()), 0.9 * scale_in_levels(first.back()));
+  EXPECT_GT(second.back().tail, 0.0);  // Adaptive2's wide logistic for the tail
+  codec::ExpertMemory none;
+  const auto again = run_expert(flat, 3, 8, 8, 1e-3, codec::ExpertMixing::Adaptive1, &none);
+  const auto fresh = run_expert(flat, 3, 8, 8, 1e-3, codec::ExpertMixing::Adaptive1, &none);
+  EXPECT_EQ(again.back().log_scale, fresh.back().log_scale);  // nothing learnt to carry
+  EXPECT_EQ(again.back().tail, 0.0);
+  // A memory of another shape is refused.
+  EXPECT_THROW(AdaptiveExpert(1, 8, 8, codec::expert_constants(codec::ExpertMixing::Adaptive2), &m), std::invalid_argument);
+}
+
 // The mixed codec is a valid CDF (every level at least 1, the total 2^prec) and pop inverts push.
 TEST(AdaptiveExpert, MixedCodecIsACodec) {
   const double mixture[9] = {0.3, -1.0, 0.2, -0.4, 0.1, 0.6, -3.0, -2.0, -4.5};
-  const codec::ExpertPrediction expert{0.25, -3.5, 0.4};
-  for (const Likelihood l : {Likelihood::Logistic, Likelihood::LogisticMixture, Likelihood::Gaussian}) {
+  const codec::ExpertPrediction one{0.25, -3.5, 0.4}, two{0.25, -3.5, 0.4, 0.05, -2.4};
+  for (const Likelihood l : {Likelihood::Logistic, Likelihood::LogisticMixture, Likelihood::Gaussian})
+  for (const auto* expert : {&one, &two}) {
     codec::PixelCodec c{l, 0.1, -2.5, 16, mixture, 9};
-    c.expert = &expert;
+    c.expert = expert;
     c.with_codec([&](const auto& mixed) {
       uint32_t prev = mixed(0);
       EXPECT_EQ(prev, 0u);
@@ -131,26 +166,31 @@ TEST(AdaptiveExpert, MixedCodecIsACodec) {
   }
 }
 
-// Bits-back files with the expert decode exactly: colour and gray, a logistic mixture and one
-// logistic, tiled pictures, BB-IS, and both lane starts; the file says so (version 6) and differs
-// from the network's alone.
+// Bits-back files with the expert decode exactly, under both rules: colour and gray, a logistic
+// mixture and one logistic, tiled pictures, BB-IS, and both lane starts; the file says so (version 6)
+// and differs from the network's alone. Three images on each of two lanes: Adaptive2's memory
+// travels along each.
 TEST(AdaptiveExpert, FilesDecodeExactly) {
   struct Case {
     int64_t channels;
     Likelihood likelihood;
+    codec::ExpertMixing rule;
   };
-  for (const Case& k : {Case{3, Likelihood::LogisticMixture}, Case{1, Likelihood::Logistic}}) {
+  for (const Case& k : {Case{3, Likelihood::LogisticMixture, codec::ExpertMixing::Adaptive1},
+                        Case{1, Likelihood::Logistic, codec::ExpertMixing::Adaptive1},
+                        Case{3, Likelihood::LogisticMixture, codec::ExpertMixing::Adaptive2},
+                        Case{1, Likelihood::Logistic, codec::ExpertMixing::Adaptive2}}) {
     torch::manual_seed(8);
     VAE model(pixelcnn_config(k.channels, k.likelihood));
-    const Images x = test::pictures(4, k.channels, 8, 8);
+    const Images x = test::pictures(6, k.channels, 8, 8);
     BitsBackConfig cfg;
     cfg.lanes = 2;
     const std::string plain = compress_lossless(model, x, cfg, nullptr, false);
-    cfg.expert = codec::ExpertMixing::Adaptive1;
+    cfg.expert = k.rule;
     LosslessReport rep;
     const std::string mixed = compress_lossless(model, x, cfg, &rep, false);
     EXPECT_NE(mixed, plain);
-    EXPECT_EQ(parse_coded_file(mixed, "mem").expert_mixing, 1);
+    EXPECT_EQ(parse_coded_file(mixed, "mem").expert_mixing, static_cast<uint8_t>(k.rule));
     EXPECT_EQ(static_cast<uint8_t>(mixed[4]), kFormatVersionExpert);
     EXPECT_EQ(decompress_lossless(model, mixed, "mem", false).pixels, x.pixels);
     // An untrained network on smooth pictures: the expert codes them in fewer bits.
@@ -177,6 +217,27 @@ TEST(AdaptiveExpert, FilesDecodeExactly) {
   }
 }
 
+// The likelihood codec reads the memory the chain sets for each lane: an image costs other bits
+// after a lane's earlier image than first on its lane (and the same again once the memory is cleared).
+TEST(AdaptiveExpert, CodecUsesTheLaneMemory) {
+  torch::manual_seed(3);
+  VAE model(pixelcnn_config(3, Likelihood::LogisticMixture));
+  BitsBackConfig cfg;
+  cfg.expert = codec::ExpertMixing::Adaptive2;
+  const VAECodecs v(model, cfg);
+  ASSERT_TRUE(v.expert_carries());
+  const Images x = test::pictures(2, 3, 8, 8);
+  const Images second = slice(x, 1, 1);
+  const Latents z = v.prior_median(1);
+  auto bits = [&] { return v.likelihood_tapes(z, second, false)[0].bits; };
+  const double alone = bits();
+  v.set_expert_memory({v.remember({}, x.image(0))});
+  const double after = bits();
+  EXPECT_NE(after, alone);
+  v.set_expert_memory({});
+  EXPECT_EQ(bits(), alone);
+}
+
 // The expert needs a PixelCNN-family decoder of 8-bit levels; a file header with an unknown
 // mixing is refused.
 TEST(AdaptiveExpert, RefusesWhatItCannotCode) {
@@ -199,7 +260,7 @@ TEST(AdaptiveExpert, RefusesWhatItCannotCode) {
   f.expert_mixing = 1;
   const std::string bytes = serialize(f);
   EXPECT_EQ(parse_coded_file(bytes, "mem").expert_mixing, 1);
-  f.expert_mixing = 2;
+  f.expert_mixing = 3;
   EXPECT_THROW(serialize(f), std::invalid_argument);
 }
 
@@ -209,7 +270,7 @@ TEST(AdaptiveExpert, CliRefusesBadFlags) {
   test::expect_usage_error("compress --run " + run + " --limit 2 --expert adaptive -o " + dir + "/a.vlae",
                            "PixelCNN-family decoder");
   test::expect_usage_error("compress --run " + run + " --limit 2 --expert paq -o " + dir + "/a.vlae",
-                           "--expert: expected none or adaptive");
+                           "--expert: expected none, adaptive or adaptive1");
   test::expect_usage_error("compress --run " + run + " --limit 2 --lossy --expert adaptive -o " + dir + "/a.vlae",
                            "for lossless bits-back files");
 }

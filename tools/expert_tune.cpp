@@ -2,7 +2,7 @@
 // quantized frequencies) of a data set under the expert alone, the network alone (decoder params at
 // the posterior mean, teacher-forced) and their mixture, for each setting of ExpertConstants.
 // Usage: expert_tune RUN|- DATA SPLIT LIMIT [SETTING ...]   (LIMIT images spread evenly over the split)
-//   SETTING: "name=value,name=value" ("": defaults)
+//   SETTING: "name=value,name=value" ("": Adaptive1's constants; "rule=2,...": Adaptive2's)
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -18,14 +18,36 @@
 using namespace vlae;
 
 namespace {
-// "name=value,name=value" over the defaults.
+// Settings beside the rule's constants (reset by every setting):
+double carry = 0;  // 1: each image starts from the memory its lane's image before left (Adaptive2)
+double lanes = 5;  // with carry: images visited lane by lane (l, l + lanes, ...), a fresh expert per lane
+// geo_lr >= 0: also the ideal bits of a geometric mixture p ∝ p_network^a p_expert^b (normalized over
+// the levels), a and b from geo_a and geo_b learnt online per image at rate geo_lr (a prototype; not a
+// rule files use).
+double geo_a = 0.5, geo_b = 0.7, geo_lr = -1;
+// blend > 0: the expert's logistic centred instead at a blend of its prediction and the network's
+// mean, weighted 1 / (blend_eps + recent error)^2 each (the network's times blend); a prototype.
+double blend = 0, blend_eps = 1;
+
+// "name=value,name=value" over a rule's constants: Adaptive1's, or Adaptive2's when it starts with
+// rule=2 (which carries the memory too).
 codec::ExpertConstants parse_setting(const std::string& setting) {
-  codec::ExpertConstants k;
+  double rule = setting.rfind("rule=2", 0) == 0 ? 2 : 1;
+  codec::ExpertConstants k =
+      codec::expert_constants(rule == 2 ? codec::ExpertMixing::Adaptive2 : codec::ExpertMixing::Adaptive1);
+  carry = rule == 2 ? 1 : 0;
+  lanes = 5;
+  geo_a = 0.5, geo_b = 0.7, geo_lr = -1;
+  blend = 0, blend_eps = 1;
   const std::pair<const char*, double*> names[] = {
       {"eps", &k.eps}, {"scale_a", &k.scale_a}, {"scale_b", &k.scale_b}, {"colour_err", &k.colour_err},
       {"first_scale", &k.first_scale}, {"ratio_prior", &k.ratio_prior}, {"share_bias", &k.share_bias},
       {"share_local", &k.share_local}, {"share_image", &k.share_image}, {"share_decayed", &k.share_decayed},
-      {"decay", &k.decay}, {"saved_clip", &k.saved_clip}, {"min_share", &k.min_share}, {"max_share", &k.max_share}};
+      {"decay", &k.decay}, {"saved_clip", &k.saved_clip}, {"min_share", &k.min_share}, {"max_share", &k.max_share},
+      {"tail", &k.tail}, {"tail_ratio", &k.tail_ratio}, {"scale_lr", &k.scale_lr}, {"mean_lr", &k.mean_lr},
+      {"colour_sign", &k.colour_sign}, {"slope_lr", &k.slope_lr}, {"carry_decay", &k.carry_decay},
+      {"rule", &rule}, {"carry", &carry}, {"lanes", &lanes},
+      {"geo_a", &geo_a}, {"geo_b", &geo_b}, {"geo_lr", &geo_lr}, {"blend", &blend}, {"blend_eps", &blend_eps}};
   size_t at = 0;
   while (at < setting.size()) {
     size_t comma = setting.find(',', at);
@@ -92,19 +114,36 @@ int tune(int argc, char** argv) {
   const unsigned prec = 24;
   auto evaluate = [&](const std::string& setting) {
     const codec::ExpertConstants k = parse_setting(setting);
-    double bits_mix = 0, bits_net = 0, bits_exp = 0;
+    double bits_mix = 0, bits_net = 0, bits_exp = 0, bits_geo = 0;
+    std::vector<double> ln_n(256), ln_e(256), pg(256);
     std::vector<double> pp(static_cast<size_t>(std::max<int64_t>(P, 1)));
-    for (int64_t i = 0; i < x.count; ++i) {
-      codec::AdaptiveExpert e(x.channels, x.height, x.width, k);
+    codec::AdaptiveExpert e(x.channels, x.height, x.width, k);
+    const int64_t L = std::max<int64_t>(1, static_cast<int64_t>(lanes));
+    const int64_t per = (x.count + L - 1) / L;  // visit order: lane by lane
+    for (int64_t n = 0; n < (carry > 0 ? L * per : x.count); ++n) {
+      int64_t i = n;
+      if (carry > 0) {
+        const int64_t lane = n / per, t = n % per;
+        i = lane + t * L;
+        if (i >= x.count) continue;
+        const codec::ExpertMemory m = e.memory();
+        e = codec::AdaptiveExpert(x.channels, x.height, x.width, k, t > 0 ? &m : nullptr);
+      } else if (n > 0) {
+        e = codec::AdaptiveExpert(x.channels, x.height, x.width, k);
+      }
       const uint8_t* im = x.image(i);
+      double ga = geo_a, gb = geo_b;
+      std::vector<double> err_e(static_cast<size_t>(x.dims()), 0.0), err_n(static_cast<size_t>(x.dims()), 0.0);
       for (int64_t s = 0; s < x.dims(); ++s) {
         const int64_t pos = s / x.channels, ch = s % x.channels;
         const int64_t sub = ch * x.plane() + pos;
         const uint8_t v = im[sub];
         auto p = e.predict(s);
-        const codec::DiscretizedLogistic d(p.mean, p.log_scale, prec);
-        const double em = d.cdf(v + 1) - d.cdf(v);
-        bits_exp += codec::cost_bits(d(v + 1) - d(v), prec);
+        const codec::ExpertLogistics d(p, prec);
+        double em = d.mass(v);
+        bits_exp += codec::cost_bits(codec::quantize_cdf(d.cdf(v + 1), v + 1, kLevels, prec) -
+                                         codec::quantize_cdf(d.cdf(v), v, kLevels, prec),
+                                     prec);
         double nm = 0.5;
         if (net) {
           const float* q = params.data() + (i * x.dims() + sub) * P;
@@ -115,7 +154,62 @@ int tune(int argc, char** argv) {
             bits_net += codec::cost_bits(n(v + 1) - n(v), prec);
             return 0;
           });
-          c.expert = &p;
+          if (geo_lr >= 0) {
+            c.with_network([&](const auto& n) {
+              double lo = 0;
+              for (int k = 0; k < 256; ++k) {
+                const double hi = n.cdf(k + 1);
+                ln_n[k] = std::log(std::max(hi - lo, 1e-12));
+                lo = hi;
+              }
+              return 0;
+            });
+            double lo = 0;
+            for (int k = 0; k < 256; ++k) {
+              const double hi = d.cdf(k + 1);
+              ln_e[k] = std::log(std::max(hi - lo, 1e-12));
+              lo = hi;
+            }
+            double top = -1e300, z = 0;
+            for (int k = 0; k < 256; ++k) top = std::max(top, pg[k] = ga * ln_n[k] + gb * ln_e[k]);
+            for (int k = 0; k < 256; ++k) z += pg[k] = std::exp(pg[k] - top);
+            double en = 0, ee = 0;
+            for (int k = 0; k < 256; ++k) pg[k] /= z, en += pg[k] * ln_n[k], ee += pg[k] * ln_e[k];
+            bits_geo -= std::log2(std::max(pg[v], 1e-9));
+            ga += geo_lr * (ln_n[v] - en);
+            gb += geo_lr * (ln_e[v] - ee);
+          }
+          codec::ExpertPrediction p2 = p;
+          if (blend > 0) {
+            double mean_n = 0;
+            c.with_network([&](const auto& n) {
+              double lo = 0;
+              for (int k = 0; k < 256; ++k) {
+                const double hi = n.cdf(k + 1);
+                mean_n += k * (hi - lo);
+                lo = hi;
+              }
+              return 0;
+            });
+            const double mean_e = (p.mean + 1.0) * kLevelsPerUnit;
+            const int64_t r = pos / x.width, col = pos % x.width;
+            auto recent = [&](const std::vector<double>& err) {
+              double sum = 0, w = 0;
+              auto add = [&](int64_t rr, int64_t cc, double wt) {
+                if (rr < 0 || cc < 0 || cc >= x.width) return;
+                sum += wt * err[static_cast<size_t>((rr * x.width + cc) * x.channels + ch)], w += wt;
+              };
+              add(r - 1, col, 1), add(r, col - 1, 1), add(r - 1, col - 1, 0.5), add(r - 1, col + 1, 0.5);
+              return w > 0 ? sum / w : 0.0;
+            };
+            const double we = 1.0 / std::pow(blend_eps + recent(err_e), 2);
+            const double wn = blend / std::pow(blend_eps + recent(err_n), 2);
+            p2.mean = (we * mean_e + wn * mean_n) / (we + wn) / kLevelsPerUnit - 1.0;
+            err_e[static_cast<size_t>(s)] = std::abs(v - mean_e);
+            err_n[static_cast<size_t>(s)] = std::abs(v - mean_n);
+            em = codec::ExpertLogistics(p2, prec).mass(v);
+          }
+          c.expert = &p2;
           c.with_codec([&](const auto& m) {
             bits_mix += codec::cost_bits(m(v + 1) - m(v), prec);
             return 0;
@@ -125,8 +219,8 @@ int tune(int argc, char** argv) {
       }
     }
     const double dims = static_cast<double>(x.count * x.dims());
-    std::printf("%-40s expert %.4f network %.4f mixed %.4f\n", setting.c_str(), bits_exp / dims, bits_net / dims,
-                bits_mix / dims);
+    std::printf("%-40s expert %.4f network %.4f mixed %.4f geo %.4f\n", setting.c_str(), bits_exp / dims, bits_net / dims,
+                bits_mix / dims, bits_geo / dims);
     std::fflush(stdout);
   };
   if (argc <= 5) evaluate("");

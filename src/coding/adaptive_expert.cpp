@@ -2,23 +2,60 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "model/discretization.h"
 #include "util/det_math.h"
 
 namespace vlae::codec {
 
-AdaptiveExpert::AdaptiveExpert(int64_t channels, int64_t height, int64_t width, const ExpertConstants& constants)
+ExpertConstants expert_constants(ExpertMixing mixing) {
+  ExpertConstants k;
+  if (mixing == ExpertMixing::Adaptive2) {  // tuned with experiments/expert_tune.sh (train patches)
+    k.tail = 0.03;
+    k.tail_ratio = 3;
+    k.scale_lr = 0.01;
+    k.mean_lr = 0.003;
+    k.colour_sign = 0.5;
+    k.slope_lr = 0.003;
+    k.carry_decay = 0.5;
+  }
+  return k;
+}
+
+AdaptiveExpert::AdaptiveExpert(int64_t channels, int64_t height, int64_t width, const ExpertConstants& constants,
+                               const ExpertMemory* memory)
     : k(constants), c_(channels), h_(height), w_(width), plane_(height * width) {
-  const size_t n = static_cast<size_t>(c_ * plane_);
+  const size_t n = static_cast<size_t>(c_ * plane_), c = static_cast<size_t>(c_);
   value_.assign(n, 0.0);
   sub_err_.assign(n * kMaxPredictors, 0.0);
   err_.assign(n, 0.0);
+  serr_.assign(n, 0.0);
   saved_.assign(n, 0.0);
-  saved_sum_.assign(static_cast<size_t>(c_), 0.0);
-  err_sum_.assign(static_cast<size_t>(c_), 0.0);
-  decayed_.assign(static_cast<size_t>(c_), 0.0);
-  recent_sum_.assign(static_cast<size_t>(c_), 0.0);
+  saved_sum_.assign(c, 0.0);
+  decayed_.assign(c, 0.0);
+  err_sum_.assign(c, 0.0);
+  recent_sum_.assign(c, 0.0);
+  scale_adj_.assign(c * kScaleBuckets, 0.0);
+  mean_adj_.assign(c * kBiasContexts, 0.0);
+  slope_.assign(c, 0.0);
+  if (memory && !memory->err_sum.empty()) {
+    if (memory->err_sum.size() != c || memory->recent_sum.size() != c || memory->scale_adj.size() != scale_adj_.size() ||
+        memory->mean_adj.size() != mean_adj_.size() || memory->slope.size() != c)
+      throw std::invalid_argument("adaptive expert: a memory of another shape");
+    err_sum_ = memory->err_sum;
+    recent_sum_ = memory->recent_sum;
+    scale_adj_ = memory->scale_adj;
+    mean_adj_ = memory->mean_adj;
+    slope_ = memory->slope;
+  }
+}
+
+ExpertMemory AdaptiveExpert::memory() const {
+  ExpertMemory m{err_sum_, recent_sum_, scale_adj_, mean_adj_, slope_};
+  for (auto& v : m.err_sum) v *= k.carry_decay;
+  for (auto& v : m.recent_sum) v *= k.carry_decay;
+  return m;
 }
 
 AdaptiveExpert::Neighbours AdaptiveExpert::neighbours(int64_t pos) const {
@@ -62,13 +99,17 @@ int AdaptiveExpert::sub_predictions(int64_t pos, int64_t ch, double* p) const {
   taps([&](int64_t q) { return level(ch, q); }, t);
   spatial(t, p);
   p[4] = t[1] + t[3] - t[0];  // W + NE - N
-  if (ch == 0) return 5;
-  // The difference to the colour before, predicted spatially, plus that colour's level here.
-  taps([&](int64_t q) { return level(ch, q) - level(ch - 1, q); }, t);
-  spatial(t, p + 5);
-  const double here = level(ch - 1, pos);
-  for (int i = 5; i < 9; ++i) p[i] += here;
-  return 9;
+  int n = 5;
+  if (ch > 0) {
+    // The difference to the colour before, predicted spatially, plus that colour's level here.
+    double d[4];
+    taps([&](int64_t q) { return level(ch, q) - level(ch - 1, q); }, d);
+    spatial(d, p + 5);
+    const double here = level(ch - 1, pos);
+    for (int i = 5; i < 9; ++i) p[i] += here;
+    n = 9;
+  }
+  return n;
 }
 
 ExpertPrediction AdaptiveExpert::predict(int64_t step) {
@@ -101,6 +142,18 @@ ExpertPrediction AdaptiveExpert::predict(int64_t step) {
     const double before = err_[static_cast<size_t>(base - plane_ + pos)];
     e = first ? before : (e + k.colour_err * before) / (1 + k.colour_err);
   }
+  bias_at_ = -1;
+  if (k.mean_lr > 0) {
+    // The bias context: the recent error's bucket, where W and N lie, and (colour_sign > 0) the sign
+    // of the colour before's error here; a learnt slope on that error too (0 for the first colour).
+    const int bucket = e < 2 ? 0 : e < 6 ? 1 : e < 16 ? 2 : 3;
+    const double wl = b.w >= 0 ? level(ch, b.w) : prediction_, nl = b.n >= 0 ? level(ch, b.n) : prediction_;
+    const double prev = ch > 0 ? serr_[static_cast<size_t>(base - plane_ + pos)] : 0.0;
+    const int sign = k.colour_sign > 0 ? (prev < -k.colour_sign ? 0 : prev > k.colour_sign ? 2 : 1) : 1;
+    bias_at_ = ch * kBiasContexts + sign * 16 + bucket * 4 + (wl >= prediction_ ? 2 : 0) + (nl >= prediction_ ? 1 : 0);
+    prev_ = prev;
+    prediction_ = std::clamp(prediction_ + mean_adj_[static_cast<size_t>(bias_at_)] + slope_[ch] * prev, 0.0, 255.0);
+  }
   double scale = first && ch == 0 ? k.first_scale : k.scale_a * e + k.scale_b;
   recent_ = e;
   if (k.ratio_prior > 0 && !(first && ch == 0)) {
@@ -109,13 +162,28 @@ ExpertPrediction AdaptiveExpert::predict(int64_t step) {
     scale *= std::sqrt(r);  // IEEE sqrt: correctly rounded everywhere
   }
 
+  scale_at_ = -1;
+  if (k.scale_lr > 0 && !(first && ch == 0)) {
+    static const double edges[kScaleBuckets - 1] = {0.25, 0.75, 1.5, 2.5, 4, 6, 9, 14, 22, 35};
+    int bucket = 0;
+    while (bucket < kScaleBuckets - 1 && e >= edges[bucket]) ++bucket;
+    scale_at_ = ch * kScaleBuckets + bucket;
+    scale *= det::exp(scale_adj_[static_cast<size_t>(scale_at_)]);
+  }
+  scale_ = scale;
+
   double log_odds = k.share_bias;
   if (!first) log_odds += k.share_local * recent([&](int64_t q) { return saved_[static_cast<size_t>(q)]; });
   // The colour's sub-pixels so far: one per earlier position (steps come in order).
   if (pos > 0) log_odds += k.share_image * saved_sum_[static_cast<size_t>(ch)] / static_cast<double>(pos);
   log_odds += k.share_decayed * decayed_[static_cast<size_t>(ch)];
   const double share = std::clamp(det::sigmoid(log_odds), k.min_share, k.max_share);
-  return {prediction_ / kLevelsPerUnit - 1.0, det::log(scale / kLevelsPerUnit), share};
+  ExpertPrediction out{prediction_ / kLevelsPerUnit - 1.0, det::log(scale / kLevelsPerUnit), share};
+  if (k.tail > 0) {
+    out.tail = k.tail;
+    out.tail_log_scale = det::log(scale * k.tail_ratio / kLevelsPerUnit);
+  }
+  return out;
 }
 
 void AdaptiveExpert::update(int64_t step, uint8_t level_value, double network_mass, double expert_mass) {
@@ -125,9 +193,32 @@ void AdaptiveExpert::update(int64_t step, uint8_t level_value, double network_ma
   value_[at] = x;
   for (int i = 0; i < subs_; ++i) sub_err_[at * kMaxPredictors + static_cast<size_t>(i)] = std::abs(x - sub_[i]);
   err_[at] = std::abs(x - prediction_);
+  serr_[at] = x - prediction_;
   if (step != 0) {  // the first sub-pixel's error measures only the blind guess
     err_sum_[static_cast<size_t>(ch)] += err_[at];
     recent_sum_[static_cast<size_t>(ch)] += recent_;
+  }
+  if (scale_at_ >= 0 || bias_at_ >= 0) {
+    // d log p / d log s and d log p / d mean of the narrow logistic's mass at x (edges at 0 and 255
+    // open), one clipped gradient step each, the offsets kept in bounds.
+    const double inv = 1.0 / scale_;
+    const double up = (x + 0.5 - prediction_) * inv, lo = (x - 0.5 - prediction_) * inv;
+    const double su = x >= 255 ? 1.0 : det::sigmoid(up), sl = x <= 0 ? 0.0 : det::sigmoid(lo);
+    const double du = x >= 255 ? 0.0 : su * (1 - su), dl = x <= 0 ? 0.0 : sl * (1 - sl);
+    const double mass = std::max(su - sl, 1e-6);
+    if (scale_at_ >= 0) {
+      const double g = -((x >= 255 ? 0.0 : up * du) - (x <= 0 ? 0.0 : lo * dl)) / mass;
+      double& a = scale_adj_[static_cast<size_t>(scale_at_)];
+      a = std::clamp(a + k.scale_lr * std::clamp(g, -4.0, 4.0), -3.0, 3.0);
+    }
+    if (bias_at_ >= 0) {
+      const double g = -(du - dl) * inv / mass;
+      double& a = mean_adj_[static_cast<size_t>(bias_at_)];
+      a = std::clamp(a + k.mean_lr * std::clamp(g, -4.0, 4.0), -8.0, 8.0);
+      // The slope on the colour before's error here: d log p / d slope = g * that error.
+      double& slope = slope_[static_cast<size_t>(ch)];
+      if (k.slope_lr > 0) slope = std::clamp(slope + k.slope_lr * std::clamp(g, -4.0, 4.0) * std::clamp(prev_, -16.0, 16.0), -1.0, 1.0);
+    }
   }
   const double tiny = 1e-30;
   const double saved = (det::log(std::max(expert_mass, tiny)) - det::log(std::max(network_mass, tiny))) * M_LOG2E;

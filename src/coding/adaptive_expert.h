@@ -14,30 +14,44 @@
 // classical context model adapts to each image: the mixture pays at most -log2 of the network's
 // share where the network is right, and gains where it is not.
 //
+// Adaptive2 adds what a classical codec learns over a whole picture, carried from one image of a lane
+// to the next (ExpertMemory): per error bucket, a log-scale offset, per bias context (CALIC, with the
+// sign of the colour before's error here), a mean offset, and per colour a slope on that error, each
+// learnt by gradient ascent on log p of the levels; the error sums of the scale's ratio; and a wider
+// logistic for the residuals' tail.
+//
 // Invariants (files decode on every machine): every value is a pure function of the image's earlier
-// sub-pixels in coding order and of the network's masses for them, computed with IEEE +, -, *, /
-// and util/det_math.h in one fixed order; nothing carries over from one image to the next, so the
-// batch, lane and thread split change nothing. Changing any rule or constant here changes files:
-// it is a new mixing id (coding/container.h).
+// sub-pixels in coding order, of the network's masses for them, and of the memory the image starts
+// from, computed with IEEE +, -, *, / and util/det_math.h in one fixed order. The memory is a pure
+// function of the lane's earlier images' levels (never of the network, so an encoder knows it
+// before it picks any latent), and the lane split is in the file: batch and thread split change
+// nothing. Changing any rule or constant here changes files: it is a new mixing id
+// (coding/container.h).
 #pragma once
 #include <cstdint>
 #include <vector>
 
 namespace vlae::codec {
 
-// The mixing rule a file was coded with (container byte): 0 the network alone, 1 this expert.
-enum class ExpertMixing : uint8_t { None = 0, Adaptive1 = 1 };
+// The mixing rule a file was coded with (container byte): 0 the network alone, 1 this expert restarted
+// with every image, 2 with its memory carried along each lane, its mean and scale learnt.
+enum class ExpertMixing : uint8_t { None = 0, Adaptive1 = 1, Adaptive2 = 2 };
+constexpr uint8_t kLastExpertMixing = 2;
 
 // The expert's logistic and its share in the mixture for one sub-pixel.
 struct ExpertPrediction {
   double mean;       // [-1, 1] units (model/discretization.h)
   double log_scale;  // the logistic's, [-1, 1] units
   double share;      // in (0, 1): F = (1 - share) F_network + share F_expert
+  // The expert's F is (1 - tail) L(mean, scale) + tail L(mean, tail_scale): a wider logistic for the
+  // residuals' heavy tail (0: one logistic, as ExpertMixing::Adaptive1).
+  double tail = 0;
+  double tail_log_scale = 0;
 };
 
 // The rule's constants (level units where they are levels). The defaults are ExpertMixing::
-// Adaptive1's, tuned on photos32's training patches with experiments/expert_tune.sh; other values
-// are for that tuning only (a file records the id, not the constants).
+// Adaptive1's, tuned on photos32's training patches with experiments/expert_tune.sh; expert_constants
+// gives each id's; other values are for that tuning only (a file records the id, not the constants).
 struct ExpertConstants {
   double eps = 0.25;          // sub-predictor weights 1 / (eps + recent error)^2
   double scale_a = 0.6;       // the logistic's scale = (a * recent error + b) * the image's ratio
@@ -53,15 +67,42 @@ struct ExpertConstants {
   double decay = 0.98;        // that sum's factor per sub-pixel
   double saved_clip = 6.0;    // bits saved per sub-pixel, clipped to [-clip, clip]
   double min_share = 1.0 / 64, max_share = 63.0 / 64;
+  // Adaptive2's (0 where Adaptive1 has nothing):
+  double tail = 0;            // the wide logistic's weight in the expert's F
+  double tail_ratio = 3;      // its scale over the narrow one's
+  double scale_lr = 0;        // per error bucket, a log-scale offset learnt by gradient ascent on log p
+  double mean_lr = 0;         // per bias context, a mean offset (levels) learnt the same way
+  double colour_sign = 0;     // the colour before's error here: below -this, within, above (0: not in the context)
+  double slope_lr = 0;        // per colour, a slope on that error (added to the mean), learnt the same way
+  double carry_decay = 0.5;   // memory(): the error sums carried to the lane's next image, times this
+};
+
+// Each rule's constants; ExpertMixing::None has none (Adaptive1's are returned).
+ExpertConstants expert_constants(ExpertMixing mixing);
+// Whether the rule carries a memory from one image of a lane to the next.
+inline bool expert_carries(ExpertMixing mixing) { return mixing == ExpertMixing::Adaptive2; }
+
+// What the expert carries from one image of a lane to the next: functions of levels alone. Empty:
+// a lane's first image (and every image under a rule that carries nothing).
+struct ExpertMemory {
+  std::vector<double> err_sum, recent_sum;  // [C]
+  std::vector<double> scale_adj;            // [C][kScaleBuckets] log-scale offsets
+  std::vector<double> mean_adj;             // [C][kBiasContexts] mean offsets, levels
+  std::vector<double> slope;                // [C] on the colour before's error
 };
 
 class AdaptiveExpert {
  public:
-  AdaptiveExpert(int64_t channels, int64_t height, int64_t width, const ExpertConstants& constants = {});
+  AdaptiveExpert(int64_t channels, int64_t height, int64_t width, const ExpertConstants& constants = {},
+                 const ExpertMemory* memory = nullptr);
   // Steps are the PixelCNN's coding order: step = position * channels + colour. Each step is
   // predicted, then told its level and the two components' probabilities of it, in order.
   ExpertPrediction predict(int64_t step);
   void update(int64_t step, uint8_t level, double network_mass, double expert_mass);
+  // What the lane's next image starts from, after every step of this one.
+  ExpertMemory memory() const;
+  static constexpr int kScaleBuckets = 11;  // by the recent error
+  static constexpr int kBiasContexts = 48;  // 3 signs of the colour before's error x 4 error buckets x sign(W - p) x sign(N - p)
 
  private:
   static constexpr int kMaxPredictors = 9;
@@ -78,10 +119,17 @@ class AdaptiveExpert {
   std::vector<double> value_;     // [C][H*W] levels decoded so far
   std::vector<double> sub_err_;   // [C][H*W][kMaxPredictors] |level - sub-prediction|
   std::vector<double> err_;       // [C][H*W] |level - prediction|
+  std::vector<double> serr_;      // [C][H*W] level - prediction
   std::vector<double> saved_;     // [C][H*W] bits the expert saved against the network, clipped
   std::vector<double> saved_sum_; // [C] over the image so far
   std::vector<double> err_sum_, recent_sum_, decayed_;  // [C] |level - prediction| and its estimate, summed
   double recent_ = 0;
+  // Learnt offsets: log-scale per colour and error bucket, mean per colour and bias context.
+  std::vector<double> scale_adj_, mean_adj_;
+  std::vector<double> slope_;
+  double prev_ = 0;  // the colour before's error at this step's position (levels, signed)
+  int64_t scale_at_ = -1, bias_at_ = -1;  // this step's, -1 where not learnt
+  double scale_ = 1;                       // the narrow logistic's scale this step (levels)
   // Kept from predict(step) for update(step).
   double sub_[kMaxPredictors] = {};
   int subs_ = 0;

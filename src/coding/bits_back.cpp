@@ -59,15 +59,46 @@ auto on_lanes(std::vector<rans::Message>& msgs, const std::vector<int64_t>& whic
   return r;
 }
 
+// The adaptive expert's memory (coding/adaptive_expert.h) for the lanes `which`, in order.
+std::vector<codec::ExpertMemory> pick_memory(const std::vector<codec::ExpertMemory>& m, const std::vector<int64_t>& which) {
+  std::vector<codec::ExpertMemory> out;
+  if (m.empty()) return out;
+  for (int64_t l : which) out.push_back(m.at(static_cast<size_t>(l)));
+  return out;
+}
+
+// For an expert that carries a memory along each lane: the memory each image of x starts from. A lane
+// pops its last-pushed image first, so image (lane l, step t) starts from what images (l, T-1), ...,
+// (l, t+1) left, every one known to the encoder before it codes anything. Empty for other rules.
+std::vector<codec::ExpertMemory> expert_memory_before(const VAECodecs& v, const Images& x, int64_t lanes) {
+  std::vector<codec::ExpertMemory> before;
+  if (!v.expert_carries()) return before;
+  before.resize(static_cast<size_t>(x.count));
+  const int64_t steps = (x.count + lanes - 1) / lanes;
+  for (int64_t l = 0; l < lanes; ++l) {
+    codec::ExpertMemory m;
+    for (int64_t t = steps - 1; t >= 0; --t) {
+      const int64_t i = t * lanes + l;
+      if (i >= x.count) continue;
+      before[static_cast<size_t>(i)] = m;
+      if (t > 0) m = v.remember(m, x.image(i));
+    }
+  }
+  return before;
+}
+
 // A lane's first image under its start: bits-back (drawing initial bits) or x under p(x | z_median).
+// memory: the expert's for each lane's first image (empty: none carried).
 template <class Codec>
 double push_first(const VAECodecs& v, const Codec& codec, std::vector<rans::Message>& msgs,
-                  const std::vector<uint8_t>& starts, const Images& first, BitsBackStats* stats) {
+                  const std::vector<uint8_t>& starts, const Images& first, BitsBackStats* stats,
+                  const std::vector<codec::ExpertMemory>& memory) {
   double bits = 0;
   for (uint8_t start : {kStartInitialBits, kStartPriorMedian}) {
     const auto which = lanes_starting(starts, start);
     if (which.empty()) continue;
     const Images x = pick(first, which);
+    if (!memory.empty()) v.set_expert_memory(pick_memory(memory, which));
     bits += on_lanes(msgs, which, [&](codec::Lanes m) {
       if (start == kStartInitialBits) return codec.push(m, x);
       const double x_bits = v.likelihood(v.prior_median(m.count)).push(m, x);
@@ -95,10 +126,16 @@ BitsBackLanes bits_back_encode(VAE& model, const Images& x, const BitsBackConfig
   BitsBackLanes out;
   auto& msgs = out.lanes;
   out.starts.assign(static_cast<size_t>(lanes), cfg.lane_start.value_or(kStartInitialBits));
+  const std::vector<codec::ExpertMemory> memory = expert_memory_before(v, x, lanes);
+  auto memory_of_step = [&](int64_t t, int64_t b) {
+    if (memory.empty()) return std::vector<codec::ExpertMemory>{};
+    return std::vector<codec::ExpertMemory>(memory.begin() + t * lanes, memory.begin() + t * lanes + b);
+  };
   with_codec(v, cfg, &st, [&](const auto& codec) {
     if (x.count > 0) {
       // Step 0: each lane's first image. Unless told, try both starts on every lane and keep the smaller.
       const Images first = slice(x, 0, lanes);
+      const std::vector<codec::ExpertMemory> first_memory = memory_of_step(0, lanes);
       if (!cfg.lane_start) {
         std::vector<uint8_t> trial[2] = {std::vector<uint8_t>(lanes, kStartInitialBits),
                                          std::vector<uint8_t>(lanes, kStartPriorMedian)};
@@ -108,7 +145,7 @@ BitsBackLanes bits_back_encode(VAE& model, const Images& x, const BitsBackConfig
           auto counted = codec;
           counted.stats = &tried_stats[s];
           for (int64_t l = 0; l < lanes; ++l) tried[s].push_back(seeded_message(cfg.seed, l, s == kStartInitialBits));
-          push_first(v, counted, tried[s], trial[s], first, &tried_stats[s]);
+          push_first(v, counted, tried[s], trial[s], first, &tried_stats[s], first_memory);
         }
         for (int64_t l = 0; l < lanes; ++l)
           out.starts[l] = exact_bits(tried[kStartPriorMedian][l]) < exact_bits(tried[kStartInitialBits][l])
@@ -123,7 +160,7 @@ BitsBackLanes bits_back_encode(VAE& model, const Images& x, const BitsBackConfig
       }
       if (msgs.empty()) {  // lanes of both starts (or a start given): pushed again, each lane by its start
         for (int64_t l = 0; l < lanes; ++l) msgs.push_back(seeded_message(cfg.seed, l, out.starts[l] == kStartInitialBits));
-        push_first(v, codec, msgs, out.starts, first, &st);
+        push_first(v, codec, msgs, out.starts, first, &st, first_memory);
       }
       if (on_step) on_step(lanes);
     }
@@ -131,6 +168,7 @@ BitsBackLanes bits_back_encode(VAE& model, const Images& x, const BitsBackConfig
     const int64_t steps = (x.count + lanes - 1) / lanes;
     for (int64_t t = 1; t < steps; ++t) {
       const int64_t b = lanes_at(t, lanes, x.count);
+      if (!memory.empty()) v.set_expert_memory(memory_of_step(t, b));
       codec.push(all.substack(0, b), slice(x, t * lanes, b));
       if (on_step) on_step(t * lanes + b);
     }
@@ -156,13 +194,18 @@ Images bits_back_decode(VAE& model, BitsBackLanes coded, int64_t count, const Bi
   const int64_t lanes = static_cast<int64_t>(msgs.size());
   if (coded.starts.empty()) coded.starts.assign(static_cast<size_t>(lanes), kStartInitialBits);
   if (static_cast<int64_t>(coded.starts.size()) != lanes) throw std::invalid_argument("bits_back_decode: one start per lane");
+  // The expert's memory along each lane (for a rule that carries one), as the images come.
+  std::vector<codec::ExpertMemory> memory(v.expert_carries() ? static_cast<size_t>(lanes) : 0);
   with_codec(v, cfg, nullptr, [&](const auto& codec) {
     const codec::Lanes all{msgs.data(), lanes};
     const int64_t steps = (count + lanes - 1) / lanes;
     int64_t done = 0;
     for (int64_t t = steps - 1; t >= 1; --t) {
       const int64_t b = lanes_at(t, lanes, count);
+      if (!memory.empty()) v.set_expert_memory(std::vector<codec::ExpertMemory>(memory.begin(), memory.begin() + b));
       const Images x = codec.pop(all.substack(0, b)).symbol;
+      for (size_t l = 0; l < memory.size() && static_cast<int64_t>(l) < b; ++l)
+        memory[l] = v.remember(memory[l], x.image(static_cast<int64_t>(l)));
       std::copy(x.pixels.begin(), x.pixels.end(), out.image(t * lanes));
       done += b;
       if (on_step) on_step(done);
@@ -172,6 +215,7 @@ Images bits_back_decode(VAE& model, BitsBackLanes coded, int64_t count, const Bi
       for (uint8_t start : {kStartPriorMedian, kStartInitialBits}) {
         const auto which = lanes_starting(coded.starts, start);
         if (which.empty()) continue;
+        if (!memory.empty()) v.set_expert_memory(pick_memory(memory, which));
         const Images x = on_lanes(msgs, which, [&](codec::Lanes m) {
           return start == kStartInitialBits ? codec.pop(m).symbol : v.likelihood(v.prior_median(m.count)).pop(m).symbol;
         });

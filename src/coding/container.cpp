@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "coding/adaptive_expert.h"
 #include "data/images.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -199,7 +200,7 @@ std::string serialize(const CodedFile& f) {
     throw std::invalid_argument("container: lane starts only in lossless bits-back files, one per lane");
   if (f.importance_log2 > 0 && (f.kind != CodedKind::Lossless || f.importance_log2 > 8))
     throw std::invalid_argument("container: 2 to 256 importance samples, only in lossless bits-back files");
-  if (f.expert_mixing > 1 || (f.expert_mixing != 0 && f.kind != CodedKind::Lossless))
+  if (f.expert_mixing > codec::kLastExpertMixing || (f.expert_mixing != 0 && f.kind != CodedKind::Lossless))
     throw std::invalid_argument("container: expert mixing only in lossless bits-back files");
   std::string s = "VLAE";
   const uint16_t version = f.expert_mixing != 0                                ? kFormatVersionExpert
@@ -427,7 +428,7 @@ CodedFile parse_coded_file(const std::string& bytes, const std::string& name) {
   }
   if (version == kFormatVersionExpert) {
     f.expert_mixing = r.get<uint8_t>("expert mixing");
-    if (f.expert_mixing != 1) throw InputError(name + ": unknown expert mixing " + std::to_string(f.expert_mixing));
+    if (f.expert_mixing < 1 || f.expert_mixing > codec::kLastExpertMixing) throw InputError(name + ": unknown expert mixing " + std::to_string(f.expert_mixing));
   }
   if (r.left() != 0) throw InputError(name + ": trailing bytes after the payload");
   return f;

@@ -20,8 +20,9 @@
 //     above, adapted parameters u8 (0 none, 1 as in version 4, following), log2 of the importance
 //     samples u8 (0: plain bits-back; coding/vae_codecs.h), then each lane's start u8
 //     (coding/bits_back.h: 0 bits-back from initial bits, 1 the first image under p(x | z_median))
-//   | version 6 (lossless kind 1 only): as version 5, then the expert mixing u8 (1: the network's
-//     pixel distributions mixed with coding/adaptive_expert.h's)
+//   | version 6 (lossless kind 1 only): as version 5, then the expert mixing u8 (the network's pixel
+//     distributions mixed with coding/adaptive_expert.h's: 1 restarted with every image, 2 with its
+//     memory carried along each lane)
 //   | checksum of every preceding byte u64
 // Version 6 is written for files coded with an expert beside the network, version 5 for bits-back files with a lane that starts under p(x | z_median) or with
 // importance samples, version 4

@@ -103,7 +103,7 @@ std::vector<codec::Tape> chain_tapes(const VAECodecs& v, const Chains& c, const 
   std::vector<int64_t> image_of(static_cast<size_t>(chains));  // chain -> its image
   for (size_t ch = 0; ch < image_of.size(); ++ch) image_of[ch] = static_cast<int64_t>(ch / samples);
   const bool keep = chains * x.dims() * 2 * static_cast<int64_t>(sizeof(uint32_t)) <= keep_bytes;
-  return v.likelihood_tapes(c.z, pick(x, image_of), keep);
+  return v.likelihood_tapes(c.z, pick(x, image_of), keep, &image_of);
 }
 
 // Which sample each lane sends: probability w_k / sum w at kChoicePrec bits, each at least 1.

@@ -18,10 +18,21 @@ namespace vlae::codec {
 // coding/adaptive_expert.h): F = (1 - share) F_network + share F_expert, one quantize_cdf. Both
 // CDFs are monotone in double and the weights are not negative, so F is too, and every level keeps
 // a frequency of at least 1.
+// The expert's own distribution: one logistic, or two at the same mean (a narrow one and a wide
+// one for the tail). With tail 0 it is the narrow logistic's CDF exactly (ExpertMixing::Adaptive1).
+struct ExpertLogistics {
+  DiscretizedLogistic narrow, wide;
+  double tail;
+  ExpertLogistics(const ExpertPrediction& p, unsigned prec)
+      : narrow(p.mean, p.log_scale, prec), wide(p.mean, p.tail > 0 ? p.tail_log_scale : p.log_scale, prec), tail(p.tail) {}
+  double cdf(uint32_t k) const { return tail > 0 ? (1.0 - tail) * narrow.cdf(k) + tail * wide.cdf(k) : narrow.cdf(k); }
+  double mass(uint32_t level) const { return cdf(level + 1) - cdf(level); }
+};
+
 template <class Network>
 struct WithExpert {
   Network network;
-  DiscretizedLogistic expert;
+  ExpertLogistics expert;
   double share;
   unsigned prec;
   double cdf(uint32_t k) const {
@@ -48,7 +59,7 @@ struct PixelCodec {
     return with_network([&](const auto& c) {
       if (!expert) return f(c);
       using C = std::decay_t<decltype(c)>;
-      return f(WithExpert<C>{c, DiscretizedLogistic(expert->mean, expert->log_scale, prec), expert->share, prec});
+      return f(WithExpert<C>{c, ExpertLogistics(*expert, prec), expert->share, prec});
     });
   }
   // The network's own codec for 8-bit levels (every likelihood but Bernoulli).

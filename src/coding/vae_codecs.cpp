@@ -121,15 +121,15 @@ codec::PixelCodec pixel_at(Likelihood likelihood, const double* params, int64_t 
 template <class Codec>
 void expert_update(codec::AdaptiveExpert& e, int64_t j, const codec::ExpertPrediction& p, const Codec& c, uint32_t level) {
   c.with_network([&](const auto& network) {
-    const codec::DiscretizedLogistic expert(p.mean, p.log_scale, c.prec);
     e.update(j, static_cast<uint8_t>(level), network.cdf(level + 1) - network.cdf(level),
-             expert.cdf(level + 1) - expert.cdf(level));
+             codec::ExpertLogistics(p, c.prec).mass(level));
     return 0;
   });
 }
 
 template <class State, class Push>
-std::vector<double> push_autoregressive(const State& s, const Latents& z, const Images& x, int64_t lanes, const Push& push) {
+std::vector<double> push_autoregressive(const State& s, const Latents& z, const Images& x, int64_t lanes, const Push& push,
+                                        const std::vector<int64_t>* lane_of) {
   const auto& pc = *s.engine.pixelcnn();
   const int64_t p = pc.params_per_pixel();
   const bool mixed = s.cfg.expert != codec::ExpertMixing::None;
@@ -146,7 +146,7 @@ std::vector<double> push_autoregressive(const State& s, const Latents& z, const 
         return c;
       };
       if (mixed) {  // the expert runs forward over the known image, then the pushes go backwards
-        codec::AdaptiveExpert e(mc.image_channels, mc.height, mc.width);
+        codec::AdaptiveExpert e = s.expert_at(lane_of ? (*lane_of)[static_cast<size_t>(l)] : l);
         for (int64_t j = 0; j < s.d; ++j) {
           expert[j] = e.predict(j);
           expert_update(e, j, expert[j], at(j), x.image(l)[pc.subpixel(j)]);
@@ -170,7 +170,7 @@ double pop_autoregressive(const State& s, const Latents& z, Lanes m, Images& out
     std::vector<double> params(static_cast<size_t>(p));
     for (int64_t l = l0; l < l1; ++l) {
       auto im = pc.start(z.value.data() + l * s.k);
-      codec::AdaptiveExpert e(mixed ? mc.image_channels : 1, mixed ? mc.height : 0, mixed ? mc.width : 0);
+      codec::AdaptiveExpert e = mixed ? s.expert_at(l) : codec::AdaptiveExpert(1, 0, 0);
       uint8_t* image = out.image(l);
       for (int64_t j = 0; j < s.d; ++j) {
         pc.params_at(im, j, params.data());
@@ -254,8 +254,9 @@ double total(const std::vector<double>& per_lane) {
 // Each lane's pushes of its image of x under p(x|z), in push order: push(l, codec, level) makes (or
 // records) one pixel's push for lane l and returns its cost; the result is each lane's sum.
 template <class State, class Push>
-std::vector<double> likelihood_pushes(const State& s, const Latents& z, const Images& x, int64_t lanes, const Push& push) {
-  if (s.model->autoregressive()) return push_autoregressive(s, z, x, lanes, push);
+std::vector<double> likelihood_pushes(const State& s, const Latents& z, const Images& x, int64_t lanes, const Push& push,
+                                      const std::vector<int64_t>* lane_of = nullptr) {
+  if (s.model->autoregressive()) return push_autoregressive(s, z, x, lanes, push, lane_of);
   // Independent lanes, each a sequence over its pixels.
   const std::vector<double> params = factorized_params(s, z, lanes);
   return over_lanes(lanes, [&](int64_t l) {
@@ -269,7 +270,8 @@ double VAECodecs::Likelihood::push(Lanes m, const Images& x) const {
                                  [&m](int64_t l, const codec::PixelCodec& c, uint32_t level) { return c.push(m[l], level); }));
 }
 
-std::vector<codec::Tape> VAECodecs::likelihood_tapes(const Latents& z, const Images& x, bool keep) const {
+std::vector<codec::Tape> VAECodecs::likelihood_tapes(const Latents& z, const Images& x, bool keep,
+                                                     const std::vector<int64_t>* lane_of) const {
   std::vector<codec::Tape> tapes(static_cast<size_t>(x.count));
   for (auto& t : tapes) {
     t.prec = s_->cfg.obs_prec;
@@ -279,8 +281,28 @@ std::vector<codec::Tape> VAECodecs::likelihood_tapes(const Latents& z, const Ima
       t.freq.reserve(static_cast<size_t>(s_->d));
     }
   }
-  likelihood_pushes(*s_, z, x, x.count, [&tapes](int64_t l, const codec::PixelCodec& c, uint32_t level) { return c.record(tapes[l], level); });
+  likelihood_pushes(
+      *s_, z, x, x.count, [&tapes](int64_t l, const codec::PixelCodec& c, uint32_t level) { return c.record(tapes[l], level); },
+      lane_of);
   return tapes;
+}
+
+bool VAECodecs::expert_carries() const { return codec::expert_carries(s_->cfg.expert); }
+
+void VAECodecs::set_expert_memory(std::vector<codec::ExpertMemory> per_lane) const {
+  s_->expert_memory = std::move(per_lane);
+}
+
+codec::ExpertMemory VAECodecs::remember(const codec::ExpertMemory& before, const uint8_t* image) const {
+  const auto& c = s_->model->config;
+  const auto& pc = *s_->engine.pixelcnn();
+  codec::AdaptiveExpert e(c.image_channels, c.height, c.width, s_->expert, &before);
+  // The memory is a function of the levels alone: the masses only move the share, which restarts.
+  for (int64_t j = 0; j < s_->d; ++j) {
+    e.predict(j);
+    e.update(j, image[pc.subpixel(j)], 0.5, 0.5);
+  }
+  return e.memory();
 }
 
 Coded<Images> VAECodecs::Likelihood::pop(Lanes m) const {

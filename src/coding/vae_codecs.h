@@ -107,12 +107,21 @@ class VAECodecs {
   // Image i's pushes under p(x | z[i]) recorded (coding/tape.h): tape i's bits are its cost as the
   // likelihood codec codes it, and replaying it onto a message makes likelihood(z).push's pushes.
   // keep = false sums the costs alone.
-  std::vector<codec::Tape> likelihood_tapes(const Latents& z, const Images& x, bool keep) const;
+  // lane_of (optional): image i of x is of lane lane_of[i] of the step (its expert's memory).
+  std::vector<codec::Tape> likelihood_tapes(const Latents& z, const Images& x, bool keep,
+                                            const std::vector<int64_t>* lane_of = nullptr) const;
   Likelihood likelihood(const Latents& z) const { return {*this, z}; }
   Posterior posterior(const Images& x) const;
   // A latent both sides know without coding it: z_j at the middle bucket of p(z_j | z_<j), dimension
   // by dimension (0 under an N(0, I) prior), the same on each of `lanes` lanes.
   Latents prior_median(int64_t lanes) const;
+
+  // The adaptive expert's memory along a lane (coding/adaptive_expert.h), for a rule that carries one:
+  // the chain sets each lane's before a step (per lane of the step, in order; empty: afresh), and
+  // remember gives what a lane's next image starts from after `image` (its levels alone).
+  bool expert_carries() const;
+  void set_expert_memory(std::vector<codec::ExpertMemory> per_lane) const;
+  codec::ExpertMemory remember(const codec::ExpertMemory& before, const uint8_t* image) const;
 
   // The images this model codes: size and pixel kind.
   Images empty_images(int64_t count) const;

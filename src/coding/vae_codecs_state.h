@@ -36,9 +36,19 @@ struct VAECodecs::State {
   engine::VAEEngine engine;
   mutable PriorConditionals cond;
   int64_t k, d;
+  codec::ExpertConstants expert;  // cfg.expert's rule
+  // The expert's memory each lane of the coming step starts from (VAECodecs::set_expert_memory);
+  // empty: every image starts afresh.
+  mutable std::vector<codec::ExpertMemory> expert_memory;
   State(VAE& m, const BitsBackConfig& c)
       : model(m), cfg(c), buckets(c.latent_bits), engine(m), cond(engine), k(m->config.latent_dim),
-        d(m->config.dims()) {}
+        d(m->config.dims()), expert(codec::expert_constants(c.expert)) {}
+  // Lane l's expert over its image at the coming step.
+  codec::AdaptiveExpert expert_at(int64_t l) const {
+    const auto& c = model->config;
+    return codec::AdaptiveExpert(c.image_channels, c.height, c.width, expert,
+                                 expert_memory.empty() ? nullptr : &expert_memory.at(static_cast<size_t>(l)));
+  }
 
   // Latent values dimension by dimension: at j, the conditional from z_<j, then bucket_of(j) -> the
   // lanes' buckets of dimension j, whose values fill z[l * K + j].
