@@ -5,8 +5,9 @@
 #   1. all 602 test patches in one file;
 #   2. each test photograph whole (chelsea, coffee, rocket: 32x32 tiles, edges included);
 # each with the network alone, with the first expert rule (adaptive1: restarted with every image),
-# with the expert that learns along each lane (adaptive), and (ADAPT steps > 0) with it and the
-# model adapted to the file (--adapt-steps), beside PNG, WebP, AVIF and JPEG XL on the same images
+# the second (adaptive2: learns along each lane), the third (adaptive: and a least-squares
+# predictor), and (ADAPT steps > 0) with the third and the model adapted to the file
+# (--adapt-steps), beside PNG, WebP, AVIF and JPEG XL on the same images
 # (each codec's better of one file per image and the atlas); and the patches with the expert on one
 # lane (--lanes 1).
 # Usage: [ADAPT=0] experiments/photos32_expert.sh RUN [THREADS] [OUT]
@@ -18,13 +19,14 @@ SK="${VLAE_SKIMAGE_DATA:-/usr/lib/python3/dist-packages/skimage/data}"
 mkdir -p "$OUT"
 code() {  # NAME DATA_FLAGS...
   local name=$1; shift
-  local variants=(plain expert1 expert)
+  local variants=(plain expert1 expert2 expert)
   [ "$ADAPT" -gt 0 ] && variants+=(expert-adapt)
   [ "$name" = patches ] && variants+=(expert-lanes1)  # the memory along one lane: the smallest file
   for v in "${variants[@]}"; do
     local flags=()
     case $v in
       expert1) flags=(--expert adaptive1) ;;
+      expert2) flags=(--expert adaptive2) ;;
       expert) flags=(--expert adaptive) ;;
       expert-adapt) flags=(--expert adaptive --adapt-steps "$ADAPT") ;;
       expert-lanes1) flags=(--expert adaptive --lanes 1) ;;
@@ -49,7 +51,7 @@ done
 python3 - "$OUT" "$ADAPT" <<'PY'
 import json, os, sys
 out, adapt = sys.argv[1], int(sys.argv[2])
-variants = ["plain", "expert1", "expert"] + (["expert-adapt"] if adapt > 0 else [])
+variants = ["plain", "expert1", "expert2", "expert"] + (["expert-adapt"] if adapt > 0 else [])
 keys = ["jpegxl", "webp_lossless", "avif", "png"]
 def bits(name, v):  # total bits of a real file, and its sub-pixels
     j = json.load(open("%s/%s.%s.json" % (out, name, v)))

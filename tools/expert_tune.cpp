@@ -2,7 +2,7 @@
 // quantized frequencies) of a data set under the expert alone, the network alone (decoder params at
 // the posterior mean, teacher-forced) and their mixture, for each setting of ExpertConstants.
 // Usage: expert_tune RUN|- DATA SPLIT LIMIT [SETTING ...]   (LIMIT images spread evenly over the split)
-//   SETTING: "name=value,name=value" ("": Adaptive1's constants; "rule=2,...": Adaptive2's)
+//   SETTING: "name=value,name=value" ("": Adaptive1's constants; "rule=N,...": rule N's)
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -29,13 +29,17 @@ double geo_a = 0.5, geo_b = 0.7, geo_lr = -1;
 // mean, weighted 1 / (blend_eps + recent error)^2 each (the network's times blend); a prototype.
 double blend = 0, blend_eps = 1;
 
-// "name=value,name=value" over a rule's constants: Adaptive1's, or Adaptive2's when it starts with
-// rule=2 (which carries the memory too).
+// "name=value,name=value" over a rule's constants: Adaptive1's, or rule N's when it starts with
+// rule=N (rules 2 and 3 carry the memory too).
 codec::ExpertConstants parse_setting(const std::string& setting) {
-  double rule = setting.rfind("rule=2", 0) == 0 ? 2 : 1;
-  codec::ExpertConstants k =
-      codec::expert_constants(rule == 2 ? codec::ExpertMixing::Adaptive2 : codec::ExpertMixing::Adaptive1);
-  carry = rule == 2 ? 1 : 0;
+  double rule = setting.rfind("rule=", 0) == 0 ? std::atof(setting.c_str() + 5) : 1;
+  if (rule < 1 || rule > codec::kLastExpertMixing) {
+    std::fprintf(stderr, "expert_tune: no rule %g\n", rule);
+    std::exit(2);
+  }
+  const auto mixing = static_cast<codec::ExpertMixing>(static_cast<int>(rule));
+  codec::ExpertConstants k = codec::expert_constants(mixing);
+  carry = codec::expert_carries(mixing) ? 1 : 0;
   lanes = 5;
   geo_a = 0.5, geo_b = 0.7, geo_lr = -1;
   blend = 0, blend_eps = 1;
@@ -46,7 +50,7 @@ codec::ExpertConstants parse_setting(const std::string& setting) {
       {"decay", &k.decay}, {"saved_clip", &k.saved_clip}, {"min_share", &k.min_share}, {"max_share", &k.max_share},
       {"tail", &k.tail}, {"tail_ratio", &k.tail_ratio}, {"scale_lr", &k.scale_lr}, {"mean_lr", &k.mean_lr},
       {"colour_sign", &k.colour_sign}, {"slope_lr", &k.slope_lr}, {"carry_decay", &k.carry_decay},
-      {"rule", &rule}, {"carry", &carry}, {"lanes", &lanes},
+      {"ls", &k.ls}, {"ls_lambda", &k.ls_lambda}, {"ls_delta", &k.ls_delta}, {"rule", &rule}, {"carry", &carry}, {"lanes", &lanes},
       {"geo_a", &geo_a}, {"geo_b", &geo_b}, {"geo_lr", &geo_lr}, {"blend", &blend}, {"blend_eps", &blend_eps}};
   size_t at = 0;
   while (at < setting.size()) {

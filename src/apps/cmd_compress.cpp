@@ -205,8 +205,8 @@ void run_compress(const CompressFlags& f) {
     throw InputError("--lane-start: expected auto, initial-bits or prior-median, got '" + f.lane_start + "'");
   if (f.importance_samples < 1 || f.importance_samples > 256 || (f.importance_samples & (f.importance_samples - 1)))
     throw InputError("--importance-samples: expected a power of two from 1 to 256");
-  if (f.expert != "none" && f.expert != "adaptive" && f.expert != "adaptive1")
-    throw InputError("--expert: expected none, adaptive or adaptive1, got '" + f.expert + "'");
+  if (f.expert != "none" && f.expert != "adaptive" && f.expert != "adaptive1" && f.expert != "adaptive2")
+    throw InputError("--expert: expected none, adaptive, adaptive1 or adaptive2, got '" + f.expert + "'");
   if (f.expert != "none" && (f.lossy || f.codec == "rec"))
     throw InputError("--expert: for lossless bits-back files (drop --lossy and --codec rec)");
   LoadedRun run = load_run(f.run);
@@ -241,7 +241,8 @@ void run_compress(const CompressFlags& f) {
   cfg.latent_bits = f.latent_bits;
   cfg.posterior_prec = f.posterior_prec;
   cfg.obs_prec = f.obs_prec;
-  if (f.expert == "adaptive") cfg.expert = codec::ExpertMixing::Adaptive2;
+  if (f.expert == "adaptive") cfg.expert = codec::ExpertMixing::Adaptive3;
+  if (f.expert == "adaptive2") cfg.expert = codec::ExpertMixing::Adaptive2;
   if (f.expert == "adaptive1") cfg.expert = codec::ExpertMixing::Adaptive1;
   check_images_fit_model(x, run.model->config, "compress");
   check_expert_fits_model(cfg.expert, run.model, "--expert");
@@ -396,7 +397,8 @@ void add_compress_commands(CLI::App& app) {
   cmd->add_option("--expert", c->expert,
                   "bits-back, PixelCNN-family decoders of 8-bit levels: none (default) | adaptive (each sub-pixel's "
                   "distribution mixed with a classical adaptive predictor's, which learns along each lane; the file "
-                  "records it) | adaptive1 (the first rule: restarted with every image)");
+                  "records it) | adaptive2 (the second rule: no least-squares predictor) | adaptive1 (the first rule: "
+                  "restarted with every image)");
   cmd->add_option("--latent-bits", c->latent_bits, "p: 2^p equal-mass prior buckets per latent dimension");
   cmd->add_option("--posterior-prec", c->posterior_prec, "q: precision of posterior bucket masses (bits)");
   cmd->add_option("--obs-prec", c->obs_prec, "precision of the pixel codecs (bits)");

@@ -11,7 +11,8 @@ namespace vlae::codec {
 
 ExpertConstants expert_constants(ExpertMixing mixing) {
   ExpertConstants k;
-  if (mixing == ExpertMixing::Adaptive2) {  // tuned with experiments/expert_tune.sh (train patches)
+  // Tuned on photos32's training patches with experiments/expert_tune.sh (docs/RESULTS.md).
+  if (mixing == ExpertMixing::Adaptive2 || mixing == ExpertMixing::Adaptive3) {
     k.tail = 0.03;
     k.tail_ratio = 3;
     k.scale_lr = 0.01;
@@ -19,6 +20,11 @@ ExpertConstants expert_constants(ExpertMixing mixing) {
     k.colour_sign = 0.5;
     k.slope_lr = 0.003;
     k.carry_decay = 0.5;
+  }
+  if (mixing == ExpertMixing::Adaptive3) {
+    k.ls = 4;
+    k.ls_lambda = 0.99;
+    k.ls_delta = 100;
   }
   return k;
 }
@@ -39,20 +45,27 @@ AdaptiveExpert::AdaptiveExpert(int64_t channels, int64_t height, int64_t width, 
   scale_adj_.assign(c * kScaleBuckets, 0.0);
   mean_adj_.assign(c * kBiasContexts, 0.0);
   slope_.assign(c, 0.0);
+  ls_theta_.assign(c * kLsFeatures, 0.0);
+  ls_p_.assign(c * kLsFeatures * kLsFeatures, 0.0);
+  for (size_t ch = 0; ch < c; ++ch)
+    for (int i = 0; i < kLsFeatures; ++i) ls_p_[(ch * kLsFeatures + i) * kLsFeatures + i] = k.ls_delta;
   if (memory && !memory->err_sum.empty()) {
     if (memory->err_sum.size() != c || memory->recent_sum.size() != c || memory->scale_adj.size() != scale_adj_.size() ||
-        memory->mean_adj.size() != mean_adj_.size() || memory->slope.size() != c)
+        memory->mean_adj.size() != mean_adj_.size() || memory->slope.size() != c ||
+        memory->ls_theta.size() != ls_theta_.size() || memory->ls_p.size() != ls_p_.size())
       throw std::invalid_argument("adaptive expert: a memory of another shape");
     err_sum_ = memory->err_sum;
     recent_sum_ = memory->recent_sum;
     scale_adj_ = memory->scale_adj;
     mean_adj_ = memory->mean_adj;
     slope_ = memory->slope;
+    ls_theta_ = memory->ls_theta;
+    ls_p_ = memory->ls_p;
   }
 }
 
 ExpertMemory AdaptiveExpert::memory() const {
-  ExpertMemory m{err_sum_, recent_sum_, scale_adj_, mean_adj_, slope_};
+  ExpertMemory m{err_sum_, recent_sum_, scale_adj_, mean_adj_, slope_, ls_theta_, ls_p_};
   for (auto& v : m.err_sum) v *= k.carry_decay;
   for (auto& v : m.recent_sum) v *= k.carry_decay;
   return m;
@@ -68,6 +81,30 @@ AdaptiveExpert::Neighbours AdaptiveExpert::neighbours(int64_t pos) const {
     if (c + 1 < w_) b.ne = pos - w_ + 1;
   }
   return b;
+}
+
+double AdaptiveExpert::ls_features(int64_t pos, int64_t ch, double* f) const {
+  const int64_t r = pos / w_, c = pos % w_;
+  // The level at (r + dr, c + dc) in colour q, falling back to `or_else` outside the known part.
+  auto at = [&](int64_t q, int64_t dr, int64_t dc, double or_else) {
+    const int64_t rr = r + dr, cc = c + dc;
+    if (rr < 0 || cc < 0 || cc >= w_ || (dr == 0 && dc >= 0 && q == ch)) return or_else;
+    return level(q, rr * w_ + cc);
+  };
+  const double n0 = at(ch, -1, 0, at(ch, 0, -1, 127.5));
+  const double w0 = at(ch, 0, -1, n0);
+  const double nw = at(ch, -1, -1, n0), ne = at(ch, -1, 1, n0), nn = at(ch, -2, 0, n0), ww = at(ch, 0, -2, w0);
+  const double nne = at(ch, -2, 1, ne);
+  f[0] = n0 - w0, f[1] = nw - w0, f[2] = ne - w0, f[3] = nn - w0, f[4] = ww - w0, f[5] = nne - w0;
+  f[9] = at(ch, -1, -2, nw) - w0, f[10] = at(ch, -2, -1, nn) - w0;
+  if (ch > 0) {
+    const double p0 = level(ch - 1, pos);
+    const double pw = at(ch - 1, 0, -1, p0), pn = at(ch - 1, -1, 0, p0);
+    f[6] = p0 - pw, f[7] = pn - pw, f[8] = p0 - w0, f[11] = at(ch - 1, -1, 1, pn) - pw;
+  } else {
+    f[6] = f[7] = f[8] = f[11] = 0;
+  }
+  return w0;
 }
 
 int AdaptiveExpert::sub_predictions(int64_t pos, int64_t ch, double* p) const {
@@ -116,6 +153,15 @@ ExpertPrediction AdaptiveExpert::predict(int64_t step) {
   const int64_t pos = step / c_, ch = step % c_;
   subs_ = sub_predictions(pos, ch, sub_);
   const Neighbours b = neighbours(pos);
+  ls_at_ = -1;
+  if (k.ls > 0 && subs_ > 1) {  // the least-squares prediction (not at an image's first position)
+    ls_w_ = ls_features(pos, ch, ls_f_);
+    const double* th = ls_theta_.data() + ch * kLsFeatures;
+    double y = 0;
+    for (int i = 0; i < kLsFeatures; ++i) y += th[i] * ls_f_[i];
+    ls_at_ = subs_;
+    sub_[subs_++] = std::clamp(ls_w_ + y, -32.0, 287.0);
+  }
   const int64_t base = ch * plane_;
   // Recent errors at the neighbours, N and W counted fully, NW and NE by half.
   auto recent = [&](auto err) {
@@ -131,7 +177,7 @@ ExpertPrediction AdaptiveExpert::predict(int64_t step) {
   for (int i = 0; i < subs_; ++i) {
     const double e = recent([&](int64_t q) { return sub_err_[static_cast<size_t>(q * kMaxPredictors + i)]; });
     const double d = k.eps + e;
-    const double w = 1.0 / (d * d);
+    const double w = (i == ls_at_ ? k.ls : 1.0) / (d * d);
     num += w * sub_[i];
     den += w;
   }
@@ -194,6 +240,31 @@ void AdaptiveExpert::update(int64_t step, uint8_t level_value, double network_ma
   for (int i = 0; i < subs_; ++i) sub_err_[at * kMaxPredictors + static_cast<size_t>(i)] = std::abs(x - sub_[i]);
   err_[at] = std::abs(x - prediction_);
   serr_[at] = x - prediction_;
+  if (ls_at_ >= 0) {
+    // Recursive least squares with forgetting, on y = x - W: with g = P f, theta += g (y - theta . f)
+    // / (lambda + f . g), P -= g g^T / (lambda + f . g), then P /= lambda.
+    const size_t n = kLsFeatures;
+    double* th = ls_theta_.data() + ch * kLsFeatures;
+    double* P = ls_p_.data() + static_cast<size_t>(ch) * n * n;
+    double pf[kLsFeatures], den = k.ls_lambda;
+    for (size_t i = 0; i < n; ++i) {
+      pf[i] = 0;
+      for (size_t j = 0; j < n; ++j) pf[i] += P[i * n + j] * ls_f_[j];
+      den += ls_f_[i] * pf[i];
+    }
+    double pred = 0;
+    for (size_t i = 0; i < n; ++i) pred += th[i] * ls_f_[i];
+    const double err = (x - ls_w_) - pred;
+    for (size_t i = 0; i < n; ++i) th[i] += pf[i] / den * err;
+    double trace = 0;
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t j = 0; j < n; ++j) P[i * n + j] -= pf[i] * pf[j] / den;
+      trace += P[i * n + i];
+    }
+    // Forgetting only while P is below its start (no wind-up where the features do not move).
+    if (trace < static_cast<double>(n) * k.ls_delta)
+      for (size_t i = 0; i < n * n; ++i) P[i] /= k.ls_lambda;
+  }
   if (step != 0) {  // the first sub-pixel's error measures only the blind guess
     err_sum_[static_cast<size_t>(ch)] += err_[at];
     recent_sum_[static_cast<size_t>(ch)] += recent_;

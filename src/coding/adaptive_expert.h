@@ -18,7 +18,9 @@
 // to the next (ExpertMemory): per error bucket, a log-scale offset, per bias context (CALIC, with the
 // sign of the colour before's error here), a mean offset, and per colour a slope on that error, each
 // learnt by gradient ascent on log p of the levels; the error sums of the scale's ratio; and a wider
-// logistic for the residuals' tail.
+// logistic for the residuals' tail. Adaptive3 adds a linear predictor over twelve causal
+// neighbours, fitted by recursive least squares with forgetting (as in least-squares lossless
+// coders, e.g. GLICBAWLS), its coefficients carried too.
 //
 // Invariants (files decode on every machine): every value is a pure function of the image's earlier
 // sub-pixels in coding order, of the network's masses for them, and of the memory the image starts
@@ -34,9 +36,10 @@
 namespace vlae::codec {
 
 // The mixing rule a file was coded with (container byte): 0 the network alone, 1 this expert restarted
-// with every image, 2 with its memory carried along each lane, its mean and scale learnt.
-enum class ExpertMixing : uint8_t { None = 0, Adaptive1 = 1, Adaptive2 = 2 };
-constexpr uint8_t kLastExpertMixing = 2;
+// with every image, 2 with its memory carried along each lane, its mean and scale learnt, 3 as 2 with
+// a least-squares sub-predictor.
+enum class ExpertMixing : uint8_t { None = 0, Adaptive1 = 1, Adaptive2 = 2, Adaptive3 = 3 };
+constexpr uint8_t kLastExpertMixing = 3;
 
 // The expert's logistic and its share in the mixture for one sub-pixel.
 struct ExpertPrediction {
@@ -75,12 +78,19 @@ struct ExpertConstants {
   double colour_sign = 0;     // the colour before's error here: below -this, within, above (0: not in the context)
   double slope_lr = 0;        // per colour, a slope on that error (added to the mean), learnt the same way
   double carry_decay = 0.5;   // memory(): the error sums carried to the lane's next image, times this
+  // Adaptive3's (0: none): a linear predictor fitted by recursive least squares as one more
+  // sub-predictor, its weight times ls.
+  double ls = 0;
+  double ls_lambda = 0.99;    // its forgetting factor per sub-pixel of the colour
+  double ls_delta = 100;      // P, the inverse of the features' covariance, starts at delta I
 };
 
 // Each rule's constants; ExpertMixing::None has none (Adaptive1's are returned).
 ExpertConstants expert_constants(ExpertMixing mixing);
 // Whether the rule carries a memory from one image of a lane to the next.
-inline bool expert_carries(ExpertMixing mixing) { return mixing == ExpertMixing::Adaptive2; }
+inline bool expert_carries(ExpertMixing mixing) {
+  return mixing == ExpertMixing::Adaptive2 || mixing == ExpertMixing::Adaptive3;
+}
 
 // What the expert carries from one image of a lane to the next: functions of levels alone. Empty:
 // a lane's first image (and every image under a rule that carries nothing).
@@ -89,6 +99,7 @@ struct ExpertMemory {
   std::vector<double> scale_adj;            // [C][kScaleBuckets] log-scale offsets
   std::vector<double> mean_adj;             // [C][kBiasContexts] mean offsets, levels
   std::vector<double> slope;                // [C] on the colour before's error
+  std::vector<double> ls_theta, ls_p;       // [C][kLsFeatures] coefficients, [C][kLsFeatures^2] P
 };
 
 class AdaptiveExpert {
@@ -105,7 +116,16 @@ class AdaptiveExpert {
   static constexpr int kBiasContexts = 48;  // 3 signs of the colour before's error x 4 error buckets x sign(W - p) x sign(N - p)
 
  private:
-  static constexpr int kMaxPredictors = 9;
+  static constexpr int kMaxPredictors = 10;
+  static constexpr int kLsFeatures = 12;
+  // The least-squares features at pos in colour ch, into f: differences to W of N, NW, NE, NN, WW,
+  // NNE, NWW, NNW, and from the second colour on the colour before's here, N and NE to its W and its
+  // level here to W (0 for the first colour). Returns W; the prediction is W + theta . f.
+  double ls_features(int64_t pos, int64_t ch, double* f) const;
+  std::vector<double> ls_theta_, ls_p_;  // per colour, as ExpertMemory's
+  double ls_f_[kLsFeatures] = {};        // this step's features and W
+  double ls_w_ = 0;
+  int ls_at_ = -1;  // this step's least-squares sub-predictor index, -1 when none
   struct Neighbours {  // positions (index into a plane) of N, W, NW, NE; -1 where none
     int64_t n, w, nw, ne;
   };

@@ -70,6 +70,7 @@ std::vector<codec::ExpertMemory> pick_memory(const std::vector<codec::ExpertMemo
 // For an expert that carries a memory along each lane: the memory each image of x starts from. A lane
 // pops its last-pushed image first, so image (lane l, step t) starts from what images (l, T-1), ...,
 // (l, t+1) left, every one known to the encoder before it codes anything. Empty for other rules.
+// One memory per image (a few KB for colour: the least-squares fit's P is most of it).
 std::vector<codec::ExpertMemory> expert_memory_before(const VAECodecs& v, const Images& x, int64_t lanes) {
   std::vector<codec::ExpertMemory> before;
   if (!v.expert_carries()) return before;
