@@ -365,6 +365,16 @@ TEST(BitsBackAutoregressive, PixelCNNAndFlowPriorRoundTrip) {
   expect_round_trip(pixel_config("full", true, Likelihood::Bernoulli, "vh"), bin);
 }
 
+// The first `limit` test images of a data set, and a shipped model's run directory.
+Images first_test_images(const std::string& data, int64_t limit) {
+  DataSpec s;
+  s.data = data;
+  s.split = "test";
+  s.limit = limit;
+  return load_images(s);
+}
+std::string shipped(const std::string& name) { return std::string(VLAE_SOURCE_DIR) + "/models/" + name; }
+
 }  // namespace
 
 // The shipped lossless VLAE (models/fashion-mnist-vlae-vh, experiments/lossless_vlae.sh and
@@ -424,12 +434,8 @@ TEST(ShippedModels, DigitPixelCnnCodesBinarizedDigitsExactlyAndBelowTheMlpVae) {
 // digits8): its file of real 8-bit test digits decodes exactly and is smaller than JPEG XL's
 // strongest lossless atlas of the same digits (README: all 2,000 test digits, against JPEG XL's atlas).
 TEST(ShippedModels, DigitMixtureVlaeCodes8BitDigitsExactlyAndBelowJpegXl) {
-  DataSpec s;
-  s.data = "mnist";
-  s.split = "test";
-  s.limit = 64;
-  const Images x = load_images(s);
-  const std::string dir = std::string(VLAE_SOURCE_DIR) + "/models/mnist-8bit-vlae-vh-mix";
+  const Images x = first_test_images("mnist", 64);
+  const std::string dir = shipped("mnist-8bit-vlae-vh-mix");
   LoadedRun run = load_run(dir);
   EXPECT_EQ(run.model->config.likelihood, Likelihood::LogisticMixture);
   BitsBackConfig cfg;
@@ -506,12 +512,8 @@ TEST(ShippedModels, FullMnistModelsCodeTestDigitsExactlyAndBelowJpegXlAndJbig) {
 // learning along the one lane, takes far more off them than it costs (README: 4.2898 -> 2.8680
 // bits/dim on all 602 with --lanes 1).
 TEST(ShippedModels, Photos32PixelCnnWithTheExpertCodesTestPatchesExactly) {
-  DataSpec s;
-  s.data = "photos32";
-  s.split = "test";
-  s.limit = 24;
-  const Images x = load_images(s);
-  const std::string dir = std::string(VLAE_SOURCE_DIR) + "/models/photos32-pixelcnn-mix-linear5";
+  const Images x = first_test_images("photos32", 24);
+  const std::string dir = shipped("photos32-pixelcnn-mix-linear5");
   LoadedRun run = load_run(dir);
   BitsBackConfig cfg;
   cfg.lanes = 1;
