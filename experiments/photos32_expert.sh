@@ -10,11 +10,14 @@
 # (--adapt-steps), beside PNG, WebP, AVIF and JPEG XL on the same images
 # (each codec's better of one file per image and the atlas); and the patches with the expert on one
 # lane (--lanes 1).
-# Usage: [ADAPT=0] experiments/photos32_expert.sh RUN [THREADS] [OUT]
-#   RUN: a colour PixelCNN run, e.g. runs/photos32/pixelcnn-mix-linear5 (experiments/photos32_pixelcnn.sh)
+# Usage: [ADAPT=0] experiments/photos32_expert.sh [RUN] [THREADS] [OUT]
+#   RUN: a colour PixelCNN run; by default the shipped models/photos32-pixelcnn-mix-linear5 (a copy of
+#   runs/photos32/pixelcnn-mix-linear5, experiments/photos32_pixelcnn.sh: the same files). OUT: by
+#   default runs/photos32-expert.
 set -euo pipefail
 V="$(cd "$(dirname "$0")/.." && pwd)/build/vlae"
-RUN="$1"; T="${2:-2}"; OUT="${3:-$RUN/expert}"; ADAPT="${ADAPT:-0}"
+RUN="${1:-$(cd "$(dirname "$0")/.." && pwd)/models/photos32-pixelcnn-mix-linear5}"; T="${2:-2}"
+OUT="${3:-runs/photos32-expert}"; ADAPT="${ADAPT:-0}"
 SK="${VLAE_SKIMAGE_DATA:-/usr/lib/python3/dist-packages/skimage/data}"
 mkdir -p "$OUT"
 code() {  # NAME DATA_FLAGS...
