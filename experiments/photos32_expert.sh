@@ -6,8 +6,8 @@
 #   2. each test photograph whole (chelsea, coffee, rocket: 32x32 tiles, edges included);
 # each with the network alone, with the first expert rule (adaptive1: restarted with every image),
 # the second (adaptive2: learns along each lane), the third (adaptive: and a least-squares
-# predictor), and (ADAPT steps > 0) with the third and the model adapted to the file
-# (--adapt-steps), beside PNG, WebP, AVIF and JPEG XL on the same images
+# predictor), and (ADAPT steps > 0) with the first and the model adapted to the file
+# (--adapt-steps; docs/RESULTS.md's figure), beside PNG, WebP, AVIF and JPEG XL on the same images
 # (each codec's better of one file per image and the atlas); and the patches with the expert on one
 # lane (--lanes 1).
 # Usage: [ADAPT=0] experiments/photos32_expert.sh [RUN] [THREADS] [OUT]
@@ -15,15 +15,16 @@
 #   runs/photos32/pixelcnn-mix-linear5, experiments/photos32_pixelcnn.sh: the same files). OUT: by
 #   default runs/photos32-expert.
 set -euo pipefail
-V="$(cd "$(dirname "$0")/.." && pwd)/build/vlae"
-RUN="${1:-$(cd "$(dirname "$0")/.." && pwd)/models/photos32-pixelcnn-mix-linear5}"; T="${2:-2}"
-OUT="${3:-runs/photos32-expert}"; ADAPT="${ADAPT:-0}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+V="$ROOT/build/vlae"
+RUN="${1:-$ROOT/models/photos32-pixelcnn-mix-linear5}"; T="${2:-2}"
+OUT="${3:-$ROOT/runs/photos32-expert}"; ADAPT="${ADAPT:-0}"
 SK="${VLAE_SKIMAGE_DATA:-/usr/lib/python3/dist-packages/skimage/data}"
 mkdir -p "$OUT"
 code() {  # NAME DATA_FLAGS...
   local name=$1; shift
   local variants=(plain expert1 expert2 expert)
-  [ "$ADAPT" -gt 0 ] && variants+=(expert-adapt)
+  [ "$ADAPT" -gt 0 ] && variants+=(expert1-adapt)
   [ "$name" = patches ] && variants+=(expert-lanes1)  # the memory along one lane: the smallest file
   for v in "${variants[@]}"; do
     local flags=()
@@ -31,7 +32,7 @@ code() {  # NAME DATA_FLAGS...
       expert1) flags=(--expert adaptive1) ;;
       expert2) flags=(--expert adaptive2) ;;
       expert) flags=(--expert adaptive) ;;
-      expert-adapt) flags=(--expert adaptive --adapt-steps "$ADAPT") ;;
+      expert1-adapt) flags=(--expert adaptive1 --adapt-steps "$ADAPT") ;;
       expert-lanes1) flags=(--expert adaptive --lanes 1) ;;
     esac
     [ -f "$OUT/$name.$v.json" ] && continue
@@ -54,7 +55,7 @@ done
 python3 - "$OUT" "$ADAPT" <<'PY'
 import json, os, sys
 out, adapt = sys.argv[1], int(sys.argv[2])
-variants = ["plain", "expert1", "expert2", "expert"] + (["expert-adapt"] if adapt > 0 else [])
+variants = ["plain", "expert1", "expert2", "expert"] + (["expert1-adapt"] if adapt > 0 else [])
 keys = ["jpegxl", "webp_lossless", "avif", "png"]
 def bits(name, v):  # total bits of a real file, and its sub-pixels
     j = json.load(open("%s/%s.%s.json" % (out, name, v)))

@@ -47,8 +47,8 @@ for n in mlp mlpbin mlpgauss conv pcnn pcnnvh vlae ar1 hyper; do
     # expert: the network's distributions mixed with the adaptive expert's (format version 6), its
     # memory carried along each lane (7 images on 3 lanes).
     [ $kind = expert ] && flags="--expert adaptive"
-    f="$W/$n.$kind.vlae"; [ $kind = expert ] && lim=7
-    "$V" compress --run "$run" --data $d --split test --limit $lim --lanes 3 $flags -o "$f" --threads 2 \
+    f="$W/$n.$kind.vlae"; klim=$lim; [ $kind = expert ] && klim=7
+    "$V" compress --run "$run" --data $d --split test --limit $klim --lanes 3 $flags -o "$f" --threads 2 \
       >/dev/null 2>"$W/err" || { echo "FAIL compress $n $kind: $(tail -1 "$W/err")"; fail=1; continue; }
     ref=""
     for core in $cores; do
@@ -66,7 +66,7 @@ for n in mlp mlpbin mlpgauss conv pcnn pcnnvh vlae ar1 hyper; do
       || { echo "FAIL decode $n $kind with the baseline kernel: $(tail -1 "$W/err")"; fail=1; }
     [ -n "$ref" ] && ! cmp -s "$ref" "$out" && { echo "FAIL $n $kind: decoding with the baseline kernel differs"; fail=1; }
     [ $kind = lossless ] || [ $kind = expert ] || continue
-    OPENBLAS_CORETYPE=Prescott "$V" compress --run "$run" --data $d --split test --limit $lim --lanes 3 $flags -o "$W/again.vlae" \
+    OPENBLAS_CORETYPE=Prescott "$V" compress --run "$run" --data $d --split test --limit $klim --lanes 3 $flags -o "$W/again.vlae" \
       --threads 1 >/dev/null 2>&1
     cmp -s "$f" "$W/again.vlae" || { echo "FAIL $n $kind: the file compressed under Prescott, 1 thread differs"; fail=1; }
   done

@@ -19,7 +19,7 @@ using namespace vlae;
 
 namespace {
 // Settings beside the rule's constants (reset by every setting):
-double carry = 0;  // 1: each image starts from the memory its lane's image before left (Adaptive2)
+double carry = 0;  // 1: each image starts from the memory its lane's image before left (rules 2 and 3)
 double lanes = 5;  // with carry: images visited lane by lane (l, l + lanes, ...), a fresh expert per lane
 // geo_lr >= 0: also the ideal bits of a geometric mixture p ∝ p_network^a p_expert^b (normalized over
 // the levels), a and b from geo_a and geo_b learnt online per image at rate geo_lr (a prototype; not a
@@ -119,7 +119,17 @@ int tune(int argc, char** argv) {
   auto evaluate = [&](const std::string& setting) {
     const codec::ExpertConstants k = parse_setting(setting);
     double bits_mix = 0, bits_net = 0, bits_exp = 0, bits_geo = 0;
-    std::vector<double> ln_n(256), ln_e(256), pg(256);
+    std::vector<double> mass_n(256), mass_e(256), ln_n(256), ln_e(256), pg(256);
+    // Each level's mass under a distribution with cdf(k), into out (the prototypes' inputs).
+    auto masses = [](const auto& dist, std::vector<double>& out) {
+      double lo = 0;
+      for (int k = 0; k < 256; ++k) {
+        const double hi = dist.cdf(k + 1);
+        out[static_cast<size_t>(k)] = hi - lo;
+        lo = hi;
+      }
+      return 0;
+    };
     std::vector<double> pp(static_cast<size_t>(std::max<int64_t>(P, 1)));
     codec::AdaptiveExpert e(x.channels, x.height, x.width, k);
     const int64_t L = std::max<int64_t>(1, static_cast<int64_t>(lanes));
@@ -145,9 +155,7 @@ int tune(int argc, char** argv) {
         auto p = e.predict(s);
         const codec::ExpertLogistics d(p, prec);
         double em = d.mass(v);
-        bits_exp += codec::cost_bits(codec::quantize_cdf(d.cdf(v + 1), v + 1, kLevels, prec) -
-                                         codec::quantize_cdf(d.cdf(v), v, kLevels, prec),
-                                     prec);
+        bits_exp += codec::cost_bits(d(v + 1) - d(v), prec);
         double nm = 0.5;
         if (net) {
           const float* q = params.data() + (i * x.dims() + sub) * P;
@@ -158,21 +166,12 @@ int tune(int argc, char** argv) {
             bits_net += codec::cost_bits(n(v + 1) - n(v), prec);
             return 0;
           });
+          if (geo_lr >= 0 || blend > 0) c.with_network([&](const auto& n) { return masses(n, mass_n); });
           if (geo_lr >= 0) {
-            c.with_network([&](const auto& n) {
-              double lo = 0;
-              for (int k = 0; k < 256; ++k) {
-                const double hi = n.cdf(k + 1);
-                ln_n[k] = std::log(std::max(hi - lo, 1e-12));
-                lo = hi;
-              }
-              return 0;
-            });
-            double lo = 0;
+            masses(d, mass_e);
             for (int k = 0; k < 256; ++k) {
-              const double hi = d.cdf(k + 1);
-              ln_e[k] = std::log(std::max(hi - lo, 1e-12));
-              lo = hi;
+              ln_n[k] = std::log(std::max(mass_n[k], 1e-12));
+              ln_e[k] = std::log(std::max(mass_e[k], 1e-12));
             }
             double top = -1e300, z = 0;
             for (int k = 0; k < 256; ++k) top = std::max(top, pg[k] = ga * ln_n[k] + gb * ln_e[k]);
@@ -186,15 +185,7 @@ int tune(int argc, char** argv) {
           codec::ExpertPrediction p2 = p;
           if (blend > 0) {
             double mean_n = 0;
-            c.with_network([&](const auto& n) {
-              double lo = 0;
-              for (int k = 0; k < 256; ++k) {
-                const double hi = n.cdf(k + 1);
-                mean_n += k * (hi - lo);
-                lo = hi;
-              }
-              return 0;
-            });
+            for (int k = 0; k < 256; ++k) mean_n += k * mass_n[k];
             const double mean_e = (p.mean + 1.0) * kLevelsPerUnit;
             const int64_t r = pos / x.width, col = pos % x.width;
             auto recent = [&](const std::vector<double>& err) {

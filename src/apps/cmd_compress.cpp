@@ -38,7 +38,7 @@ struct CompressFlags {
   std::string codec;  // lossless: bits-back (default) | rec; lossy: grid (default) | rec
   std::string lane_start = "auto";  // bits-back: auto | initial-bits | prior-median (coding/bits_back.h)
   uint32_t importance_samples = 1;  // bits-back: K coupled posterior samples per image (BB-IS)
-  std::string expert = "none";      // bits-back: none | adaptive (coding/adaptive_expert.h)
+  std::string expert = "none";      // bits-back: expert_of's names (coding/adaptive_expert.h)
   double rec_block_nats = 0;
   bool rec_block_nats_given = false;  // else the scheme's default (rec::default_block_nats)
   std::string rec_scheme = rec::scheme_name(rec::kDefaultScheme);
@@ -47,6 +47,17 @@ struct CompressFlags {
   AdaptOptions adapt;               // --adapt-steps > 0: instance-adaptive coding (train/adapt.h)
   RefineOptions refine;             // --refine-steps > 0: transform coders' refined latents (β from the run)
 };
+
+// --expert's names: the newest rule, and each earlier one by its number (files record the rule).
+codec::ExpertMixing expert_of(const std::string& name) {
+  const std::pair<const char*, codec::ExpertMixing> names[] = {{"none", codec::ExpertMixing::None},
+                                                               {"adaptive", codec::ExpertMixing::Adaptive3},
+                                                               {"adaptive2", codec::ExpertMixing::Adaptive2},
+                                                               {"adaptive1", codec::ExpertMixing::Adaptive1}};
+  for (const auto& [n, mixing] : names)
+    if (name == n) return mixing;
+  throw InputError("--expert: expected none, adaptive, adaptive1 or adaptive2, got '" + name + "'");
+}
 
 // Training images that set a codec's grid or blocks: never the images being coded.
 Images calibration_images(const CompressFlags& f, const LoadedRun& run) {
@@ -205,9 +216,8 @@ void run_compress(const CompressFlags& f) {
     throw InputError("--lane-start: expected auto, initial-bits or prior-median, got '" + f.lane_start + "'");
   if (f.importance_samples < 1 || f.importance_samples > 256 || (f.importance_samples & (f.importance_samples - 1)))
     throw InputError("--importance-samples: expected a power of two from 1 to 256");
-  if (f.expert != "none" && f.expert != "adaptive" && f.expert != "adaptive1" && f.expert != "adaptive2")
-    throw InputError("--expert: expected none, adaptive, adaptive1 or adaptive2, got '" + f.expert + "'");
-  if (f.expert != "none" && (f.lossy || f.codec == "rec"))
+  const codec::ExpertMixing expert = expert_of(f.expert);
+  if (expert != codec::ExpertMixing::None && (f.lossy || f.codec == "rec"))
     throw InputError("--expert: for lossless bits-back files (drop --lossy and --codec rec)");
   LoadedRun run = load_run(f.run);
   DataSpec spec = run_data_spec(run.config);
@@ -241,9 +251,7 @@ void run_compress(const CompressFlags& f) {
   cfg.latent_bits = f.latent_bits;
   cfg.posterior_prec = f.posterior_prec;
   cfg.obs_prec = f.obs_prec;
-  if (f.expert == "adaptive") cfg.expert = codec::ExpertMixing::Adaptive3;
-  if (f.expert == "adaptive2") cfg.expert = codec::ExpertMixing::Adaptive2;
-  if (f.expert == "adaptive1") cfg.expert = codec::ExpertMixing::Adaptive1;
+  cfg.expert = expert;
   check_images_fit_model(x, run.model->config, "compress");
   check_expert_fits_model(cfg.expert, run.model, "--expert");
   const Images coded = model_tiles(x, run.model->config);  // x, or its tiles when x is not the model's size

@@ -136,17 +136,13 @@ int AdaptiveExpert::sub_predictions(int64_t pos, int64_t ch, double* p) const {
   taps([&](int64_t q) { return level(ch, q); }, t);
   spatial(t, p);
   p[4] = t[1] + t[3] - t[0];  // W + NE - N
-  int n = 5;
-  if (ch > 0) {
-    // The difference to the colour before, predicted spatially, plus that colour's level here.
-    double d[4];
-    taps([&](int64_t q) { return level(ch, q) - level(ch - 1, q); }, d);
-    spatial(d, p + 5);
-    const double here = level(ch - 1, pos);
-    for (int i = 5; i < 9; ++i) p[i] += here;
-    n = 9;
-  }
-  return n;
+  if (ch == 0) return 5;
+  // The difference to the colour before, predicted spatially, plus that colour's level here.
+  taps([&](int64_t q) { return level(ch, q) - level(ch - 1, q); }, t);
+  spatial(t, p + 5);
+  const double here = level(ch - 1, pos);
+  for (int i = 5; i < 9; ++i) p[i] += here;
+  return 9;
 }
 
 ExpertPrediction AdaptiveExpert::predict(int64_t step) {

@@ -113,7 +113,8 @@ class AdaptiveExpert {
   // What the lane's next image starts from, after every step of this one.
   ExpertMemory memory() const;
   static constexpr int kScaleBuckets = 11;  // by the recent error
-  static constexpr int kBiasContexts = 48;  // 3 signs of the colour before's error x 4 error buckets x sign(W - p) x sign(N - p)
+  // The bias contexts: 3 signs of the colour before's error x 4 error buckets x sign(W - p) x sign(N - p).
+  static constexpr int kBiasContexts = 48;
 
  private:
   static constexpr int kMaxPredictors = 10;

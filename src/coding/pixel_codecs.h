@@ -14,10 +14,6 @@
 
 namespace vlae::codec {
 
-// The network's distribution over the 256 levels mixed with the expert's logistic (context mixing,
-// coding/adaptive_expert.h): F = (1 - share) F_network + share F_expert, one quantize_cdf. Both
-// CDFs are monotone in double and the weights are not negative, so F is too, and every level keeps
-// a frequency of at least 1.
 // The expert's own distribution: one logistic, or two at the same mean (a narrow one and a wide
 // one for the tail). With tail 0 it is the narrow logistic's CDF exactly (ExpertMixing::Adaptive1).
 struct ExpertLogistics {
@@ -27,8 +23,13 @@ struct ExpertLogistics {
       : narrow(p.mean, p.log_scale, prec), wide(p.mean, p.tail > 0 ? p.tail_log_scale : p.log_scale, prec), tail(p.tail) {}
   double cdf(uint32_t k) const { return tail > 0 ? (1.0 - tail) * narrow.cdf(k) + tail * wide.cdf(k) : narrow.cdf(k); }
   double mass(uint32_t level) const { return cdf(level + 1) - cdf(level); }
+  uint32_t operator()(uint32_t k) const { return quantize_cdf(cdf(k), k, kLevels, narrow.prec); }  // as the coder's
 };
 
+// The network's distribution over the 256 levels mixed with the expert's ExpertLogistics (context
+// mixing, coding/adaptive_expert.h): F = (1 - share) F_network + share F_expert, one quantize_cdf. Both
+// CDFs are monotone in double and the weights are not negative, so F is too, and every level keeps
+// a frequency of at least 1.
 template <class Network>
 struct WithExpert {
   Network network;
