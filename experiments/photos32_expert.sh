@@ -5,8 +5,9 @@
 #   1. all 602 test patches in one file;
 #   2. each test photograph whole (chelsea, coffee, rocket: 32x32 tiles, edges included);
 # each with the network alone, with the first expert rule (adaptive1: restarted with every image),
-# the second (adaptive2: learns along each lane), the third (adaptive: and a least-squares
-# predictor), and (ADAPT steps > 0) with the first and the model adapted to the file
+# the second (adaptive2: learns along each lane), the third (adaptive3: and a least-squares
+# predictor), the fourth (adaptive: lanes of consecutive images), and (ADAPT steps > 0) with the
+# first and the model adapted to the file
 # (--adapt-steps; docs/RESULTS.md's figure), beside PNG, WebP, AVIF and JPEG XL on the same images
 # (each codec's better of one file per image and the atlas); and the patches with the expert on one
 # lane (--lanes 1).
@@ -23,7 +24,7 @@ SK="${VLAE_SKIMAGE_DATA:-/usr/lib/python3/dist-packages/skimage/data}"
 mkdir -p "$OUT"
 code() {  # NAME DATA_FLAGS...
   local name=$1; shift
-  local variants=(plain expert1 expert2 expert)
+  local variants=(plain expert1 expert2 expert3 expert)
   [ "$ADAPT" -gt 0 ] && variants+=(expert1-adapt)
   [ "$name" = patches ] && variants+=(expert-lanes1)  # the memory along one lane: the smallest file
   for v in "${variants[@]}"; do
@@ -31,6 +32,7 @@ code() {  # NAME DATA_FLAGS...
     case $v in
       expert1) flags=(--expert adaptive1) ;;
       expert2) flags=(--expert adaptive2) ;;
+      expert3) flags=(--expert adaptive3) ;;
       expert) flags=(--expert adaptive) ;;
       expert1-adapt) flags=(--expert adaptive1 --adapt-steps "$ADAPT") ;;
       expert-lanes1) flags=(--expert adaptive --lanes 1) ;;
@@ -55,7 +57,7 @@ done
 python3 - "$OUT" "$ADAPT" <<'PY'
 import json, os, sys
 out, adapt = sys.argv[1], int(sys.argv[2])
-variants = ["plain", "expert1", "expert2", "expert"] + (["expert1-adapt"] if adapt > 0 else [])
+variants = ["plain", "expert1", "expert2", "expert3", "expert"] + (["expert1-adapt"] if adapt > 0 else [])
 keys = ["jpegxl", "webp_lossless", "avif", "png"]
 def bits(name, v):  # total bits of a real file, and its sub-pixels
     j = json.load(open("%s/%s.%s.json" % (out, name, v)))

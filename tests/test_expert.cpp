@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "coding/adaptive_expert.h"
+#include "coding/bits_back.h"
 #include "coding/container.h"
 #include "coding/lossless.h"
 #include "coding/pixel_codecs.h"
@@ -193,7 +194,7 @@ TEST(AdaptiveExpert, MixedCodecIsACodec) {
   }
 }
 
-// Bits-back files with the expert decode exactly, under both rules: colour and gray, a logistic
+// Bits-back files with the expert decode exactly, under every rule: colour and gray, a logistic
 // mixture and one logistic, tiled pictures, BB-IS, and both lane starts; the file says so (version 6)
 // and differs from the network's alone. Three images on each of two lanes: Adaptive2's memory
 // travels along each.
@@ -207,7 +208,9 @@ TEST(AdaptiveExpert, FilesDecodeExactly) {
                         Case{1, Likelihood::Logistic, codec::ExpertMixing::Adaptive1},
                         Case{3, Likelihood::LogisticMixture, codec::ExpertMixing::Adaptive2},
                         Case{1, Likelihood::Logistic, codec::ExpertMixing::Adaptive3},
-                        Case{3, Likelihood::LogisticMixture, codec::ExpertMixing::Adaptive3}}) {
+                        Case{3, Likelihood::LogisticMixture, codec::ExpertMixing::Adaptive3},
+                        Case{1, Likelihood::Logistic, codec::ExpertMixing::Adaptive4},
+                        Case{3, Likelihood::LogisticMixture, codec::ExpertMixing::Adaptive4}}) {
     torch::manual_seed(8);
     VAE model(pixelcnn_config(k.channels, k.likelihood));
     const Images x = test::pictures(6, k.channels, 8, 8);
@@ -243,6 +246,60 @@ TEST(AdaptiveExpert, FilesDecodeExactly) {
                 x.pixels);
     }
   }
+}
+
+// Lanes of consecutive images: each slot's image is a permutation of the images, and each lane holds a
+// run of consecutive ones, the first count % lanes lanes one more than the others.
+TEST(AdaptiveExpert, ConsecutiveLanesHoldRunsOfImages) {
+  for (int64_t count : {1, 2, 5, 7, 12, 13}) {
+    for (int64_t lanes = 1; lanes <= count; ++lanes) {
+      std::vector<int> seen(static_cast<size_t>(count), 0);
+      for (int64_t l = 0; l < lanes; ++l) {
+        int64_t held = 0;
+        for (int64_t slot = l; slot < count; slot += lanes, ++held) {
+          const int64_t i = consecutive_image(slot, lanes, count);
+          ASSERT_GE(i, 0);
+          ASSERT_LT(i, count);
+          ++seen[static_cast<size_t>(i)];
+          EXPECT_EQ(i, consecutive_image(l, lanes, count) + held) << count << " images, " << lanes << " lanes";
+        }
+        EXPECT_EQ(held, count / lanes + (l < count % lanes ? 1 : 0));
+        if (l > 0) EXPECT_EQ(consecutive_image(l, lanes, count), consecutive_image(l - 1, lanes, count) + count / lanes + (l - 1 < count % lanes ? 1 : 0));
+      }
+      for (int s : seen) EXPECT_EQ(s, 1);
+    }
+  }
+}
+
+// The fourth rule is the third with the images laid on lanes in consecutive runs: its lanes' messages
+// are the third rule's for the images in that order, word for word, and its file decodes to the
+// images in their own order (7 images on 3 lanes: runs of 3, 2 and 2).
+TEST(AdaptiveExpert, FourthRuleIsTheThirdOnConsecutiveLanes) {
+  torch::manual_seed(5);
+  VAE model(pixelcnn_config(3, Likelihood::LogisticMixture));
+  const Images x = test::pictures(7, 3, 8, 8);
+  Images laid = x;
+  for (int64_t s = 0; s < x.count; ++s) {
+    const int64_t i = consecutive_image(s, 3, x.count);
+    std::copy(x.image(i), x.image(i) + x.dims(), laid.image(s));
+  }
+  ASSERT_NE(laid.pixels, x.pixels);
+  BitsBackConfig cfg;
+  cfg.lanes = 3;
+  cfg.expert = codec::ExpertMixing::Adaptive4;
+  const BitsBackLanes fourth = bits_back_encode(model, x, cfg, nullptr);
+  cfg.expert = codec::ExpertMixing::Adaptive3;
+  const BitsBackLanes third = bits_back_encode(model, laid, cfg, nullptr);
+  ASSERT_EQ(fourth.lanes.size(), 3u);
+  EXPECT_EQ(fourth.starts, third.starts);
+  for (size_t l = 0; l < 3; ++l) {
+    EXPECT_EQ(fourth.lanes[l].words, third.lanes[l].words);
+    EXPECT_EQ(fourth.lanes[l].state, third.lanes[l].state);
+  }
+  cfg.expert = codec::ExpertMixing::Adaptive4;
+  EXPECT_EQ(bits_back_decode(model, fourth, x.count, cfg).pixels, x.pixels);
+  cfg.expert = codec::ExpertMixing::Adaptive3;
+  EXPECT_EQ(bits_back_decode(model, third, x.count, cfg).pixels, laid.pixels);
 }
 
 // The likelihood codec reads the memory the chain sets for each lane: an image costs other bits
@@ -288,7 +345,7 @@ TEST(AdaptiveExpert, RefusesWhatItCannotCode) {
   f.expert_mixing = 1;
   const std::string bytes = serialize(f);
   EXPECT_EQ(parse_coded_file(bytes, "mem").expert_mixing, 1);
-  f.expert_mixing = 4;
+  f.expert_mixing = codec::kLastExpertMixing + 1;
   EXPECT_THROW(serialize(f), std::invalid_argument);
 }
 
@@ -298,7 +355,7 @@ TEST(AdaptiveExpert, CliRefusesBadFlags) {
   test::expect_usage_error("compress --run " + run + " --limit 2 --expert adaptive -o " + dir + "/a.vlae",
                            "PixelCNN-family decoder");
   test::expect_usage_error("compress --run " + run + " --limit 2 --expert paq -o " + dir + "/a.vlae",
-                           "--expert: expected none, adaptive, adaptive1 or adaptive2");
+                           "--expert: expected none, adaptive, adaptive1, adaptive2 or adaptive3");
   test::expect_usage_error("compress --run " + run + " --limit 2 --lossy --expert adaptive -o " + dir + "/a.vlae",
                            "for lossless bits-back files");
 }

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "coding/adaptive_expert.h"
+#include "coding/lane_steps.h"
 #include "coding/pixel_codecs.h"
 #include "data/dataset.h"
 #include "data/tensor.h"
@@ -19,8 +20,9 @@ using namespace vlae;
 
 namespace {
 // Settings beside the rule's constants (reset by every setting):
-double carry = 0;  // 1: each image starts from the memory its lane's image before left (rules 2 and 3)
+double carry = 0;  // 1: each image starts from the memory its lane's image before left (rules 2 to 4)
 double lanes = 5;  // with carry: images visited lane by lane (l, l + lanes, ...), a fresh expert per lane
+double contig = 0; // 1: lanes of consecutive images instead (coding/lane_steps.h; rule 4)
 // geo_lr >= 0: also the ideal bits of a geometric mixture p ∝ p_network^a p_expert^b (normalized over
 // the levels), a and b from geo_a and geo_b learnt online per image at rate geo_lr (a prototype; not a
 // rule files use).
@@ -28,6 +30,10 @@ double geo_a = 0.5, geo_b = 0.7, geo_lr = -1;
 // blend > 0: the expert's logistic centred instead at a blend of its prediction and the network's
 // mean, weighted 1 / (blend_eps + recent error)^2 each (the network's times blend); a prototype.
 double blend = 0, blend_eps = 1;
+// warm > 0: every lane starts from the memory the expert leaves after `warm` of photos32's training
+// patches (spread evenly, one lane) instead of an empty one; warm_p 1 resets the least-squares P in
+// it, 2 its coefficients too, 3 also the mean offsets and slope (a prototype; not a rule files use).
+double warm = 0, warm_p = 0;
 
 // "name=value,name=value" over a rule's constants: Adaptive1's, or rule N's when it starts with
 // rule=N (rules 2 and 3 carry the memory too).
@@ -40,9 +46,11 @@ codec::ExpertConstants parse_setting(const std::string& setting) {
   const auto mixing = static_cast<codec::ExpertMixing>(static_cast<int>(rule));
   codec::ExpertConstants k = codec::expert_constants(mixing);
   carry = codec::expert_carries(mixing) ? 1 : 0;
+  contig = codec::expert_lanes_consecutive(mixing) ? 1 : 0;
   lanes = 5;
   geo_a = 0.5, geo_b = 0.7, geo_lr = -1;
   blend = 0, blend_eps = 1;
+  warm = 0, warm_p = 0;
   const std::pair<const char*, double*> names[] = {
       {"eps", &k.eps}, {"scale_a", &k.scale_a}, {"scale_b", &k.scale_b}, {"colour_err", &k.colour_err},
       {"first_scale", &k.first_scale}, {"ratio_prior", &k.ratio_prior}, {"share_bias", &k.share_bias},
@@ -51,7 +59,7 @@ codec::ExpertConstants parse_setting(const std::string& setting) {
       {"tail", &k.tail}, {"tail_ratio", &k.tail_ratio}, {"scale_lr", &k.scale_lr}, {"mean_lr", &k.mean_lr},
       {"colour_sign", &k.colour_sign}, {"slope_lr", &k.slope_lr}, {"carry_decay", &k.carry_decay},
       {"ls", &k.ls}, {"ls_lambda", &k.ls_lambda}, {"ls_delta", &k.ls_delta}, {"rule", &rule}, {"carry", &carry}, {"lanes", &lanes},
-      {"geo_a", &geo_a}, {"geo_b", &geo_b}, {"geo_lr", &geo_lr}, {"blend", &blend}, {"blend_eps", &blend_eps}};
+      {"geo_a", &geo_a}, {"geo_b", &geo_b}, {"geo_lr", &geo_lr}, {"blend", &blend}, {"blend_eps", &blend_eps}, {"warm", &warm}, {"warm_p", &warm_p}, {"contig", &contig}};
   size_t at = 0;
   while (at < setting.size()) {
     size_t comma = setting.find(',', at);
@@ -119,6 +127,7 @@ int tune(int argc, char** argv) {
   auto evaluate = [&](const std::string& setting) {
     const codec::ExpertConstants k = parse_setting(setting);
     double bits_mix = 0, bits_net = 0, bits_exp = 0, bits_geo = 0;
+    std::vector<double> bits_exp_colour(static_cast<size_t>(x.channels), 0.0);  // the expert's, per colour
     std::vector<double> mass_n(256), mass_e(256), ln_n(256), ln_e(256), pg(256);
     // Each level's mass under a distribution with cdf(k), into out (the prototypes' inputs).
     auto masses = [](const auto& dist, std::vector<double>& out) {
@@ -131,17 +140,47 @@ int tune(int argc, char** argv) {
       return 0;
     };
     std::vector<double> pp(static_cast<size_t>(std::max<int64_t>(P, 1)));
-    codec::AdaptiveExpert e(x.channels, x.height, x.width, k);
+    codec::ExpertMemory warm_memory;
+    if (warm > 0) {
+      DataSpec ws;
+      ws.data = "photos32";
+      ws.split = "train";
+      const Images wall = load_images(ws);
+      const int64_t wn = std::min<int64_t>(static_cast<int64_t>(warm), wall.count);
+      codec::AdaptiveExpert w(wall.channels, wall.height, wall.width, k);
+      for (int64_t j = 0; j < wn; ++j) {
+        const codec::ExpertMemory m = w.memory();
+        w = codec::AdaptiveExpert(wall.channels, wall.height, wall.width, k, j > 0 ? &m : nullptr);
+        const uint8_t* im = wall.image(j * wall.count / wn);
+        for (int64_t s = 0; s < wall.dims(); ++s) {
+          const int64_t pos = s / wall.channels, ch = s % wall.channels;
+          const uint8_t v = im[ch * wall.plane() + pos];
+          const codec::ExpertLogistics d(w.predict(s), prec);
+          w.update(s, v, 0.5, d.mass(v));
+        }
+      }
+      warm_memory = w.memory();
+      if (warm_p > 0) {  // P back to its start: the fit's coefficients kept, its confidence not
+        const size_t nf = static_cast<size_t>(std::lround(std::sqrt(warm_memory.ls_p.size() / wall.channels)));
+        std::fill(warm_memory.ls_p.begin(), warm_memory.ls_p.end(), 0.0);
+        for (size_t q = 0; q < warm_memory.ls_p.size() / (nf * nf); ++q)
+          for (size_t i = 0; i < nf; ++i) warm_memory.ls_p[(q * nf + i) * nf + i] = k.ls_delta;
+      }
+      if (warm_p > 1) std::fill(warm_memory.ls_theta.begin(), warm_memory.ls_theta.end(), 0.0);
+      if (warm_p > 2) std::fill(warm_memory.mean_adj.begin(), warm_memory.mean_adj.end(), 0.0), std::fill(warm_memory.slope.begin(), warm_memory.slope.end(), 0.0);
+    }
+    codec::AdaptiveExpert e(x.channels, x.height, x.width, k, warm > 0 ? &warm_memory : nullptr);
     const int64_t L = std::max<int64_t>(1, static_cast<int64_t>(lanes));
     const int64_t per = (x.count + L - 1) / L;  // visit order: lane by lane
     for (int64_t n = 0; n < (carry > 0 ? L * per : x.count); ++n) {
       int64_t i = n;
       if (carry > 0) {
         const int64_t lane = n / per, t = n % per;
-        i = lane + t * L;
-        if (i >= x.count) continue;
+        const int64_t slot = lane + t * L;
+        if (slot >= x.count) continue;
+        i = contig > 0 ? consecutive_image(slot, L, x.count) : slot;
         const codec::ExpertMemory m = e.memory();
-        e = codec::AdaptiveExpert(x.channels, x.height, x.width, k, t > 0 ? &m : nullptr);
+        e = codec::AdaptiveExpert(x.channels, x.height, x.width, k, t > 0 ? &m : warm > 0 ? &warm_memory : nullptr);
       } else if (n > 0) {
         e = codec::AdaptiveExpert(x.channels, x.height, x.width, k);
       }
@@ -156,6 +195,7 @@ int tune(int argc, char** argv) {
         const codec::ExpertLogistics d(p, prec);
         double em = d.mass(v);
         bits_exp += codec::cost_bits(d(v + 1) - d(v), prec);
+        bits_exp_colour[static_cast<size_t>(ch)] += codec::cost_bits(d(v + 1) - d(v), prec);
         double nm = 0.5;
         if (net) {
           const float* q = params.data() + (i * x.dims() + sub) * P;
@@ -214,8 +254,10 @@ int tune(int argc, char** argv) {
       }
     }
     const double dims = static_cast<double>(x.count * x.dims());
-    std::printf("%-40s expert %.4f network %.4f mixed %.4f geo %.4f\n", setting.c_str(), bits_exp / dims, bits_net / dims,
-                bits_mix / dims, bits_geo / dims);
+    std::printf("%-40s expert %.4f network %.4f mixed %.4f geo %.4f   expert per colour", setting.c_str(), bits_exp / dims,
+                bits_net / dims, bits_mix / dims, bits_geo / dims);
+    for (double b : bits_exp_colour) std::printf(" %.4f", b * x.channels / dims);
+    std::printf("\n");
     std::fflush(stdout);
   };
   if (argc <= 5) evaluate("");

@@ -51,12 +51,13 @@ struct CompressFlags {
 // --expert's names: the newest rule, and each earlier one by its number (files record the rule).
 codec::ExpertMixing expert_of(const std::string& name) {
   const std::pair<const char*, codec::ExpertMixing> names[] = {{"none", codec::ExpertMixing::None},
-                                                               {"adaptive", codec::ExpertMixing::Adaptive3},
+                                                               {"adaptive", codec::ExpertMixing::Adaptive4},
+                                                               {"adaptive3", codec::ExpertMixing::Adaptive3},
                                                                {"adaptive2", codec::ExpertMixing::Adaptive2},
                                                                {"adaptive1", codec::ExpertMixing::Adaptive1}};
   for (const auto& [n, mixing] : names)
     if (name == n) return mixing;
-  throw InputError("--expert: expected none, adaptive, adaptive1 or adaptive2, got '" + name + "'");
+  throw InputError("--expert: expected none, adaptive, adaptive1, adaptive2 or adaptive3, got '" + name + "'");
 }
 
 // Training images that set a codec's grid or blocks: never the images being coded.
@@ -404,8 +405,9 @@ void add_compress_commands(CLI::App& app) {
                   "per image; default 1)");
   cmd->add_option("--expert", c->expert,
                   "bits-back, PixelCNN-family decoders of 8-bit levels: none (default) | adaptive (each sub-pixel's "
-                  "distribution mixed with a classical adaptive predictor's, which learns along each lane; the file "
-                  "records it) | adaptive2 (the second rule: no least-squares predictor) | adaptive1 (the first rule: "
+                  "distribution mixed with a classical adaptive predictor's, which learns along each lane of "
+                  "consecutive images; the file records it) | adaptive3 (the third rule: lanes take every lanes-th "
+                  "image) | adaptive2 (the second rule: no least-squares predictor either) | adaptive1 (the first rule: "
                   "restarted with every image)");
   cmd->add_option("--latent-bits", c->latent_bits, "p: 2^p equal-mass prior buckets per latent dimension");
   cmd->add_option("--posterior-prec", c->posterior_prec, "q: precision of posterior bucket masses (bits)");

@@ -12,7 +12,7 @@ namespace vlae::codec {
 ExpertConstants expert_constants(ExpertMixing mixing) {
   ExpertConstants k;
   // Tuned on photos32's training patches with experiments/expert_tune.sh (docs/RESULTS.md).
-  if (mixing == ExpertMixing::Adaptive2 || mixing == ExpertMixing::Adaptive3) {
+  if (expert_carries(mixing)) {
     k.tail = 0.03;
     k.tail_ratio = 3;
     k.scale_lr = 0.01;
@@ -21,7 +21,7 @@ ExpertConstants expert_constants(ExpertMixing mixing) {
     k.slope_lr = 0.003;
     k.carry_decay = 0.5;
   }
-  if (mixing == ExpertMixing::Adaptive3) {
+  if (mixing == ExpertMixing::Adaptive3 || mixing == ExpertMixing::Adaptive4) {  // 4 differs in the lanes only
     k.ls = 4;
     k.ls_lambda = 0.99;
     k.ls_delta = 100;

@@ -37,9 +37,10 @@ namespace vlae::codec {
 
 // The mixing rule a file was coded with (container byte): 0 the network alone, 1 this expert restarted
 // with every image, 2 with its memory carried along each lane, its mean and scale learnt, 3 as 2 with
-// a least-squares sub-predictor.
-enum class ExpertMixing : uint8_t { None = 0, Adaptive1 = 1, Adaptive2 = 2, Adaptive3 = 3 };
-constexpr uint8_t kLastExpertMixing = 3;
+// a least-squares sub-predictor, 4 as 3 with each lane holding consecutive images (coding/lane_steps.h),
+// so that the memory passes from an image to its neighbour in the data (a photograph's next tile).
+enum class ExpertMixing : uint8_t { None = 0, Adaptive1 = 1, Adaptive2 = 2, Adaptive3 = 3, Adaptive4 = 4 };
+constexpr uint8_t kLastExpertMixing = 4;
 
 // The expert's logistic and its share in the mixture for one sub-pixel.
 struct ExpertPrediction {
@@ -89,8 +90,10 @@ struct ExpertConstants {
 ExpertConstants expert_constants(ExpertMixing mixing);
 // Whether the rule carries a memory from one image of a lane to the next.
 inline bool expert_carries(ExpertMixing mixing) {
-  return mixing == ExpertMixing::Adaptive2 || mixing == ExpertMixing::Adaptive3;
+  return mixing == ExpertMixing::Adaptive2 || mixing == ExpertMixing::Adaptive3 || mixing == ExpertMixing::Adaptive4;
 }
+// Whether the file's lanes hold consecutive images (else image i is on lane i % lanes).
+inline bool expert_lanes_consecutive(ExpertMixing mixing) { return mixing == ExpertMixing::Adaptive4; }
 
 // What the expert carries from one image of a lane to the next: functions of levels alone. Empty:
 // a lane's first image (and every image under a rule that carries nothing).

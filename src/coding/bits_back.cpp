@@ -117,13 +117,26 @@ auto with_codec(const VAECodecs& v, const BitsBackConfig& cfg, BitsBackStats* st
   return f(vae_bits_back(v, stats));
 }
 
+// The images in the order a file codes them: as given, or (lanes of consecutive images) slot s holds
+// image consecutive_image(s); `back` inverts it.
+Images in_lane_order(const Images& x, int64_t lanes, bool consecutive, bool back = false) {
+  if (!consecutive || lanes <= 1) return x;
+  Images out = slice(x, 0, x.count);
+  for (int64_t s = 0; s < x.count; ++s) {
+    const int64_t i = consecutive_image(s, lanes, x.count);
+    std::copy(x.image(back ? s : i), x.image(back ? s : i) + x.dims(), out.image(back ? i : s));
+  }
+  return out;
+}
+
 }  // namespace
 
-BitsBackLanes bits_back_encode(VAE& model, const Images& x, const BitsBackConfig& cfg, BitsBackStats* stats,
+BitsBackLanes bits_back_encode(VAE& model, const Images& given, const BitsBackConfig& cfg, BitsBackStats* stats,
                                const StepCallback& on_step) {
   const VAECodecs v(model, cfg);
   BitsBackStats st;
-  const int64_t lanes = std::max<int64_t>(1, std::min<int64_t>(cfg.lanes, x.count));
+  const int64_t lanes = std::max<int64_t>(1, std::min<int64_t>(cfg.lanes, given.count));
+  const Images x = in_lane_order(given, lanes, codec::expert_lanes_consecutive(cfg.expert));
   BitsBackLanes out;
   auto& msgs = out.lanes;
   out.starts.assign(static_cast<size_t>(lanes), cfg.lane_start.value_or(kStartInitialBits));
@@ -226,7 +239,7 @@ Images bits_back_decode(VAE& model, BitsBackLanes coded, int64_t count, const Bi
     }
     return 0;
   });
-  return out;
+  return in_lane_order(out, lanes, codec::expert_lanes_consecutive(cfg.expert), /*back=*/true);
 }
 
 }  // namespace vlae

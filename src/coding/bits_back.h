@@ -6,8 +6,9 @@
 // Its net cost is E[-log p(x|z) - log p(z) + log q(z|x)], the negative ELBO. Decoding is derived
 // from the parts, never written twice. The codecs are any with push/pop over a step's lanes
 // (combinators.h); for a VAE they come from VAECodecs (vae_codecs.h), the only code that knows
-// the model. Images are split across `lanes` independent messages, image i on lane i % lanes, and
-// coded in steps of one image per lane.
+// the model. Images are split across `lanes` independent messages, image i on lane i % lanes (or, for
+// the expert's fourth rule, in runs of consecutive images: coding/lane_steps.h), and coded in steps
+// of one image per lane.
 //
 // A lane's start. Its first image is pushed onto an empty message, so bits-back's first pop of z
 // has nothing to take back: it draws latent_dim x latent_bits initial bits (448 for 32 latents at 14

@@ -22,7 +22,8 @@
 //     (coding/bits_back.h: 0 bits-back from initial bits, 1 the first image under p(x | z_median))
 //   | version 6 (lossless kind 1 only): as version 5, then the expert mixing u8 (the network's pixel
 //     distributions mixed with coding/adaptive_expert.h's: 1 restarted with every image, 2 with its
-//     memory carried along each lane, 3 as 2 with a least-squares sub-predictor)
+//     memory carried along each lane, 3 as 2 with a least-squares sub-predictor, 4 as 3 with each lane
+//     holding consecutive images: coding/lane_steps.h's consecutive_image)
 //   | checksum of every preceding byte u64
 // Version 6 is written for files coded with an expert beside the network, version 5 for bits-back files with a lane that starts under p(x | z_median) or with
 // importance samples, version 4

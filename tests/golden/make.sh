@@ -48,7 +48,8 @@ code() {  # RUN DATA LIMIT FILE FLAGS...
   code pcnnvh_rgb_linear photos32 2 pcnnvh_rgb_linear.adapt.vlae --adapt-steps 4 --adapt-batch-size 2 --adapt-lr 1e-2
   code pcnnvh_rgb_linear photos32 2 pcnnvh_rgb_linear.expert.vlae --expert adaptive1
   code pcnnvh_rgb_linear photos32 4 pcnnvh_rgb_linear.expert2.vlae --expert adaptive2
-  code pcnnvh_rgb_linear photos32 4 pcnnvh_rgb_linear.expert3.vlae --expert adaptive
+  code pcnnvh_rgb_linear photos32 4 pcnnvh_rgb_linear.expert3.vlae --expert adaptive3
+  code pcnnvh_rgb_linear photos32 5 pcnnvh_rgb_linear.expert4.vlae --expert adaptive
 } > "$G/MANIFEST.files"
 # Record what each file decodes to now.
 : > "$G/MANIFEST"
