@@ -10,7 +10,7 @@
 # first and the model adapted to the file
 # (--adapt-steps; docs/RESULTS.md's figure), beside PNG, WebP, AVIF and JPEG XL on the same images
 # (each codec's better of one file per image and the atlas); and the patches with the expert on one
-# lane (--lanes 1).
+# lane (--lanes 1; one lane lays the images out the same under rules 3 and 4).
 # Usage: [ADAPT=0] experiments/photos32_expert.sh [RUN] [THREADS] [OUT]
 #   RUN: a colour PixelCNN run; by default the shipped models/photos32-pixelcnn-mix-linear5 (a copy of
 #   runs/photos32/pixelcnn-mix-linear5, experiments/photos32_pixelcnn.sh: the same files). OUT: by
