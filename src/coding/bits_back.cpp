@@ -218,8 +218,10 @@ Images bits_back_decode(VAE& model, BitsBackLanes coded, int64_t count, const Bi
       const int64_t b = lanes_at(t, lanes, count);
       if (!memory.empty()) v.set_expert_memory(std::vector<codec::ExpertMemory>(memory.begin(), memory.begin() + b));
       const Images x = codec.pop(all.substack(0, b)).symbol;
-      for (size_t l = 0; l < memory.size() && static_cast<int64_t>(l) < b; ++l)
-        memory[l] = v.remember(memory[l], x.image(static_cast<int64_t>(l)));
+      if (!memory.empty()) {  // what each lane's image left, from the pop itself
+        std::vector<codec::ExpertMemory> after = v.take_expert_memory();
+        for (int64_t l = 0; l < b; ++l) memory[static_cast<size_t>(l)] = std::move(after.at(static_cast<size_t>(l)));
+      }
       std::copy(x.pixels.begin(), x.pixels.end(), out.image(t * lanes));
       done += b;
       if (on_step) on_step(done);

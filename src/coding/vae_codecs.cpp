@@ -165,6 +165,8 @@ double pop_autoregressive(const State& s, const Latents& z, Lanes m, Images& out
   const bool mixed = s.cfg.expert != codec::ExpertMixing::None;
   const auto& mc = s.model->config;
   std::vector<double> bits(static_cast<size_t>(lanes), 0.0);
+  const bool carries = mixed && codec::expert_carries(s.cfg.expert);
+  s.expert_memory_after.assign(carries ? static_cast<size_t>(lanes) : 0, {});
   // Lanes are independent messages: each is decoded on its own thread.
   at::parallel_for(0, lanes, 1, [&](int64_t l0, int64_t l1) {
     std::vector<double> params(static_cast<size_t>(p));
@@ -186,6 +188,8 @@ double pop_autoregressive(const State& s, const Latents& z, Lanes m, Images& out
         bits[l] += c.bits;
         pc.set(im, j, static_cast<uint8_t>(c.symbol));
       }
+      // The memory is a function of the levels alone, so this is VAECodecs::remember of the image.
+      if (carries) s.expert_memory_after[static_cast<size_t>(l)] = e.memory();
     }
   });
   double total = 0;
@@ -292,6 +296,8 @@ bool VAECodecs::expert_carries() const { return codec::expert_carries(s_->cfg.ex
 void VAECodecs::set_expert_memory(std::vector<codec::ExpertMemory> per_lane) const {
   s_->expert_memory = std::move(per_lane);
 }
+
+std::vector<codec::ExpertMemory> VAECodecs::take_expert_memory() const { return std::move(s_->expert_memory_after); }
 
 codec::ExpertMemory VAECodecs::remember(const codec::ExpertMemory& before, const uint8_t* image) const {
   const auto& c = s_->model->config;

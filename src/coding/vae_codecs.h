@@ -119,9 +119,13 @@ class VAECodecs {
   // The adaptive expert's memory along a lane (coding/adaptive_expert.h), for a rule that carries one:
   // the chain sets each lane's before a step (per lane of the step, in order; empty: afresh), and
   // remember gives what a lane's next image starts from after `image` (its levels alone).
+  // take_expert_memory gives, per lane, what the last likelihood pop's image left: the same as
+  // remember of the popped image, without running the expert again (moved out; empty when the rule
+  // carries nothing).
   bool expert_carries() const;
   void set_expert_memory(std::vector<codec::ExpertMemory> per_lane) const;
   codec::ExpertMemory remember(const codec::ExpertMemory& before, const uint8_t* image) const;
+  std::vector<codec::ExpertMemory> take_expert_memory() const;
 
   // The images this model codes: size and pixel kind.
   Images empty_images(int64_t count) const;

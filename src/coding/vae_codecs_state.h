@@ -40,6 +40,9 @@ struct VAECodecs::State {
   // The expert's memory each lane of the coming step starts from (VAECodecs::set_expert_memory);
   // empty: every image starts afresh.
   mutable std::vector<codec::ExpertMemory> expert_memory;
+  // What each lane's expert left after the last likelihood pop's image (VAECodecs::take_expert_memory),
+  // kept apart from expert_memory, which that step's other codecs still read.
+  mutable std::vector<codec::ExpertMemory> expert_memory_after;
   State(VAE& m, const BitsBackConfig& c)
       : model(m), cfg(c), buckets(c.latent_bits), engine(m), cond(engine), k(m->config.latent_dim),
         d(m->config.dims()), expert(codec::expert_constants(c.expert)) {}
