@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <stdexcept>
 #include <memory>
+#include <stdexcept>
 
 #include "coding/lane_steps.h"
 
@@ -69,24 +69,69 @@ std::vector<codec::ExpertMemory> pick_memory(const std::vector<codec::ExpertMemo
 
 // For an expert that carries a memory along each lane: the memory each image of x starts from. A lane
 // pops its last-pushed image first, so image (lane l, step t) starts from what images (l, T-1), ...,
-// (l, t+1) left, every one known to the encoder before it codes anything. Empty for other rules.
-// One memory per image (a few KB for colour: the least-squares fit's P is most of it).
-std::vector<codec::ExpertMemory> expert_memory_before(const VAECodecs& v, const Images& x, int64_t lanes) {
-  std::vector<codec::ExpertMemory> before;
-  if (!v.expert_carries()) return before;
-  before.resize(static_cast<size_t>(x.count));
-  const int64_t steps = (x.count + lanes - 1) / lanes;
-  for (int64_t l = 0; l < lanes; ++l) {
-    codec::ExpertMemory m;
-    for (int64_t t = steps - 1; t >= 0; --t) {
-      const int64_t i = t * lanes + l;
-      if (i >= x.count) continue;
-      before[static_cast<size_t>(i)] = m;
-      if (t > 0) m = v.remember(m, x.image(i));
+// (l, t+1) left, every one known to the encoder before it codes anything. The encoder asks for them
+// in push order (t = 0, 1, ...), against the memory's flow, so they come from checkpoints: one
+// backward sweep keeps each lane's memory at the last step of every block of K steps, and a block's
+// memories are made again from its checkpoint when the encoder reaches it. A lane keeps about 2
+// sqrt(T) memories (a few KB each in colour, mostly the least-squares fit's P) instead of T, for a
+// second run of the expert over each image (cheap beside the network's).
+class LaneMemories {
+ public:
+  LaneMemories(const VAECodecs& v, const Images& x, int64_t lanes) : v_(v), x_(x), lanes_(lanes) {
+    if (!v.expert_carries() || x.count == 0) return;
+    const int64_t steps = (x.count + lanes - 1) / lanes;
+    block_ = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(steps)))));
+    checkpoint_.resize(static_cast<size_t>(lanes));
+    for (int64_t l = 0; l < lanes; ++l) {
+      const int64_t held = steps_of(l);
+      auto& c = checkpoint_[static_cast<size_t>(l)];
+      c.resize(static_cast<size_t>((held + block_ - 1) / block_));
+      codec::ExpertMemory m;
+      for (int64_t t = held - 1; t >= 0; --t) {
+        if (t == last_of(t / block_, held)) c[static_cast<size_t>(t / block_)] = m;
+        if (t > 0) m = v.remember(m, x.image(t * lanes + l));
+      }
     }
   }
-  return before;
-}
+  bool carries() const { return !checkpoint_.empty(); }
+  // The memories lanes 0..b-1 start from at step t (empty when the rule carries none); t never
+  // decreases from one call to the next.
+  std::vector<codec::ExpertMemory> at_step(int64_t t, int64_t b) {
+    std::vector<codec::ExpertMemory> out;
+    if (!carries()) return out;
+    const int64_t j = t / block_;
+    if (j != cached_block_) {
+      cached_block_ = j;
+      cache_.assign(static_cast<size_t>(lanes_), {});
+      for (int64_t l = 0; l < lanes_; ++l) {
+        const int64_t held = steps_of(l), first = j * block_;
+        if (first >= held) continue;
+        const int64_t last = last_of(j, held);
+        auto& c = cache_[static_cast<size_t>(l)];
+        c.resize(static_cast<size_t>(last - first + 1));
+        codec::ExpertMemory m = checkpoint_[static_cast<size_t>(l)][static_cast<size_t>(j)];
+        for (int64_t s = last; s > first; --s) {
+          codec::ExpertMemory next = v_.remember(m, x_.image(s * lanes_ + l));
+          c[static_cast<size_t>(s - first)] = std::move(m);
+          m = std::move(next);
+        }
+        c[0] = std::move(m);
+      }
+    }
+    for (int64_t l = 0; l < b; ++l) out.push_back(cache_[static_cast<size_t>(l)].at(static_cast<size_t>(t - j * block_)));
+    return out;
+  }
+
+ private:
+  int64_t steps_of(int64_t l) const { return (x_.count - l + lanes_ - 1) / lanes_; }  // images on lane l
+  int64_t last_of(int64_t j, int64_t held) const { return std::min(j * block_ + block_, held) - 1; }
+  const VAECodecs& v_;
+  const Images& x_;
+  int64_t lanes_, block_ = 1;
+  std::vector<std::vector<codec::ExpertMemory>> checkpoint_;  // [lane][block]: at the block's last step
+  std::vector<std::vector<codec::ExpertMemory>> cache_;       // [lane][step in the cached block]
+  int64_t cached_block_ = -1;
+};
 
 // A lane's first image under its start: bits-back (drawing initial bits) or x under p(x | z_median).
 // memory: the expert's for each lane's first image (empty: none carried).
@@ -140,16 +185,12 @@ BitsBackLanes bits_back_encode(VAE& model, const Images& given, const BitsBackCo
   BitsBackLanes out;
   auto& msgs = out.lanes;
   out.starts.assign(static_cast<size_t>(lanes), cfg.lane_start.value_or(kStartInitialBits));
-  const std::vector<codec::ExpertMemory> memory = expert_memory_before(v, x, lanes);
-  auto memory_of_step = [&](int64_t t, int64_t b) {
-    if (memory.empty()) return std::vector<codec::ExpertMemory>{};
-    return std::vector<codec::ExpertMemory>(memory.begin() + t * lanes, memory.begin() + t * lanes + b);
-  };
+  LaneMemories memory(v, x, lanes);
   with_codec(v, cfg, &st, [&](const auto& codec) {
     if (x.count > 0) {
       // Step 0: each lane's first image. Unless told, try both starts on every lane and keep the smaller.
       const Images first = slice(x, 0, lanes);
-      const std::vector<codec::ExpertMemory> first_memory = memory_of_step(0, lanes);
+      const std::vector<codec::ExpertMemory> first_memory = memory.at_step(0, lanes);
       if (!cfg.lane_start) {
         std::vector<uint8_t> trial[2] = {std::vector<uint8_t>(lanes, kStartInitialBits),
                                          std::vector<uint8_t>(lanes, kStartPriorMedian)};
@@ -182,7 +223,7 @@ BitsBackLanes bits_back_encode(VAE& model, const Images& given, const BitsBackCo
     const int64_t steps = (x.count + lanes - 1) / lanes;
     for (int64_t t = 1; t < steps; ++t) {
       const int64_t b = lanes_at(t, lanes, x.count);
-      if (!memory.empty()) v.set_expert_memory(memory_of_step(t, b));
+      if (memory.carries()) v.set_expert_memory(memory.at_step(t, b));
       codec.push(all.substack(0, b), slice(x, t * lanes, b));
       if (on_step) on_step(t * lanes + b);
     }
