@@ -88,6 +88,19 @@ TEST(Cli, CompressJsonHasTheContractKeys) {
   EXPECT_EQ(j["bits_per_dim"].get<double>() < j["bits_per_dim_with_initial"].get<double>(), j["initial_bits"].get<uint64_t>() > 0);
   EXPECT_LE(j["median_start_lanes"].get<int64_t>(), j["lanes"].get<int64_t>());
   EXPECT_LT(j["bits_per_dim"].get<double>(), j["naive_bits_per_dim"].get<double>());
+  EXPECT_GT(j["neg_elbo_bits_per_dim"].get<double>(), 0.0);
+
+  // --reference-samples 0: the same file, no reference scored (null in the JSON, said in the report).
+  const auto none = run_cli("compress --run " + test::tiny_run(true) + " --limit 64 --reference-samples 0 -o " + dir +
+                            "/g.vlae --json " + dir + "/g.json");
+  ASSERT_EQ(none.code, 0) << none.output;
+  EXPECT_NE(none.output.find("not scored"), std::string::npos) << none.output;
+  const auto g = nlohmann::json::parse(read_file(dir + "/g.json"));
+  EXPECT_TRUE(g["neg_elbo_bits_per_dim"].is_null());
+  EXPECT_TRUE(g["overhead_vs_neg_elbo_percent"].is_null());
+  EXPECT_EQ(read_file(dir + "/g.vlae"), read_file(dir + "/f.vlae"));
+  test::expect_usage_error("compress --run " + test::tiny_run(true) + " --limit 4 --reference-samples -1 -o " + dir + "/h.vlae",
+                           "--reference-samples");
 }
 
 TEST(Cli, KilledTrainingLeavesAUsableCheckpoint) {

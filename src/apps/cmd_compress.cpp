@@ -1,4 +1,5 @@
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -39,6 +40,7 @@ struct CompressFlags {
   std::string lane_start = "auto";  // bits-back: auto | initial-bits | prior-median (coding/bits_back.h)
   uint32_t importance_samples = 1;  // bits-back: K coupled posterior samples per image (BB-IS)
   std::string expert = "none";      // bits-back: expert_of's names (coding/adaptive_expert.h)
+  int64_t reference_samples = 8;    // lossless: posterior samples of the report's reference -ELBO (0: none)
   double rec_block_nats = 0;
   bool rec_block_nats_given = false;  // else the scheme's default (rec::default_block_nats)
   std::string rec_scheme = rec::scheme_name(rec::kDefaultScheme);
@@ -70,17 +72,28 @@ Images calibration_images(const CompressFlags& f, const LoadedRun& run) {
 }
 
 // The reference -ELBO of a lossless file's images, in bits per sub-pixel of the pictures x (their
-// tiles are what is coded), averaged over 8 posterior samples per image. Scored 64 images at a time:
-// a colour PixelCNN's activations for eval's default 250 held about 2 GB.
+// tiles are what is coded), averaged over `samples` posterior samples per image; NaN for none (the
+// report then says so and its JSON holds null). Scored 64 images at a time: a colour PixelCNN's
+// activations for eval's default 250 held about 2 GB.
 constexpr int64_t kReferenceBatch = 64;
-double reference_neg_elbo_bits_per_dim(LoadedRun& run, const Images& x) {
+double reference_neg_elbo_bits_per_dim(LoadedRun& run, const Images& x, int64_t samples) {
+  if (samples == 0) return std::nan("");
   EvalOptions eo;
   eo.iwae_samples = 0;
-  eo.elbo_samples = 8;
+  eo.elbo_samples = samples;
   eo.batch = kReferenceBatch;
   const Images coded = model_tiles(x, run.model->config);
   const EvalResult ev = evaluate(run.model, coded, eo);
   return ev.neg_elbo_bits_per_dim * static_cast<double>(coded.count * coded.dims()) / static_cast<double>(x.count * x.dims());
+}
+
+// The report's line for the reference -ELBO beside the file's `actual` bits/dim.
+void print_reference(int width, double neg_elbo, double actual) {
+  if (std::isnan(neg_elbo))
+    std::printf("%-*s %10s            (--reference-samples 0)\n", width, "model -ELBO on these images", "not scored");
+  else
+    std::printf("%-*s %10.5f bits/dim   (overhead %+.3f%%)\n", width, "model -ELBO on these images", neg_elbo,
+                100.0 * (actual / neg_elbo - 1.0));
 }
 
 RecOptions rec_options(const CompressFlags& f) {
@@ -100,7 +113,7 @@ void run_compress_lossless_rec(const CompressFlags& f, LoadedRun& run, const Ima
   LosslessRecReport r;
   const std::string bytes = compress_lossless_rec(run.model, x, calibration, o, cfg, &r, true);
   write_file_atomic(f.out, bytes);
-  const double neg_elbo = reference_neg_elbo_bits_per_dim(run, x);
+  const double neg_elbo = reference_neg_elbo_bits_per_dim(run, x, f.reference_samples);
   const double dims = static_cast<double>(r.images * r.dims), n = static_cast<double>(r.images);
   nlohmann::json j = to_json(r);
   j["file"] = f.out;
@@ -112,8 +125,7 @@ void run_compress_lossless_rec(const CompressFlags& f, LoadedRun& run, const Ima
               static_cast<unsigned long>(r.bytes), static_cast<long>(r.images), static_cast<long>(r.blocks),
               rec::scheme_name(r.scheme));
   std::printf("%-36s %10.5f bits/dim (no initial bits: nothing is got back)\n", "actual", 8.0 * r.bytes / dims);
-  std::printf("%-36s %10.5f bits/dim   (overhead %+.3f%%)\n", "model -ELBO on these images", neg_elbo,
-              100.0 * (8.0 * r.bytes / dims / neg_elbo - 1.0));
+  print_reference(36, neg_elbo, 8.0 * r.bytes / dims);
   std::printf("%-36s %10.2f bits/image (KL %.2f, index/KL %.3f)\n", "z: block indices (ideal)", r.index_bits / n,
               r.kl_bits / n, r.index_bits / std::max(1e-9, r.kl_bits));
   std::printf("%-36s %10.2f bits/image\n", "x under p(x|z) at the sample (ideal)", r.x_bits / n);
@@ -220,6 +232,8 @@ void run_compress(const CompressFlags& f) {
     throw InputError("--lane-start: expected auto, initial-bits or prior-median, got '" + f.lane_start + "'");
   if (f.importance_samples < 1 || f.importance_samples > 256 || (f.importance_samples & (f.importance_samples - 1)))
     throw InputError("--importance-samples: expected a power of two from 1 to 256");
+  if (f.reference_samples < 0 || f.reference_samples > 1024)
+    throw InputError("--reference-samples: expected 0 (none) to 1024");
   const codec::ExpertMixing expert = expert_of(f.expert);
   if (expert != codec::ExpertMixing::None && (f.lossy || f.codec == "rec"))
     throw InputError("--expert: for lossless bits-back files (drop --lossy and --codec rec)");
@@ -275,7 +289,7 @@ void run_compress(const CompressFlags& f) {
   write_file_atomic(f.out, bytes);
 
   const AdaptedParameters with_deltas(run.model, adapted, "compress");  // the -ELBO of the model that coded
-  const double neg_elbo = reference_neg_elbo_bits_per_dim(run, x);
+  const double neg_elbo = reference_neg_elbo_bits_per_dim(run, x, f.reference_samples);
   const double dims = static_cast<double>(rep.images * rep.dims);
   const double total_bits = 8.0 * rep.bytes;
   const double net_bpd = (total_bits - rep.stats.initial_bits) / dims;
@@ -317,8 +331,7 @@ void run_compress(const CompressFlags& f) {
               static_cast<long>(rep.images));
   std::printf("%-34s %10.5f bits/dim\n", "actual (initial bits excluded)", net_bpd);
   std::printf("%-34s %10.5f bits/dim\n", "actual (with initial bits)", total_bits / dims);
-  std::printf("%-34s %10.5f bits/dim   (overhead %+.3f%%)\n", "model -ELBO on these images", neg_elbo,
-              100.0 * (net_bpd / neg_elbo - 1.0));
+  print_reference(34, neg_elbo, net_bpd);
   std::printf("%-34s %10.5f bits/dim\n", "naive: z under prior + x, no bits back", rep.stats.naive_bits() / dims);
   std::printf("%-34s %10.2f bits/image\n", "bits back (from q(z|x))", rep.stats.bits_back / rep.images);
   std::printf("%-34s %10lu bits   (%ld of %ld lanes start under p(x|z_median) instead)\n", "initial bits",
@@ -406,6 +419,9 @@ void add_compress_commands(CLI::App& app) {
                   "bits-back: K coupled posterior samples per image, a power of two up to 256 (BB-IS: the file "
                   "costs the importance-weighted bound of the K instead of the -ELBO; K teacher-forced decoder passes "
                   "per image; default 1)");
+  cmd->add_option("--reference-samples", c->reference_samples,
+                  "lossless: posterior samples per image of the report's reference -ELBO (default 8; 0 skips it, "
+                  "which saves most of a PixelCNN's compress time, and the JSON's neg_elbo_bits_per_dim is null)");
   cmd->add_option("--expert", c->expert,
                   "bits-back, PixelCNN-family decoders of 8-bit levels: none (default) | adaptive (each sub-pixel's "
                   "distribution mixed with a classical adaptive predictor's, which learns along each lane of "
