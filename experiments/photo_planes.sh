@@ -19,10 +19,10 @@ SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
 command -v cjxl >/dev/null || $SUDO apt-get install -y libjxl-tools >/dev/null
 command -v djpeg >/dev/null || $SUDO apt-get install -y libjpeg-turbo-progs >/dev/null
 W="$(mktemp -d)"; trap 'rm -rf "$W"' EXIT
-jxl() {  # FILE FLAGS...: bits per sub-pixel of cjxl's lossless file
-  local f=$1; shift
+jxl() {  # VALUES FILE FLAGS...: bits per value (sub-pixel, or pixel of a plane) of cjxl's lossless file
+  local n=$1 f=$2; shift 2
   cjxl "$f" "$W/o.jxl" -d 0 -e 9 -E 3 -I 100 "$@" >/dev/null 2>&1
-  python3 -c "import sys; print('%.4f' % (8.0 * $(stat -c %s "$W/o.jxl") / $(cat "$W/subpixels")))"
+  python3 -c "print('%.4f' % (8.0 * $(stat -c %s "$W/o.jxl") / $n))"
 }
 for photo in "$@"; do
   n="$(basename "${photo%.*}")"
@@ -64,7 +64,6 @@ else:  # a JPEG: decoded by djpeg (libjpeg-turbo-progs)
     ppm = subprocess.run(['djpeg', '-pnm', photo], check=True, capture_output=True).stdout
     parts = ppm.split(maxsplit=4); w, h = int(parts[1]), int(parts[2]); rgb = parts[4][:w*h*3]
 write_png(w_dir + '/rgb.png', w, h, 3, rgb)
-open(w_dir + '/subpixels', 'w').write(str(w * h * 3))
 open(w_dir + '/pixels', 'w').write(str(w * h))
 ycc = bytearray(len(rgb)); clipped = 0
 for i in range(0, len(rgb), 3):
@@ -77,10 +76,9 @@ for k, name in enumerate(['R', 'G', 'B']): write_png(w_dir + '/%s.png' % name, w
 for k, name in enumerate(['Y', 'Co', 'Cg']): write_png(w_dir + '/%s.png' % name, w, h, 1, bytes(ycc[k::3]))
 print('%s: %dx%d, %d chroma values clipped to 8 bits in YCoCg-R' % (photo, w, h, clipped))
 PY
-  echo "  JPEG XL, the photograph: default $(jxl "$W/rgb.png"), -C 0 (RGB) $(jxl "$W/rgb.png" -C 0), -C 6 (YCoCg) $(jxl "$W/rgb.png" -C 6)"
-  cp "$W/subpixels" "$W/subpixels.rgb"; cp "$W/pixels" "$W/subpixels"
-  echo "  JPEG XL, each plane alone: $(for p in R G B Y Co Cg; do echo -n "$p $(jxl "$W/$p.png")  "; done)"
-  cp "$W/subpixels.rgb" "$W/subpixels"
+  px=$(cat "$W/pixels")
+  echo "  JPEG XL, the photograph: default $(jxl $((3 * px)) "$W/rgb.png"), -C 0 (RGB) $(jxl $((3 * px)) "$W/rgb.png" -C 0), -C 6 (YCoCg) $(jxl $((3 * px)) "$W/rgb.png" -C 6)"
+  echo "  JPEG XL, each plane alone: $(for p in R G B Y Co Cg; do echo -n "$p $(jxl "$px" "$W/$p.png")  "; done)"
   for img in rgb ycocg; do
     echo "  expert, $img: $("$T" - "$W/$img.png" train 1 rule=3 | sed 's/.*expert \([0-9.]*\) network.*per colour \(.*\)/\1 (per colour in coding order: \2)/')"
   done

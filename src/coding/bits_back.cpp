@@ -168,8 +168,8 @@ Images in_lane_order(const Images& x, int64_t lanes, bool consecutive, bool back
   if (!consecutive || lanes <= 1) return x;
   Images out = slice(x, 0, x.count);
   for (int64_t s = 0; s < x.count; ++s) {
-    const int64_t i = consecutive_image(s, lanes, x.count);
-    std::copy(x.image(back ? s : i), x.image(back ? s : i) + x.dims(), out.image(back ? i : s));
+    const int64_t i = consecutive_image(s, lanes, x.count), from = back ? s : i, to = back ? i : s;
+    std::copy(x.image(from), x.image(from) + x.dims(), out.image(to));
   }
   return out;
 }
